@@ -1,0 +1,23 @@
+#!/bin/busybox sh
+# /init of the test guest: mount the file systems, run the demo transcripts or
+# every test script, report what the kernel said, power off.
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+mode=$(cat /mode)
+echo "KTEST-BOOTED $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
+if [ "$mode" = demo ]; then
+    for t in /demo/*.sh; do sh "$t"; done
+else
+    for t in /tests/*.sh; do
+        echo "KTEST-FILE $(basename "$t")"
+        sh "$t"
+    done
+fi
+echo "KTEST-MODULES-LEFT $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
+echo "KTEST-TAINT $(cat /proc/sys/kernel/tainted)"
+echo KTEST-DONE
+reboot -f

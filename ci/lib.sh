@@ -1,0 +1,67 @@
+# Shared settings for the ci/ scripts. Source it; do not run it.
+#
+# Everything built here lives outside the clone, under $KFILES_CACHE
+# (default ~/.cache/kfiles-rs), so a fresh clone reuses earlier work:
+#   $KFILES_CACHE/tools/bin/bindgen        bindgen-cli
+#   $KFILES_CACHE/src/linux-<ver>/         unpacked kernel sources
+#   $KFILES_CACHE/build/<ver>-<key>/       out-of-tree kernel build (O=),
+#                                          keyed by config and toolchain
+
+set -euo pipefail
+
+KFILES_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KFILES_CACHE=${KFILES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kfiles-rs}
+mkdir -p "$KFILES_CACHE"
+
+# The kernels we support. The first is the default.
+KFILES_KERNELS=(6.12 7.3)
+BINDGEN_VERSION=0.73.2
+LLVM_VERSION=19
+
+# Debian's rustc (with its library sources) builds kernel code; the rustup
+# toolchain has no rust-src. Host `cargo test` keeps using rustup's.
+KRUSTC=/usr/bin/rustc
+KRUSTDOC=/usr/bin/rustdoc
+export PATH="/usr/lib/llvm-$LLVM_VERSION/bin:$KFILES_CACHE/tools/bin:$HOME/.cargo/bin:$PATH"
+export LIBCLANG_PATH=/usr/lib/llvm-$LLVM_VERSION/lib
+
+if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+rust_lib_src() {
+    local d
+    d=$(ls -d /usr/src/rustc-*/library 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$d" ] || die "Debian's rust-web-src is not installed (run ci/setup.sh)"
+    echo "$d"
+}
+
+# Make variables every kernel-side build needs.
+kmake_vars() {
+    echo LLVM=1 "RUSTC=$KRUSTC" "RUSTDOC=$KRUSTDOC" "RUST_LIB_SRC=$(rust_lib_src)" \
+        "BINDGEN=$KFILES_CACHE/tools/bin/bindgen" "HOSTRUSTC=$KRUSTC"
+}
+
+# Short hash of the things a kernel build depends on.
+kernel_key() {
+    local ver=$1
+    {
+        cat "$KFILES_ROOT/ci/kconfig/base.config"
+        [ "${KFILES_DEBUG:-0}" = 1 ] && cat "$KFILES_ROOT/ci/kconfig/debug.config"
+        echo "$ver"
+        "$KRUSTC" --version
+        clang --version | head -n 1
+        bindgen --version 2>/dev/null || true
+    } | sha256sum | cut -c1-12
+}
+
+kernel_src_dir() { ls -d "$KFILES_CACHE"/src/linux-source-"$1" 2>/dev/null || true; }
+
+# Echo the prepared build directory (KDIR) of kernel series $1, or fail.
+kernel_build_dir() {
+    local ver=$1 d
+    d="$KFILES_CACHE/build/$ver-$(kernel_key "$ver")"
+    [ "${KFILES_DEBUG:-0}" = 1 ] && d="$d-debug"
+    echo "$d"
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Boot a prepared kernel in QEMU (TCG) with a busybox initramfs holding the
+# given modules, the guest scripts of ci/guest and kfio, and report.
+#   ci/qemu-run.sh VERSION test|demo MODULE.ko...
+# test: runs every ci/guest/tests/*.sh; prints "Linux V: N passed, N failed"
+#       and appends "passed failed" to $KFILES_RESULTS if set. Fails on any
+#       failed check, kernel warning/oops/BUG, taint other than out-of-tree,
+#       module left loaded, or timeout.
+# demo: runs ci/guest/demo/*.sh and shows their transcripts.
+source "$(dirname "$0")/lib.sh"
+
+ver=${1:?usage: ci/qemu-run.sh VERSION test|demo MODULE.ko...}
+mode=${2:?usage: ci/qemu-run.sh VERSION test|demo MODULE.ko...}
+shift 2
+kdir=$(bash "$KFILES_ROOT/ci/kdir.sh" "$ver")
+timeout_s=${KFILES_QEMU_TIMEOUT:-600}
+
+run=$KFILES_CACHE/run/$ver-$mode
+rm -rf "$run"
+root=$run/root
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,modules,tests,demo}
+
+cp /bin/busybox "$root/bin/busybox"
+install -m 755 "$KFILES_ROOT/ci/guest/init.sh" "$root/init"
+cp "$KFILES_ROOT/ci/guest/lib.sh" "$root/lib.sh"
+cp "$KFILES_ROOT"/ci/guest/tests/*.sh "$root/tests/"
+cp "$KFILES_ROOT"/ci/guest/demo/*.sh "$root/demo/"
+echo "$mode" >"$root/mode"
+printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+for m in "$@"; do cp "$m" "$root/modules/"; done
+
+# Guest tools: static std binaries of the workspace.
+say "Building guest tools (kfio)"
+(cd "$KFILES_ROOT" && RUSTFLAGS="-C target-feature=+crt-static" \
+    cargo build --quiet --release --locked -p kfio --target x86_64-unknown-linux-gnu) \
+    || die "cannot build kfio"
+cp "$KFILES_ROOT/target/x86_64-unknown-linux-gnu/release/kfio" "$root/bin/kfio"
+
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initramfs.cpio.gz"
+
+append="console=ttyS0 panic=-1 oops=panic"
+[ "$mode" = demo ] && append="$append quiet"
+say "Booting Linux $ver in QEMU ($mode; log: $run/console.log)"
+t0=$SECONDS
+set +e
+timeout "$timeout_s" qemu-system-x86_64 -accel tcg -m 512 -smp 2 -nographic -no-reboot \
+    -kernel "$kdir/arch/x86/boot/bzImage" -initrd "$run/initramfs.cpio.gz" \
+    -append "$append" </dev/null >"$run/console.raw" 2>&1
+qemu_rc=$?
+set -e
+tr -d '\r' <"$run/console.raw" >"$run/console.log"
+log=$run/console.log
+elapsed=$((SECONDS - t0))
+
+if [ "$mode" = demo ]; then
+    sed -n '/^KTEST-BOOTED/,/^KTEST-MODULES-LEFT/p' "$log" | grep -v '^KTEST' || true
+    grep -q '^KTEST-DONE' "$log" || die "the guest did not finish (see $log)"
+    exit 0
+fi
+
+passed=$(grep -c '^KTEST ok ' "$log" || true)
+failed=$(grep -c '^KTEST FAIL ' "$log" || true)
+grep '^KTEST FAIL ' "$log" | sed 's/^KTEST /  /' || true
+problem() { echo "  FAIL [$ver] $*"; failed=$((failed + 1)); }
+
+grep -q '^KTEST-DONE' "$log" || problem "guest did not finish (timeout ${timeout_s}s or crash, qemu rc=$qemu_rc)"
+bad=$(grep -E 'BUG:|WARNING:|Oops|Kernel panic|general protection fault|Call Trace:|UBSAN:|KASAN:|unreferenced object|INFO: task .* blocked|possible recursive locking|circular locking' "$log" | head -n 5 || true)
+[ -z "$bad" ] || problem "kernel reported: $bad"
+taint=$(sed -n 's/^KTEST-TAINT //p' "$log")
+# Bit 12 (O, out-of-tree module) is expected: our modules are out of tree.
+if [ -n "$taint" ] && [ $((taint & ~4096)) -ne 0 ]; then problem "kernel tainted: $taint"; fi
+left=$(sed -n 's/^KTEST-MODULES-LEFT *//p' "$log")
+[ -z "$left" ] || problem "modules still loaded at the end: $left"
+
+echo "Linux $ver: $passed passed, $failed failed (guest ran ${elapsed}s)"
+[ -z "${KFILES_RESULTS:-}" ] || echo "$passed $failed" >>"$KFILES_RESULTS"
+[ "$failed" -eq 0 ]

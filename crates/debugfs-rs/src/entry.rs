@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Directories, and the ownership of debugfs entries.
+
+use core::ffi::CStr;
+use kernel::{alloc::flags::GFP_KERNEL, bindings, sync::Arc};
+use kfiles_ffi as ffi;
+
+/// A debugfs dentry that this crate created and removes when dropped.
+///
+/// # Invariants
+///
+/// `dentry` is a live debugfs dentry created by this crate and not yet
+/// removed. If `parent` is set, `dentry` lives inside the parent's dentry,
+/// which the `Arc` keeps alive for as long as this entry.
+pub(crate) struct Entry {
+    dentry: *mut bindings::dentry,
+    _parent: Option<Arc<Entry>>,
+}
+
+// SAFETY: An `Entry` only holds the dentry to remove it; debugfs functions may
+// be called from any thread.
+unsafe impl Send for Entry {}
+// SAFETY: `&Entry` allows nothing but reading the dentry pointer.
+unsafe impl Sync for Entry {}
+
+impl Entry {
+    /// Wraps a dentry just returned by a debugfs create function, or returns
+    /// `None` (having removed the dentry, if any) when creation failed or the
+    /// entry cannot be allocated.
+    ///
+    /// # Safety
+    ///
+    /// `dentry` must be the result of a debugfs create function inside
+    /// `parent`'s dentry (or the root when `parent` is `None`), not owned by
+    /// anything else.
+    pub(crate) unsafe fn wrap(
+        dentry: *mut bindings::dentry,
+        parent: Option<Arc<Entry>>,
+    ) -> Option<Arc<Entry>> {
+        if ffi::is_err_or_null(dentry) {
+            return None;
+        }
+        match Arc::new(Entry { dentry, _parent: parent }, GFP_KERNEL) {
+            Ok(entry) => Some(entry),
+            Err(_) => {
+                // SAFETY: `dentry` was just created and nothing else owns it.
+                unsafe { ffi::kfiles_debugfs_remove(dentry) };
+                None
+            }
+        }
+    }
+
+    /// The dentry, for use as a parent while `self` is alive.
+    pub(crate) fn dentry(&self) -> *mut bindings::dentry {
+        self.dentry
+    }
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants the dentry is live and owned by
+        // `self`; removal is recursive and waits for callbacks in progress.
+        unsafe { ffi::kfiles_debugfs_remove(self.dentry) };
+    }
+}
+
+/// A debugfs directory.
+///
+/// The directory and everything in it is removed when the last of its owners
+/// is dropped: this handle, a clone of it, or a [`File`](crate::File) or
+/// subdirectory created in it (each keeps its parent alive).
+///
+/// If the directory could not be created (see the crate documentation), the
+/// handle is still valid and everything created in it is a no-op.
+///
+/// # Examples
+///
+/// ```ignore
+/// let dir = debugfs_rs::Dir::new(c"my-driver");
+/// let queues = dir.subdir(c"queues");
+/// ```
+#[derive(Clone)]
+pub struct Dir {
+    entry: Option<Arc<Entry>>,
+}
+
+impl Dir {
+    /// Creates the directory `name` in the debugfs root.
+    pub fn new(name: &CStr) -> Self {
+        // SAFETY: `name` is a valid C string; a NULL parent means the root.
+        let dentry = unsafe { ffi::kfiles_debugfs_create_dir(name.as_ptr().cast(), core::ptr::null_mut()) };
+        // SAFETY: The dentry was just created in the root and is ours.
+        Dir { entry: unsafe { Entry::wrap(dentry, None) } }
+    }
+
+    /// Creates the directory `name` inside this one.
+    pub fn subdir(&self, name: &CStr) -> Self {
+        let Some(parent) = &self.entry else {
+            return Dir { entry: None };
+        };
+        // SAFETY: `name` is a valid C string and the parent dentry is alive
+        // while `parent` is.
+        let dentry = unsafe { ffi::kfiles_debugfs_create_dir(name.as_ptr().cast(), parent.dentry()) };
+        // SAFETY: The dentry was just created inside `parent` and is ours.
+        Dir { entry: unsafe { Entry::wrap(dentry, Some(parent.clone())) } }
+    }
+
+    /// Whether the directory exists in debugfs (it may not; see the crate
+    /// documentation). For diagnostics only: a driver works the same either way.
+    pub fn exists(&self) -> bool {
+        self.entry.is_some()
+    }
+
+    /// The entry to create children in, if any.
+    pub(crate) fn entry(&self) -> Option<&Arc<Entry>> {
+        self.entry.as_ref()
+    }
+}

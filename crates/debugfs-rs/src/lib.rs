@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! debugfs support: typed files and directories under `/sys/kernel/debug`.
+//!
+//! C header: [`include/linux/debugfs.h`](srctree/include/linux/debugfs.h)
+//!
+//! - [`Dir`]: a directory, removed with everything in it when its last owner
+//!   is dropped (its handle, or a file or subdirectory created in it).
+//! - [`File<T>`]: a file showing the value `T` it owns. Its content is
+//!   produced by `T`'s [`Show`] implementation and parsed by its [`Store`]
+//!   implementation. Scalars come ready made (from seqfile-rs and kfiles-attr): the atomics of
+//!   `core::sync::atomic` in the kernel's decimal formats, [`Hex`] for the
+//!   `x8`..`x64` formats, [`Bounded`] for range-checked integers, and
+//!   closures for anything else ([`Dir::read_callback_file`],
+//!   [`Dir::read_write_callback_file`]).
+//!
+//! # Lifetimes
+//!
+//! A `File<T>` owns its value and is pinned, so the value's address, which
+//! the C side keeps, never changes; dropping the `File` removes the debugfs
+//! entry before the value is dropped. `debugfs_remove()` waits for callbacks
+//! in progress and makes later ones on still-open files fail with `EIO`, so
+//! no callback can see a freed value. The files' owner is the module they are
+//! linked into, so the module cannot be unloaded while one of its files is
+//! open (`rmmod` fails with `EBUSY` until the file is closed).
+//!
+//! # Errors are not returned
+//!
+//! As in C, creating debugfs entries never fails from the caller's point of
+//! view (the initializers have the kernel's `Error` type only so that they
+//! compose with `try_pin_init!`; they never return it): debugfs is a debugging aid, and a driver must work the same without
+//! it. If an entry cannot be created (no memory, a name already taken,
+//! debugfs not compiled in or disabled with `debugfs=off`), the `Dir` or
+//! `File` is still returned and works as a value, but shows nothing; entries
+//! created inside a missing directory are missing too. Without
+//! `CONFIG_DEBUG_FS` the C functions are stubs and this crate compiles to the
+//! same no-ops.
+//!
+//! # Input rules
+//!
+//! Writes to the ready-made scalar files follow the kernel's `kstrto*()`
+//! rules (decimal, `0x` hex or `0` octal; one optional trailing newline),
+//! with two deliberate differences from C's `debugfs_create_u8()` and
+//! friends, which silently truncate: a value outside the type's range fails
+//! with `ERANGE`, and an input longer than [`Store::MAX_INPUT`] fails with
+//! `EINVAL`. A write must start at offset 0 (one `write()` is one value); a
+//! write at another offset fails with `EINVAL`. A failed write leaves the
+//! value unchanged.
+//!
+//! # Examples
+//!
+//! ```ignore
+//! use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+//! use debugfs_rs::{Dir, File};
+//! use kernel::prelude::*;
+//!
+//! #[pin_data]
+//! struct Stats {
+//!     #[pin]
+//!     packets: File<AtomicU32>,
+//!     #[pin]
+//!     verbose: File<AtomicBool>,
+//!     _dir: Dir,
+//! }
+//!
+//! fn stats() -> impl PinInit<Stats> {
+//!     let dir = Dir::new(c"my-driver");
+//!     pin_init!(Stats {
+//!         packets <- dir.read_write_file(c"packets", 0o644, AtomicU32::new(0)),
+//!         verbose <- dir.read_write_file(c"verbose", 0o644, AtomicBool::new(false)),
+//!         _dir: dir,
+//!     })
+//! }
+//! ```
+
+mod callbacks;
+mod entry;
+mod file;
+
+pub use entry::Dir;
+pub use file::File;
+pub use kfiles_attr::{
+    parse_bool, parse_int, AtomicInt, Bounded, Hex, ReadCallback, ReadWriteCallback, Store,
+    MAX_STORE_INPUT,
+};
+pub use seqfile_rs::{seq_print, SeqFile, Show};

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Values that kernel files show and set.
+//!
+//! A file's content is produced by its value's [`Show`] implementation
+//! (seqfile-rs) and parsed by its [`Store`] implementation (this crate). The
+//! file-system crates (debugfs-rs, procfs-rs) take any value implementing
+//! them; this crate provides the common ones.
+//!
+//! | value                              | shown as (as C's)              | accepts            |
+//! |------------------------------------|--------------------------------|--------------------|
+//! | `AtomicU8/16/32/64`, `AtomicUsize` | `"%llu\n"` (`debugfs_create_u8`..`u64`, `size_t`) | `kstrtoull()` syntax, range-checked |
+//! | `AtomicI32`, `AtomicI64`           | `"%lld\n"` (`debugfs_create_atomic_t`) | `kstrtoll()` syntax, range-checked |
+//! | `AtomicBool`                       | `"Y\n"`/`"N\n"` (`debugfs_create_bool`) | `kstrtobool()` |
+//! | [`Hex<A>`]                         | `"0x%02llx\n"`.. (`debugfs_create_x8`..`x64`) | as `A` |
+//! | [`Bounded<A>`]                     | as `A`                         | as `A`, within a range |
+//! | plain `u8`..`u64`, `usize`, `i32`, `i64`, `bool` | as their atomic (read-only files) | — |
+//! | [`ReadCallback`], [`ReadWriteCallback`] | what a closure prints      | what a closure accepts |
+//!
+//! Atomics are read and written with `Relaxed` ordering, as the C helpers
+//! read and write plain variables: a debugfs file shows a value, it does not
+//! synchronize with it.
+
+use seqfile_rs::{SeqFile, Show};
+use core::{
+    ops::{Deref, RangeInclusive},
+    sync::atomic::{
+        AtomicBool, AtomicI32, AtomicI64, AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
+        Ordering::Relaxed,
+    },
+};
+use kernel::error::{
+    code::{EINVAL, ERANGE},
+    Error, Result,
+};
+use kfiles_core::{parse, text::NumText};
+
+/// The largest input a [`Store`] implementation may accept, in bytes.
+///
+/// Writes are copied onto the stack before parsing; a larger
+/// [`Store::MAX_INPUT`] is a compile-time error in the file systems' write
+/// paths.
+pub const MAX_STORE_INPUT: usize = 256;
+
+/// Something that user space can set by writing to a file.
+///
+/// `store` receives the bytes of one `write()` call, at most
+/// [`MAX_INPUT`](Store::MAX_INPUT) of them, and must either apply the whole
+/// input or leave the value unchanged and return an error (`EINVAL` for
+/// malformed input, `ERANGE` for a value out of range, as the kernel's
+/// `kstrto*()` functions do). It may run concurrently with itself and with
+/// [`Show::show`], so it changes the value through interior mutability
+/// (atomics, a lock).
+///
+/// # Examples
+///
+/// ```ignore
+/// use core::sync::atomic::{AtomicU32, Ordering};
+/// use kfiles_attr::{parse_int, Store};
+///
+/// /// An even number of buffers.
+/// struct EvenCount(AtomicU32);
+///
+/// impl Store for EvenCount {
+///     fn store(&self, input: &[u8]) -> Result {
+///         let v: u32 = parse_int(input)?;
+///         if v % 2 != 0 {
+///             return Err(EINVAL);
+///         }
+///         self.0.store(v, Ordering::Relaxed);
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait Store {
+    /// The longest input accepted, in bytes; a longer write fails with
+    /// `EINVAL` before [`store`](Store::store) is called. At most
+    /// [`MAX_STORE_INPUT`].
+    const MAX_INPUT: usize = 64;
+
+    /// Parses `input` and updates the value, or returns an error and changes
+    /// nothing.
+    fn store(&self, input: &[u8]) -> Result;
+}
+
+fn parse_error(e: parse::ParseError) -> Error {
+    match e {
+        parse::ParseError::Invalid => EINVAL,
+        parse::ParseError::Range => ERANGE,
+    }
+}
+
+/// Parses `input` as an integer of type `T` with the kernel's `kstrtoull()`
+/// (unsigned) or `kstrtoll()` (signed) rules, radix 0; `EINVAL` for malformed
+/// input, `ERANGE` for a value outside `T`.
+///
+/// # Examples
+///
+/// ```ignore
+/// let v: u16 = kfiles_attr::parse_int(b"0x10\n")?;
+/// ```
+pub fn parse_int<T: parse::Integer>(input: &[u8]) -> Result<T> {
+    parse::parse_int(input).map_err(parse_error)
+}
+
+/// Parses `input` with the kernel's `kstrtobool()` rules; `EINVAL` if it is
+/// not a boolean.
+///
+/// # Examples
+///
+/// ```ignore
+/// let on = kfiles_attr::parse_bool(b"on\n")?;
+/// ```
+pub fn parse_bool(input: &[u8]) -> Result<bool> {
+    parse::parse_bool(input).map_err(parse_error)
+}
+
+/// An atomic integer that debugfs files can show and set.
+///
+/// Implemented for the integer atomics of `core::sync::atomic`.
+pub trait AtomicInt: Sync {
+    /// The plain integer type.
+    type Value: parse::Integer + Copy + PartialOrd;
+    /// Size in bytes, which sets the width of the hex format.
+    const BYTES: usize;
+    /// Reads the value (`Relaxed`).
+    fn get(&self) -> Self::Value;
+    /// Writes the value (`Relaxed`).
+    fn set(&self, v: Self::Value);
+    /// The value in decimal, as C's debugfs prints it.
+    fn decimal(v: Self::Value) -> NumText;
+    /// The value as two's complement bits, for the hex format.
+    fn bits(v: Self::Value) -> u64;
+}
+
+macro_rules! atomic_ints {
+    ($($atomic:ty => $plain:ty, $text:ident, $wide:ty;)*) => {$(
+        impl AtomicInt for $atomic {
+            type Value = $plain;
+            const BYTES: usize = core::mem::size_of::<$plain>();
+            #[inline]
+            fn get(&self) -> $plain {
+                self.load(Relaxed)
+            }
+            #[inline]
+            fn set(&self, v: $plain) {
+                self.store(v, Relaxed)
+            }
+            #[inline]
+            fn decimal(v: $plain) -> NumText {
+                NumText::$text(v as $wide)
+            }
+            #[inline]
+            fn bits(v: $plain) -> u64 {
+                // Keep exactly the type's bits, as C's `u64 val = *(u8 *)data`.
+                (v as $wide as u64) & (u64::MAX >> (64 - 8 * Self::BYTES))
+            }
+        }
+
+        impl Store for $atomic {
+            #[inline]
+            fn store(&self, input: &[u8]) -> Result {
+                self.set(parse_int(input)?);
+                Ok(())
+            }
+        }
+
+    )*};
+}
+
+atomic_ints! {
+    AtomicU8 => u8, unsigned, u64;
+    AtomicU16 => u16, unsigned, u64;
+    AtomicU32 => u32, unsigned, u64;
+    AtomicU64 => u64, unsigned, u64;
+    AtomicUsize => usize, unsigned, u64;
+    AtomicI32 => i32, signed, i64;
+    AtomicI64 => i64, signed, i64;
+}
+
+impl Store for AtomicBool {
+    #[inline]
+    fn store(&self, input: &[u8]) -> Result {
+        self.store(parse_bool(input)?, Relaxed);
+        Ok(())
+    }
+}
+
+/// An atomic integer shown in hex, zero-padded to its size, as C's
+/// `debugfs_create_x8()`..`x64()` (`0x%02llx`, `0x%04llx`, ...). Writes
+/// accept any radix, as in C.
+///
+/// # Examples
+///
+/// ```ignore
+/// use core::sync::atomic::AtomicU32;
+/// use kfiles_attr::Hex;
+///
+/// let flags = dir.read_write_file(c"flags", 0o600, Hex(AtomicU32::new(0x10)));
+/// // cat flags -> 0x00000010
+/// ```
+pub struct Hex<A>(pub A);
+
+impl<A> Deref for Hex<A> {
+    type Target = A;
+
+    fn deref(&self) -> &A {
+        &self.0
+    }
+}
+
+impl<A: AtomicInt> Show for Hex<A> {
+    #[inline]
+    fn show(&self, m: &SeqFile) -> Result {
+        m.write_bytes(NumText::hex(A::bits(self.0.get()), A::BYTES).as_bytes());
+        Ok(())
+    }
+}
+
+impl<A: AtomicInt + Store> Store for Hex<A> {
+    #[inline]
+    fn store(&self, input: &[u8]) -> Result {
+        self.0.store(input)
+    }
+}
+
+/// An atomic integer that only takes values within a range; a write outside
+/// it fails with `ERANGE` and changes nothing.
+///
+/// # Examples
+///
+/// ```ignore
+/// use core::sync::atomic::AtomicU32;
+/// use kfiles_attr::Bounded;
+///
+/// let percent = dir.read_write_file(c"percent", 0o644, Bounded::new(AtomicU32::new(50), 0..=100));
+/// ```
+pub struct Bounded<A: AtomicInt> {
+    value: A,
+    range: RangeInclusive<A::Value>,
+}
+
+impl<A: AtomicInt> Bounded<A> {
+    /// Wraps `value`, which should already lie within `range`.
+    pub fn new(value: A, range: RangeInclusive<A::Value>) -> Self {
+        Bounded { value, range }
+    }
+
+    /// The accepted range.
+    pub fn range(&self) -> &RangeInclusive<A::Value> {
+        &self.range
+    }
+}
+
+impl<A: AtomicInt> Deref for Bounded<A> {
+    type Target = A;
+
+    fn deref(&self) -> &A {
+        &self.value
+    }
+}
+
+impl<A: AtomicInt + Show> Show for Bounded<A> {
+    #[inline]
+    fn show(&self, m: &SeqFile) -> Result {
+        self.value.show(m)
+    }
+}
+
+impl<A: AtomicInt> Store for Bounded<A> {
+    fn store(&self, input: &[u8]) -> Result {
+        let v: A::Value = parse_int(input)?;
+        if !self.range.contains(&v) {
+            return Err(ERANGE);
+        }
+        self.value.set(v);
+        Ok(())
+    }
+}
+
+/// A value shown by a closure (debugfs-rs's `Dir::read_callback_file()`).
+pub struct ReadCallback<D, R> {
+    data: D,
+    read: R,
+}
+
+impl<D, R: Fn(&D, &SeqFile) -> Result> ReadCallback<D, R> {
+    /// Shows `data` with `read`.
+    pub fn new(data: D, read: R) -> Self {
+        ReadCallback { data, read }
+    }
+}
+
+impl<D, R> Deref for ReadCallback<D, R> {
+    type Target = D;
+
+    fn deref(&self) -> &D {
+        &self.data
+    }
+}
+
+impl<D, R: Fn(&D, &SeqFile) -> Result> Show for ReadCallback<D, R> {
+    fn show(&self, m: &SeqFile) -> Result {
+        (self.read)(&self.data, m)
+    }
+}
+
+/// A value shown and set by closures (debugfs-rs's
+/// `Dir::read_write_callback_file()`).
+pub struct ReadWriteCallback<D, R, W> {
+    data: D,
+    read: R,
+    write: W,
+}
+
+impl<D, R, W> ReadWriteCallback<D, R, W>
+where
+    R: Fn(&D, &SeqFile) -> Result,
+    W: Fn(&D, &[u8]) -> Result,
+{
+    /// Shows `data` with `read` and sets it with `write`.
+    pub fn new(data: D, read: R, write: W) -> Self {
+        ReadWriteCallback { data, read, write }
+    }
+}
+
+impl<D, R, W> Deref for ReadWriteCallback<D, R, W> {
+    type Target = D;
+
+    fn deref(&self) -> &D {
+        &self.data
+    }
+}
+
+impl<D, R: Fn(&D, &SeqFile) -> Result, W> Show for ReadWriteCallback<D, R, W> {
+    fn show(&self, m: &SeqFile) -> Result {
+        (self.read)(&self.data, m)
+    }
+}
+
+impl<D, R, W: Fn(&D, &[u8]) -> Result> Store for ReadWriteCallback<D, R, W> {
+    fn store(&self, input: &[u8]) -> Result {
+        (self.write)(&self.data, input)
+    }
+}
+

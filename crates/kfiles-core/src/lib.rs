@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Kernel-independent logic shared by the kfiles crates.
+//!
+//! Everything here is plain `no_std` Rust with no dependency on the kernel, so
+//! the very same source is compiled into kernel modules by Kbuild and tested on
+//! the host by `cargo test`:
+//!
+//! - [`parse`]: the input rules of the kernel's `kstrto*()` family
+//!   (`lib/kstrtox.c`), with the range of the destination type checked;
+//! - [`text`]: allocation-free formatting of numbers in the formats that the
+//!   kernel's debugfs attribute files use (`"%llu\n"`, `"0x%08llx\n"`, ...).
+
+// The kernel build already passes `-Zcrate-attr=no_std` to module code.
+#![cfg_attr(not(MODULE), no_std)]
+
+#[cfg(test)]
+extern crate std;
+
+pub mod parse;
+pub mod text;

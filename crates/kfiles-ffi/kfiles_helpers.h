@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * C helpers for what Rust cannot call directly: static inline functions,
+ * macros, and functions whose form differs between kernel versions or
+ * configurations (for example debugfs_create_file(), a _Generic macro since
+ * 6.14, and every debugfs function, a static inline stub without
+ * CONFIG_DEBUG_FS). Each helper is a plain call of the C API it names.
+ */
+#ifndef KFILES_HELPERS_H
+#define KFILES_HELPERS_H
+
+#include <linux/fs.h>
+#include <linux/types.h>
+
+struct dentry;
+struct file_operations;
+
+struct dentry *kfiles_debugfs_create_dir(const char *name, struct dentry *parent);
+struct dentry *kfiles_debugfs_create_file(const char *name, umode_t mode,
+					  struct dentry *parent, void *data,
+					  const struct file_operations *fops);
+struct dentry *kfiles_debugfs_create_symlink(const char *name, struct dentry *parent,
+					     const char *target);
+void kfiles_debugfs_remove(struct dentry *dentry);
+bool kfiles_debugfs_initialized(void);
+
+#endif

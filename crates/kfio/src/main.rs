@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `kfio`: exact file I/O for the guest test scripts.
+//!
+//! A shell can write a file, but it cannot tell which errno a write failed
+//! with, write at an offset, or read with a given block size. `kfio` does one
+//! such operation and prints the outcome in a form the scripts compare:
+//!
+//! ```text
+//! kfio write PATH DATA [OFFSET]   one write(2), after lseek(2) to OFFSET -> "ok N" | "EINVAL" ...
+//! kfio pwrite PATH DATA OFFSET    one pwrite(2) -> "ok N" | "ESPIPE" ...
+//! kfio writes PATH DATA BS        DATA in BS-byte write(2)s on one fd -> one line per call
+//! kfio read PATH [BS [OFFSET]]    read to EOF in BS-byte reads (default 4096),
+//!                                 from OFFSET; the bytes go to stdout, or "EIO" ...
+//! kfio hammer PATH SECS WRITERS READERS VALUE...
+//!                                 threads write VALUEs and read concurrently; every
+//!                                 read must show one of the VALUEs -> "ok R W" | "bad ..."
+//!                                 (VALUE is `TEXT`, read back as TEXT plus a newline,
+//!                                 or `TEXT=SHOWN` when it reads back differently)
+//! kfio as UID COMMAND ARGS...      run COMMAND as user and group UID (std drops
+//!                                 the supplementary groups when leaving root)
+//! ```
+//! DATA understands `\n`, `\t`, `\\` and `\xNN`. It is built statically
+//! (`-C target-feature=+crt-static`) so the guest needs no libc.
+
+use std::{
+    fs::OpenOptions,
+    io::{self, Read, Seek, SeekFrom, Write},
+    os::unix::fs::FileExt,
+    process::ExitCode,
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc,
+    },
+    thread,
+    time::{Duration, Instant},
+};
+
+/// The errno's symbolic name, as the tests spell it.
+fn errno_name(e: &io::Error) -> String {
+    let name = match e.raw_os_error() {
+        Some(1) => "EPERM",
+        Some(2) => "ENOENT",
+        Some(5) => "EIO",
+        Some(9) => "EBADF",
+        Some(11) => "EAGAIN",
+        Some(13) => "EACCES",
+        Some(14) => "EFAULT",
+        Some(16) => "EBUSY",
+        Some(17) => "EEXIST",
+        Some(22) => "EINVAL",
+        Some(27) => "EFBIG",
+        Some(28) => "ENOSPC",
+        Some(29) => "ESPIPE",
+        Some(34) => "ERANGE",
+        Some(n) => return format!("errno{n}"),
+        None => return format!("error({e})"),
+    };
+    name.to_string()
+}
+
+/// Decodes the escapes of a DATA argument.
+fn unescape(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            match b[i + 1] {
+                b'n' => out.push(b'\n'),
+                b't' => out.push(b'\t'),
+                b'\\' => out.push(b'\\'),
+                b'x' if i + 3 < b.len() => {
+                    let hex = std::str::from_utf8(&b[i + 2..i + 4]).unwrap_or("");
+                    match u8::from_str_radix(hex, 16) {
+                        Ok(v) => out.push(v),
+                        Err(_) => out.extend_from_slice(&b[i..i + 4]),
+                    }
+                    i += 4;
+                    continue;
+                }
+                other => {
+                    out.push(b'\\');
+                    out.push(other);
+                }
+            }
+            i += 2;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn parse_num(s: Option<&String>, default: u64) -> Result<u64, String> {
+    match s {
+        None => Ok(default),
+        Some(s) => s.parse().map_err(|_| format!("not a number: {s}")),
+    }
+}
+
+fn cmd_write(args: &[String], positional: bool) -> Result<(), String> {
+    let [path, data, rest @ ..] = args else {
+        return Err("usage: kfio write|pwrite PATH DATA [OFFSET]".into());
+    };
+    let data = unescape(data);
+    let f = match OpenOptions::new().write(true).open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            println!("{}", errno_name(&e));
+            return Ok(());
+        }
+    };
+    let off = parse_num(rest.first(), 0)?;
+    let r = if positional {
+        f.write_at(&data, off)
+    } else {
+        (&f).seek(SeekFrom::Start(off)).and_then(|_| (&f).write(&data))
+    };
+    match r {
+        Ok(n) => println!("ok {n}"),
+        Err(e) => println!("{}", errno_name(&e)),
+    }
+    Ok(())
+}
+
+fn cmd_writes(args: &[String]) -> Result<(), String> {
+    let [path, data, bs] = args else {
+        return Err("usage: kfio writes PATH DATA BS".into());
+    };
+    let data = unescape(data);
+    let bs = parse_num(Some(bs), 1)?.max(1) as usize;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| format!("open {path}: {}", errno_name(&e)))?;
+    for chunk in data.chunks(bs) {
+        match f.write(chunk) {
+            Ok(n) => println!("ok {n}"),
+            Err(e) => println!("{}", errno_name(&e)),
+        }
+    }
+    Ok(())
+}
+
+fn cmd_read(args: &[String]) -> Result<(), String> {
+    let Some(path) = args.first() else {
+        return Err("usage: kfio read PATH [BS [OFFSET]]".into());
+    };
+    let bs = parse_num(args.get(1), 4096)?.max(1) as usize;
+    let mut off = parse_num(args.get(2), 0)?;
+    let f = match OpenOptions::new().read(true).open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            println!("{}", errno_name(&e));
+            return Ok(());
+        }
+    };
+    let mut buf = vec![0u8; bs];
+    let mut out = io::stdout().lock();
+    loop {
+        match f.read_at(&mut buf, off) {
+            Ok(0) => break,
+            Ok(n) => {
+                out.write_all(&buf[..n]).map_err(|e| e.to_string())?;
+                off += n as u64;
+            }
+            Err(e) => {
+                println!("{}", errno_name(&e));
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn cmd_hammer(args: &[String]) -> Result<(), String> {
+    let [path, secs, writers, readers, values @ ..] = args else {
+        return Err("usage: kfio hammer PATH SECS WRITERS READERS VALUE...".into());
+    };
+    if values.is_empty() {
+        return Err("hammer needs at least one VALUE".into());
+    }
+    let deadline = Instant::now() + Duration::from_secs(parse_num(Some(secs), 1)?);
+    // (what is written, how it reads back)
+    let values: Arc<Vec<(Vec<u8>, Vec<u8>)>> = Arc::new(
+        values
+            .iter()
+            .map(|v| match v.split_once('=') {
+                Some((w, r)) => (unescape(w), normalize(&unescape(r))),
+                None => (unescape(v), normalize(&unescape(v))),
+            })
+            .collect(),
+    );
+    let bad = Arc::new(AtomicBool::new(false));
+    let (reads, writes) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let mut threads = Vec::new();
+    for w in 0..parse_num(Some(writers), 1)? {
+        let (path, values, bad, writes) = (path.clone(), values.clone(), bad.clone(), writes.clone());
+        threads.push(thread::spawn(move || {
+            let mut i = w as usize;
+            while Instant::now() < deadline && !bad.load(Ordering::Relaxed) {
+                let v = &values[i % values.len()].0;
+                i += 1;
+                let r = OpenOptions::new().write(true).open(&path).and_then(|mut f| f.write(v));
+                match r {
+                    Ok(n) if n == v.len() => {
+                        writes.fetch_add(1, Ordering::Relaxed);
+                    }
+                    other => {
+                        println!("bad write {:?}: {:?}", String::from_utf8_lossy(v), other);
+                        bad.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    for _ in 0..parse_num(Some(readers), 1)? {
+        let (path, values, bad, reads) = (path.clone(), values.clone(), bad.clone(), reads.clone());
+        threads.push(thread::spawn(move || {
+            while Instant::now() < deadline && !bad.load(Ordering::Relaxed) {
+                let mut s = Vec::new();
+                let r = OpenOptions::new().read(true).open(&path).and_then(|mut f| f.read_to_end(&mut s));
+                match r {
+                    Ok(_) if values.iter().any(|(_, shown)| *shown == s) => {
+                        reads.fetch_add(1, Ordering::Relaxed);
+                    }
+                    other => {
+                        println!("bad read {:?}: {:?}", String::from_utf8_lossy(&s), other.map_err(|e| errno_name(&e)));
+                        bad.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    for t in threads {
+        t.join().map_err(|_| "a hammer thread panicked".to_string())?;
+    }
+    if !bad.load(Ordering::Relaxed) {
+        println!("ok {} {}", reads.load(Ordering::Relaxed), writes.load(Ordering::Relaxed));
+    }
+    Ok(())
+}
+
+fn cmd_as(args: &[String]) -> Result<(), String> {
+    use std::os::unix::process::CommandExt;
+    let [uid, cmd, rest @ ..] = args else {
+        return Err("usage: kfio as UID COMMAND ARGS...".into());
+    };
+    let id = parse_num(Some(uid), 0)? as u32;
+    let err = std::process::Command::new(cmd)
+        .args(rest)
+        .gid(id)
+        .uid(id)
+        .exec();
+    Err(format!("exec {cmd}: {err}"))
+}
+
+/// How a written value reads back: the written text with one trailing newline.
+fn normalize(v: &[u8]) -> Vec<u8> {
+    let mut v = v.strip_suffix(b"\n").unwrap_or(v).to_vec();
+    v.push(b'\n');
+    v
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let r = match args.first().map(String::as_str) {
+        Some("write") => cmd_write(&args[1..], false),
+        Some("pwrite") => cmd_write(&args[1..], true),
+        Some("writes") => cmd_writes(&args[1..]),
+        Some("read") => cmd_read(&args[1..]),
+        Some("hammer") => cmd_hammer(&args[1..]),
+        Some("as") => cmd_as(&args[1..]),
+        _ => Err("usage: kfio write|pwrite|writes|read|hammer|as ... (see the source)".into()),
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kfio: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescapes() {
+        assert_eq!(unescape(r"200\n"), b"200\n");
+        assert_eq!(unescape(r"a\tb\\c"), b"a\tb\\c");
+        assert_eq!(unescape(r"\x00\xff"), [0u8, 0xff]);
+        assert_eq!(unescape(r"\q"), b"\\q");
+    }
+
+    #[test]
+    fn normalizes() {
+        assert_eq!(normalize(b"5"), b"5\n");
+        assert_eq!(normalize(b"5\n"), b"5\n");
+    }
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! seq_file support: producing the text of a file one record at a time.
+//!
+//! C header: [`include/linux/seq_file.h`](srctree/include/linux/seq_file.h)
+//!
+//! A [`SeqFile`] is the output buffer the kernel hands to a file's `show`
+//! callback. It is written with [`seq_print!`] (`core::fmt` syntax) or the
+//! byte-level methods, and the kernel's `seq_read()` takes care of file
+//! positions, partial reads and buffer growth: a `show` function never deals
+//! with offsets.
+//!
+//! The [`Show`] trait is the single-show form (`single_open()`): one function
+//! prints the whole file. The file-system crates (debugfs-rs, procfs-rs) build
+//! their files on it through [`single_open`].
+//!
+//! # Examples
+//!
+//! ```ignore
+//! use seqfile_rs::{seq_print, SeqFile, Show};
+//!
+//! struct Counters { hits: core::sync::atomic::AtomicU64 }
+//!
+//! impl Show for Counters {
+//!     fn show(&self, m: &SeqFile) -> Result {
+//!         seq_print!(m, "hits: {}\n", self.hits.load(core::sync::atomic::Ordering::Relaxed));
+//!         Ok(())
+//!     }
+//! }
+//! ```
+
+use core::{ffi::c_void, fmt, marker::PhantomData};
+use kernel::{bindings, error::Result, types::Opaque};
+use kfiles_ffi as ffi;
+
+mod scalar;
+
+/// The output buffer of a seq_file, as seen by a `show` callback.
+///
+/// # Invariants
+///
+/// `inner` is a live `struct seq_file` that only the current thread uses for
+/// as long as a reference to the `SeqFile` exists.
+#[repr(transparent)]
+pub struct SeqFile {
+    inner: Opaque<bindings::seq_file>,
+    // Not `Send`/`Sync`: the seq_file belongs to the reading thread.
+    _not_thread_safe: PhantomData<*mut ()>,
+}
+
+impl SeqFile {
+    /// Borrows the `struct seq_file` at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// For the whole of `'a`, `ptr` must point at a live `struct seq_file`
+    /// that no other thread accesses (as inside `seq_operations` callbacks,
+    /// which run under the seq_file's mutex).
+    pub unsafe fn from_raw<'a>(ptr: *mut bindings::seq_file) -> &'a SeqFile {
+        // SAFETY: `SeqFile` is a transparent wrapper of `seq_file`, and the
+        // caller guarantees the pointer is valid and exclusive for `'a`.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The raw `struct seq_file`.
+    #[inline]
+    pub fn as_raw(&self) -> *mut bindings::seq_file {
+        self.inner.get()
+    }
+
+    /// Appends formatted text; used by [`seq_print!`].
+    #[inline]
+    pub fn print(&self, args: fmt::Arguments<'_>) {
+        // Plain strings skip the formatting machinery.
+        if let Some(s) = args.as_str() {
+            self.write_bytes(s.as_bytes());
+            return;
+        }
+        // SAFETY: `self.inner` is a live seq_file used by this thread only
+        // (type invariant); `%pA` takes a pointer to a `fmt::Arguments` that
+        // lives for the duration of the call.
+        unsafe {
+            ffi::seq_printf(
+                self.as_raw(),
+                c"%pA".as_ptr().cast(),
+                core::ptr::from_ref(&args).cast::<c_void>(),
+            )
+        };
+    }
+
+    /// Appends raw bytes, as `seq_write()`.
+    #[inline]
+    pub fn write_bytes(&self, bytes: &[u8]) {
+        // SAFETY: `self.inner` is a live seq_file used by this thread only
+        // (type invariant); `bytes` is valid for reads of its length.
+        unsafe { ffi::seq_write(self.as_raw(), bytes.as_ptr().cast(), bytes.len()) };
+    }
+
+    /// Appends one byte, as `seq_putc()`.
+    #[inline]
+    pub fn put_byte(&self, byte: u8) {
+        // SAFETY: As for `write_bytes`.
+        unsafe { ffi::seq_putc(self.as_raw(), byte as _) };
+    }
+
+    /// Whether output has been lost because the buffer was full.
+    ///
+    /// `seq_read()` then retries the record with a buffer twice as large, so
+    /// a `show` function may stop producing output early when this is true.
+    #[inline]
+    pub fn has_overflowed(&self) -> bool {
+        // SAFETY: `self.inner` is a live seq_file (type invariant); `count`
+        // and `size` are only written by this thread.
+        unsafe {
+            let m = &*self.as_raw();
+            m.count == m.size
+        }
+    }
+}
+
+/// Appends formatted text to a [`SeqFile`], with `core::fmt` syntax.
+///
+/// # Examples
+///
+/// ```ignore
+/// seq_print!(m, "{:<24}{:<5}\n", "name", "pid");
+/// ```
+#[macro_export]
+macro_rules! seq_print {
+    ($m:expr, $($arg:tt)+) => {
+        $crate::SeqFile::print($m, ::core::format_args!($($arg)+))
+    };
+}
+
+/// Something that prints a whole file in one call: the single-show form of
+/// seq_file (`single_open()`).
+///
+/// `show` may run several times per `read()` (each time the buffer proves too
+/// small, with a larger one), and concurrently for different open files, so it
+/// must print a consistent snapshot and have no side effects.
+pub trait Show {
+    /// Prints the file's content into `m`.
+    fn show(&self, m: &SeqFile) -> Result;
+}
+
+/// The `show` callback given to `single_open()` for data of type `T`.
+///
+/// # Safety
+///
+/// `m` must be a seq_file opened by [`single_open`] for a `T` that is still
+/// alive, as the file system guarantees for the duration of a read.
+unsafe extern "C" fn show_trampoline<T: Show + Sync>(
+    m: *mut bindings::seq_file,
+    _v: *mut c_void,
+) -> kernel::ffi::c_int {
+    // SAFETY: seq_read() calls `show` with the seq_file locked by this thread.
+    let seq = unsafe { SeqFile::from_raw(m) };
+    // SAFETY: `single_open()` stored a pointer to a live `T` in `private`, and
+    // the caller guarantees it is still alive. `T: Sync`, so a shared
+    // reference may be used from this thread while others use it too.
+    let data = unsafe { &*(*m).private.cast::<T>() };
+    match data.show(seq) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Opens `file` as a single-show seq_file printing `data`, as C's
+/// `single_open(file, show, data)`. Pair it with `seq_read`, `seq_lseek` and
+/// `single_release` in the same `file_operations`.
+///
+/// # Safety
+///
+/// `file` must be a file being opened, and `data` must point at a `T` that
+/// stays alive until the file is released, or until the file system stops
+/// calling `read` (debugfs and procfs do so when the entry is removed).
+pub unsafe fn single_open<T: Show + Sync>(
+    file: *mut bindings::file,
+    data: *const T,
+) -> kernel::ffi::c_int {
+    // SAFETY: The caller guarantees `file` is being opened and `data` stays
+    // valid for as long as `show_trampoline::<T>` can be called.
+    unsafe { ffi::single_open(file, Some(show_trampoline::<T>), data.cast_mut().cast()) }
+}

@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kfiles.mk: link the kfiles crates (procfs, seq_file, debugfs and relay
+# support) into an out-of-tree Rust kernel module as real crate dependencies.
+#
+# In your module's Kbuild file:
+#
+#   KFILES_DIR := /path/to/kfiles-rs          # this repository
+#   include $(KFILES_DIR)/kbuild/kfiles.mk
+#
+#   obj-m := mydrv.o
+#   mydrv-y := $(kfiles-objs) mydrv_main.o
+#   RUSTFLAGS_mydrv_main.o += $(kfiles-rustflags)
+#   $(obj)/mydrv_main.o: $(kfiles-deps)
+#
+# and in mydrv_main.rs, `use debugfs_rs::...;`. Build with the kernel's
+# usual `make -C $(KDIR) M=$(PWD) LLVM=1`, plus `BINDGEN=` if bindgen is not
+# on PATH. Each module gets its own copy of the crates (as with any static
+# library); nothing is exported between modules.
+#
+# What this file does:
+# - generates `kfiles_ffi.rs` with bindgen from the C flags of the tree being
+#   built against (crates/kfiles-ffi), and compiles the C helpers;
+# - compiles each crate from its source in this repository as an rlib object
+#   plus `lib<crate>.rmeta` in the module's build directory, so later crates
+#   and the driver can `--extern` it;
+# - compiles registry crates the kfiles crates use (static_assertions) from the
+#   source Cargo resolved for this workspace (Cargo.lock), with kernel flags;
+# - sets the `--cfg` flags of crates/kfiles-compat for the kernel version.
+
+KFILES_DIR ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+KFILES_CRATES_DIR := $(KFILES_DIR)/crates
+KFILES_FFI_DIR := $(KFILES_CRATES_DIR)/kfiles-ffi
+
+# ---- Kernel version: the one place that maps it to --cfg flags -------------
+# kfiles_legacy_api: the Rust API of 6.12-era kernels (see crates/kfiles-compat).
+kfiles-kver := $(shell echo $$(( $(VERSION) * 1000 + $(PATCHLEVEL) )))
+KFILES_CFGS := $(if $(filter 1,$(shell [ $(kfiles-kver) -lt 6018 ] && echo 1)),--cfg kfiles_legacy_api)
+
+# Kbuild names a Rust object's crate after the object file on 6.12 but after
+# the source file since 6.18-ish; name it explicitly when Kbuild does not.
+kfiles-crate-name = $(if $(findstring --crate-name,$(value rust_common_cmd)),,--crate-name $(basename $(notdir $@)))
+
+# ---- Registry crates, from the source Cargo resolved ------------------------
+# Prints the directory of registry crate $(1) as pinned by Cargo.lock,
+# downloading it into Cargo's cache the first time.
+kfiles-registry-dir = $(patsubst %/Cargo.toml,%,$(shell \
+	cargo metadata --locked --format-version 1 --manifest-path $(KFILES_DIR)/Cargo.toml 2>/dev/null \
+	| grep -o '"manifest_path":"[^"]*/$(1)-[0-9][^"/]*/Cargo.toml"' | head -n 1 | cut -d'"' -f4))
+
+kfiles-static-assertions-dir := $(call kfiles-registry-dir,static_assertions)
+ifeq ($(kfiles-static-assertions-dir),)
+$(error kfiles: cannot find static_assertions through `cargo metadata` on $(KFILES_DIR)/Cargo.toml; is cargo on PATH?)
+endif
+
+# ---- Generated bindings and C helpers ---------------------------------------
+quiet_cmd_kfiles_bindgen = BINDGEN $@
+      cmd_kfiles_bindgen = { cat $(KFILES_FFI_DIR)/src/lib.rs; \
+	$(BINDGEN) $(KFILES_FFI_DIR)/wrapper.h --use-core --with-derive-default \
+	--ctypes-prefix kernel::ffi --no-layout-tests --no-debug '.*' \
+	--enable-function-attribute-detection --no-recursive-allowlist \
+	--allowlist-function 'proc_(create|create_data|create_single_data|create_seq_private|mkdir|mkdir_mode|mkdir_data|symlink|remove|set_size|set_user|get_parent_data)|remove_proc_entry|pde_data|seq_(read|read_iter|lseek|write|printf|putc|puts|escape_mem|open|release|open_private|release_private|pad|hex_dump|has_overflowed)|single_(open|open_size|release)|simple_read_from_buffer|relay_.*|kfiles_.*|generic_file_llseek|default_llseek|no_llseek|noop_llseek|nonseekable_open|simple_open' \
+	--allowlist-type 'proc_ops|proc_dir_entry|rchan|rchan_buf|rchan_callbacks|irq_work' \
+	--raw-line 'use kernel::bindings::*;' \
+	-- $(c_flags) -I$(KFILES_FFI_DIR) -DMODULE -fno-builtin -D__BINDGEN__; } > $@
+
+$(obj)/kfiles_ffi.rs: $(KFILES_FFI_DIR)/wrapper.h $(KFILES_FFI_DIR)/kfiles_helpers.h \
+		      $(KFILES_FFI_DIR)/src/lib.rs FORCE
+	$(call if_changed,kfiles_bindgen)
+
+$(obj)/kfiles_helpers.o: $(KFILES_FFI_DIR)/helpers.c FORCE
+	$(call if_changed_rule,cc_o_c)
+CFLAGS_kfiles_helpers.o := -I$(KFILES_FFI_DIR)
+
+targets += kfiles_ffi.rs
+clean-files += kfiles_ffi.rs $(foreach c,$(kfiles-rust-crates),lib$(c).rmeta)
+
+# ---- The crates ---------------------------------------------------------------
+# $(call kfiles-crate,NAME,ROOT_SOURCE,CRATES_IT_USES,EXTRA_RUSTFLAGS)
+define kfiles-crate
+$$(obj)/$(1).o: $(2) $$(foreach d,$(3),$$(obj)/$$(d).o) FORCE
+	+$$(call if_changed_rule,rustc_o_rs)
+RUSTFLAGS_$(1).o += --emit=metadata=$$(obj)/lib$(1).rmeta -L $$(obj) \
+	$$(foreach d,$(3),--extern $$(d)) $$(kfiles-crate-name) $$(KFILES_CFGS) $(4)
+endef
+
+$(eval $(call kfiles-crate,static_assertions,$(kfiles-static-assertions-dir)/src/lib.rs,,--cap-lints allow))
+$(eval $(call kfiles-crate,kfiles_core,$(KFILES_CRATES_DIR)/kfiles-core/src/lib.rs,static_assertions))
+$(eval $(call kfiles-crate,kfiles_ffi,$$(obj)/kfiles_ffi.rs,))
+$(eval $(call kfiles-crate,kfiles_compat,$(KFILES_CRATES_DIR)/kfiles-compat/src/lib.rs,))
+$(eval $(call kfiles-crate,seqfile_rs,$(KFILES_CRATES_DIR)/seqfile-rs/src/lib.rs,kfiles_core kfiles_ffi))
+$(eval $(call kfiles-crate,kfiles_attr,$(KFILES_CRATES_DIR)/kfiles-attr/src/lib.rs,kfiles_core seqfile_rs))
+$(eval $(call kfiles-crate,debugfs_rs,$(KFILES_CRATES_DIR)/debugfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_ffi seqfile_rs))
+
+# The Rust crates, in dependency order.
+kfiles-rust-crates := static_assertions kfiles_core kfiles_ffi kfiles_compat seqfile_rs kfiles_attr debugfs_rs
+
+# ---- What a module's Kbuild uses ---------------------------------------------
+# Objects to add to the module (`mydrv-y := $(kfiles-objs) ...`).
+kfiles-objs := $(addsuffix .o,$(kfiles-rust-crates)) kfiles_helpers.o
+# Flags for the module's own Rust objects (`RUSTFLAGS_x.o += $(kfiles-rustflags)`).
+kfiles-rustflags = -L $(obj) $(addprefix --extern ,$(filter-out kfiles_ffi static_assertions,$(kfiles-rust-crates))) $(KFILES_CFGS)
+# Prerequisites of the module's own Rust objects (`$(obj)/x.o: $(kfiles-deps)`).
+kfiles-deps = $(addprefix $(obj)/,$(addsuffix .o,$(kfiles-rust-crates)))
