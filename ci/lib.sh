@@ -40,7 +40,8 @@ rust_lib_src() {
 # Make variables every kernel-side build needs.
 kmake_vars() {
     echo LLVM=1 "RUSTC=$KRUSTC" "RUSTDOC=$KRUSTDOC" "RUST_LIB_SRC=$(rust_lib_src)" \
-        "BINDGEN=$KFILES_CACHE/tools/bin/bindgen" "HOSTRUSTC=$KRUSTC"
+        "BINDGEN=$KFILES_CACHE/tools/bin/bindgen" "HOSTRUSTC=$KRUSTC" \
+        CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt
 }
 
 # Short hash of the things a kernel build depends on.

@@ -41,7 +41,13 @@ impl Entry {
         if ffi::is_err_or_null(dentry) {
             return None;
         }
-        match Arc::new(Entry { dentry, _parent: parent }, GFP_KERNEL) {
+        match Arc::new(
+            Entry {
+                dentry,
+                _parent: parent,
+            },
+            GFP_KERNEL,
+        ) {
             Ok(entry) => Some(entry),
             Err(_) => {
                 // SAFETY: `dentry` was just created and nothing else owns it.
@@ -89,9 +95,12 @@ impl Dir {
     /// Creates the directory `name` in the debugfs root.
     pub fn new(name: &CStr) -> Self {
         // SAFETY: `name` is a valid C string; a NULL parent means the root.
-        let dentry = unsafe { ffi::kfiles_debugfs_create_dir(name.as_ptr().cast(), core::ptr::null_mut()) };
+        let dentry =
+            unsafe { ffi::kfiles_debugfs_create_dir(name.as_ptr().cast(), core::ptr::null_mut()) };
         // SAFETY: The dentry was just created in the root and is ours.
-        Dir { entry: unsafe { Entry::wrap(dentry, None) } }
+        Dir {
+            entry: unsafe { Entry::wrap(dentry, None) },
+        }
     }
 
     /// Creates the directory `name` inside this one.
@@ -101,9 +110,12 @@ impl Dir {
         };
         // SAFETY: `name` is a valid C string and the parent dentry is alive
         // while `parent` is.
-        let dentry = unsafe { ffi::kfiles_debugfs_create_dir(name.as_ptr().cast(), parent.dentry()) };
+        let dentry =
+            unsafe { ffi::kfiles_debugfs_create_dir(name.as_ptr().cast(), parent.dentry()) };
         // SAFETY: The dentry was just created inside `parent` and is ours.
-        Dir { entry: unsafe { Entry::wrap(dentry, Some(parent.clone())) } }
+        Dir {
+            entry: unsafe { Entry::wrap(dentry, Some(parent.clone())) },
+        }
     }
 
     /// Whether the directory exists in debugfs (it may not; see the crate

@@ -3,7 +3,6 @@
 //! Files: `File<T>` and the `file_operations` behind them.
 
 use crate::{entry::Entry, Dir};
-use kfiles_attr::{Store, MAX_STORE_INPUT};
 use core::{ffi::CStr, marker::PhantomData, marker::PhantomPinned, ops::Deref};
 use kernel::{
     bindings,
@@ -11,6 +10,7 @@ use kernel::{
     prelude::*,
     sync::Arc,
 };
+use kfiles_attr::{Store, MAX_STORE_INPUT};
 use kfiles_ffi as ffi;
 use seqfile_rs::Show;
 
@@ -229,7 +229,10 @@ unsafe extern "C" fn write_store<T: Store + Sync>(
     }
     let mut input = [0u8; MAX_STORE_INPUT];
     let input = &mut input[..count];
-    if let Err(e) = kfiles_compat::user_slice(buf, count).reader().read_slice(input) {
+    if let Err(e) = kfiles_compat::user_slice(buf, count)
+        .reader()
+        .read_slice(input)
+    {
         return e.to_errno() as isize;
     }
     // SAFETY: `file` is open on one of our files, whose inode's `i_private`

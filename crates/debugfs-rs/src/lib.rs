@@ -80,7 +80,7 @@ mod file;
 pub use entry::Dir;
 pub use file::File;
 pub use kfiles_attr::{
-    parse_bool, parse_int, AtomicInt, Bounded, Hex, ReadCallback, ReadWriteCallback, Store,
-    MAX_STORE_INPUT,
+    parse_bool, parse_int, AtomicInt, Bounded, Hex, ReadCallback, ReadFn, ReadWriteCallback, Store,
+    WriteFn, MAX_STORE_INPUT,
 };
 pub use seqfile_rs::{seq_print, SeqFile, Show};

@@ -21,7 +21,6 @@
 //! read and write plain variables: a debugfs file shows a value, it does not
 //! synchronize with it.
 
-use seqfile_rs::{SeqFile, Show};
 use core::{
     ops::{Deref, RangeInclusive},
     sync::atomic::{
@@ -34,6 +33,7 @@ use kernel::error::{
     Error, Result,
 };
 use kfiles_core::{parse, text::NumText};
+use seqfile_rs::{SeqFile, Show};
 
 /// The largest input a [`Store`] implementation may accept, in bytes.
 ///
@@ -278,6 +278,13 @@ impl<A: AtomicInt> Store for Bounded<A> {
     }
 }
 
+/// A function printing a `D`, for callback files stored in a named type
+/// (closure types cannot be named in a struct field; function pointers can).
+pub type ReadFn<D> = fn(&D, &SeqFile) -> Result;
+
+/// A function parsing user input into a `D`; see [`ReadFn`].
+pub type WriteFn<D> = fn(&D, &[u8]) -> Result;
+
 /// A value shown by a closure (debugfs-rs's `Dir::read_callback_file()`).
 pub struct ReadCallback<D, R> {
     data: D,
@@ -343,4 +350,3 @@ impl<D, R, W: Fn(&D, &[u8]) -> Result> Store for ReadWriteCallback<D, R, W> {
         (self.write)(&self.data, input)
     }
 }
-

@@ -254,10 +254,30 @@ mod tests {
 
     #[test]
     fn booleans() {
-        for t in [&b"y"[..], b"Y", b"yes", b"1", b"1\n", b"t", b"True", b"on", b"ON\n"] {
+        for t in [
+            &b"y"[..],
+            b"Y",
+            b"yes",
+            b"1",
+            b"1\n",
+            b"t",
+            b"True",
+            b"on",
+            b"ON\n",
+        ] {
             assert_eq!(parse_bool(t), Ok(true), "{:?}", t);
         }
-        for f in [&b"n"[..], b"N", b"no", b"0", b"0\n", b"f", b"false", b"off", b"of"] {
+        for f in [
+            &b"n"[..],
+            b"N",
+            b"no",
+            b"0",
+            b"0\n",
+            b"f",
+            b"false",
+            b"off",
+            b"of",
+        ] {
             assert_eq!(parse_bool(f), Ok(false), "{:?}", f);
         }
         for bad in [&b""[..], b"\n", b"2", b"o", b"ox", b" y", b"x"] {

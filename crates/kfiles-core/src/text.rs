@@ -129,7 +129,15 @@ mod tests {
         for v in [0i64, -1, 1, -128, i64::MIN, i64::MAX] {
             assert_eq!(NumText::signed(v).as_bytes(), format!("{v}\n").as_bytes());
         }
-        for (v, bytes) in [(0u64, 1), (0xab, 1), (0x1ff, 1), (0x12, 2), (0xdead_beef, 4), (u64::MAX, 8), (1, 8)] {
+        for (v, bytes) in [
+            (0u64, 1),
+            (0xab, 1),
+            (0x1ff, 1),
+            (0x12, 2),
+            (0xdead_beef, 4),
+            (u64::MAX, 8),
+            (1, 8),
+        ] {
             let want = format!("0x{:0width$x}\n", v, width = 2 * bytes);
             assert_eq!(NumText::hex(v, bytes).as_bytes(), want.as_bytes());
         }

@@ -116,7 +116,8 @@ fn cmd_write(args: &[String], positional: bool) -> Result<(), String> {
     let r = if positional {
         f.write_at(&data, off)
     } else {
-        (&f).seek(SeekFrom::Start(off)).and_then(|_| (&f).write(&data))
+        (&f).seek(SeekFrom::Start(off))
+            .and_then(|_| (&f).write(&data))
     };
     match r {
         Ok(n) => println!("ok {n}"),
@@ -197,13 +198,17 @@ fn cmd_hammer(args: &[String]) -> Result<(), String> {
     let (reads, writes) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let mut threads = Vec::new();
     for w in 0..parse_num(Some(writers), 1)? {
-        let (path, values, bad, writes) = (path.clone(), values.clone(), bad.clone(), writes.clone());
+        let (path, values, bad, writes) =
+            (path.clone(), values.clone(), bad.clone(), writes.clone());
         threads.push(thread::spawn(move || {
             let mut i = w as usize;
             while Instant::now() < deadline && !bad.load(Ordering::Relaxed) {
                 let v = &values[i % values.len()].0;
                 i += 1;
-                let r = OpenOptions::new().write(true).open(&path).and_then(|mut f| f.write(v));
+                let r = OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .and_then(|mut f| f.write(v));
                 match r {
                     Ok(n) if n == v.len() => {
                         writes.fetch_add(1, Ordering::Relaxed);
@@ -221,13 +226,20 @@ fn cmd_hammer(args: &[String]) -> Result<(), String> {
         threads.push(thread::spawn(move || {
             while Instant::now() < deadline && !bad.load(Ordering::Relaxed) {
                 let mut s = Vec::new();
-                let r = OpenOptions::new().read(true).open(&path).and_then(|mut f| f.read_to_end(&mut s));
+                let r = OpenOptions::new()
+                    .read(true)
+                    .open(&path)
+                    .and_then(|mut f| f.read_to_end(&mut s));
                 match r {
                     Ok(_) if values.iter().any(|(_, shown)| *shown == s) => {
                         reads.fetch_add(1, Ordering::Relaxed);
                     }
                     other => {
-                        println!("bad read {:?}: {:?}", String::from_utf8_lossy(&s), other.map_err(|e| errno_name(&e)));
+                        println!(
+                            "bad read {:?}: {:?}",
+                            String::from_utf8_lossy(&s),
+                            other.map_err(|e| errno_name(&e))
+                        );
                         bad.store(true, Ordering::Relaxed);
                     }
                 }
@@ -235,10 +247,15 @@ fn cmd_hammer(args: &[String]) -> Result<(), String> {
         }));
     }
     for t in threads {
-        t.join().map_err(|_| "a hammer thread panicked".to_string())?;
+        t.join()
+            .map_err(|_| "a hammer thread panicked".to_string())?;
     }
     if !bad.load(Ordering::Relaxed) {
-        println!("ok {} {}", reads.load(Ordering::Relaxed), writes.load(Ordering::Relaxed));
+        println!(
+            "ok {} {}",
+            reads.load(Ordering::Relaxed),
+            writes.load(Ordering::Relaxed)
+        );
     }
     Ok(())
 }

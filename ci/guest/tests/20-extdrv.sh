@@ -1,0 +1,30 @@
+# The external driver (ci/extdrv): a module built outside modules/ with the
+# Kbuild fragment, using Bounded, Hex, plain values and callback files.
+. /lib.sh
+D=/sys/kernel/debug/kfiles-extdrv
+T=extdrv
+
+check_true $T.insmod insmod /modules/kfiles_extdrv.ko
+check_cmd $T.answer 42 cat $D/answer
+check "$T.answer.mode" 444 "$(stat -c %a $D/answer)"
+check_cmd $T.answer.readonly EACCES kfio write $D/answer 1
+check_cmd $T.level.initial 3 cat $D/level
+check_cmd $T.level.max "ok 2" kfio write $D/level 10
+check_cmd $T.level.over ERANGE kfio write $D/level 11
+check_cmd $T.level.type-over ERANGE kfio write $D/level 256
+check_cmd $T.level.kept 10 cat $D/level
+check_cmd $T.mask.initial 0x000000f0 cat $D/mask
+check_cmd $T.mask.write "ok 6" kfio write $D/mask 0xbeef
+check_cmd $T.mask.read 0x0000beef cat $D/mask
+check_cmd $T.mask.decimal "ok 2" kfio write $D/mask 16
+check_cmd $T.mask.decimal.read 0x00000010 cat $D/mask
+check_cmd $T.counter.initial count=0 cat $D/counter
+echo inc >$D/counter
+echo inc >$D/counter
+check_cmd $T.counter.inc count=2 cat $D/counter
+check_cmd $T.counter.bad EINVAL kfio write $D/counter dec
+check_cmd $T.counter.kept count=2 cat $D/counter
+echo reset >$D/counter
+check_cmd $T.counter.reset count=0 cat $D/counter
+check_true $T.rmmod rmmod kfiles_extdrv
+check_false $T.gone test -e $D
