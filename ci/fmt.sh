@@ -5,6 +5,6 @@ source "$(dirname "$0")/lib.sh"
 src=$KFILES_CACHE/src/linux-source-${KFILES_KERNELS[0]}
 [ -f "$src/.rustfmt.toml" ] || die "no kernel sources in $src (run ci/kernel.sh)"
 cd "$KFILES_ROOT"
-# Kernel crates are reached through their `mod` declarations.
+# Every tracked or new .rs file, the generated ones (ignored) excepted.
 /usr/bin/rustfmt --edition 2021 --config-path "$src/.rustfmt.toml" "$@" \
     $(git ls-files --cached --others --exclude-standard '*.rs')

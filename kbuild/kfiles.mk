@@ -39,7 +39,9 @@ KFILES_CFGS := $(if $(filter 1,$(shell [ $(kfiles-kver) -lt 6018 ] && echo 1)),-
 
 # Kbuild names a Rust object's crate after the object file on 6.12 but after
 # the source file since 6.18-ish; name it explicitly when Kbuild does not.
-kfiles-crate-name = $(if $(findstring --crate-name,$(value rust_common_cmd)),,--crate-name $(basename $(notdir $@)))
+# (The rustdoc rule below always names the crate itself.)
+kfiles-crate-name = $(if $(filter %.rustdoc,$@)$(findstring --crate-name,$(value rust_common_cmd)),, \
+	--crate-name $(basename $(notdir $@)))
 
 # ---- Registry crates, from the source Cargo resolved ------------------------
 # Prints the directory of registry crate $(1) as pinned by Cargo.lock,
@@ -60,7 +62,7 @@ quiet_cmd_kfiles_bindgen = BINDGEN $@
 	--ctypes-prefix kernel::ffi --no-layout-tests --no-debug '.*' \
 	--enable-function-attribute-detection --no-recursive-allowlist \
 	--allowlist-function 'proc_(create|create_data|create_single_data|create_seq_private|mkdir|mkdir_mode|mkdir_data|symlink|remove|set_size|set_user|get_parent_data)|remove_proc_entry|pde_data|seq_(read|read_iter|lseek|write|printf|putc|puts|escape_mem|open|release|open_private|release_private|pad|hex_dump|has_overflowed)|single_(open|open_size|release)|simple_read_from_buffer|relay_.*|kfiles_.*|generic_file_llseek|default_llseek|no_llseek|noop_llseek|nonseekable_open|simple_open' \
-	--allowlist-type 'proc_ops|proc_dir_entry|rchan|rchan_buf|rchan_callbacks|irq_work' \
+	--allowlist-type 'proc_ops|proc_dir_entry|rchan.*|irq_work' \
 	--raw-line 'use kernel::bindings::*;' \
 	-- $(c_flags) -I$(KFILES_FFI_DIR) -DMODULE -fno-builtin -D__BINDGEN__; } > $@
 
@@ -82,18 +84,39 @@ $$(obj)/$(1).o: $(2) $$(foreach d,$(3),$$(obj)/$$(d).o) FORCE
 	+$$(call if_changed_rule,rustc_o_rs)
 RUSTFLAGS_$(1).o += --emit=metadata=$$(obj)/lib$(1).rmeta -L $$(obj) \
 	$$(foreach d,$(3),--extern $$(d)) $$(kfiles-crate-name) $$(KFILES_CFGS) $(4)
+$$(obj)/$(1).rustdoc: $(2) $$(obj)/$(1).o FORCE
+	$$(call cmd,kfiles_rustdoc)
 endef
+
+# ---- rustdoc (KFILES_RUSTDOC=DIR) ---------------------------------------------
+# Renders the crates' documentation into DIR with the flags they are compiled
+# with. DIR is normally the kernel's own rustdoc output (`make rustdoc`), so
+# kernel types link. See ci/doc.sh.
+kfiles-kernel-externs = $(foreach c,ffi pin_init kernel zerocopy zerocopy_derive, \
+	$(if $(findstring --extern $(c) ,$(value rust_common_cmd)),--extern $(c)))
+quiet_cmd_kfiles_rustdoc = RUSTDOC $<
+      cmd_kfiles_rustdoc = OBJTREE=$(abspath $(objtree)) $(RUSTDOC) \
+	$(filter-out --emit=%,$(rust_flags)) \
+	-Zallow-features=$(rust_allowed_features) -Zcrate-attr=no_std \
+	-Zcrate-attr='feature($(rust_allowed_features))' -Zunstable-options \
+	$(kfiles-kernel-externs) --crate-type rlib -L $(objtree)/rust/ --sysroot=/dev/null \
+	--crate-name $(basename $(notdir $@)) --generate-link-to-definition \
+	--output $(KFILES_RUSTDOC) $<
 
 $(eval $(call kfiles-crate,static_assertions,$(kfiles-static-assertions-dir)/src/lib.rs,,--cap-lints allow))
 $(eval $(call kfiles-crate,kfiles_core,$(KFILES_CRATES_DIR)/kfiles-core/src/lib.rs,static_assertions))
 $(eval $(call kfiles-crate,kfiles_ffi,$$(obj)/kfiles_ffi.rs,))
 $(eval $(call kfiles-crate,kfiles_compat,$(KFILES_CRATES_DIR)/kfiles-compat/src/lib.rs,))
-$(eval $(call kfiles-crate,seqfile_rs,$(KFILES_CRATES_DIR)/seqfile-rs/src/lib.rs,kfiles_core kfiles_ffi))
+$(eval $(call kfiles-crate,seqfile_rs,$(KFILES_CRATES_DIR)/seqfile-rs/src/lib.rs,kfiles_compat kfiles_core kfiles_ffi))
 $(eval $(call kfiles-crate,kfiles_attr,$(KFILES_CRATES_DIR)/kfiles-attr/src/lib.rs,kfiles_core seqfile_rs))
 $(eval $(call kfiles-crate,debugfs_rs,$(KFILES_CRATES_DIR)/debugfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_ffi seqfile_rs))
 
 # The Rust crates, in dependency order.
 kfiles-rust-crates := static_assertions kfiles_core kfiles_ffi kfiles_compat seqfile_rs kfiles_attr debugfs_rs
+
+ifneq ($(KFILES_RUSTDOC),)
+always-y += $(addsuffix .rustdoc,$(filter-out static_assertions,$(kfiles-rust-crates)))
+endif
 
 # ---- What a module's Kbuild uses ---------------------------------------------
 # Objects to add to the module (`mydrv-y := $(kfiles-objs) ...`).

@@ -7,7 +7,8 @@ T=extdrv
 check_true $T.insmod insmod /modules/kfiles_extdrv.ko
 check_cmd $T.answer 42 cat $D/answer
 check "$T.answer.mode" 444 "$(stat -c %a $D/answer)"
-check_cmd $T.answer.readonly EACCES kfio write $D/answer 1
+# Root may open a 0444 file for writing; a read-only file has no write op.
+check_cmd $T.answer.readonly EINVAL kfio write $D/answer 1
 check_cmd $T.level.initial 3 cat $D/level
 check_cmd $T.level.max "ok 2" kfio write $D/level 10
 check_cmd $T.level.over ERANGE kfio write $D/level 11

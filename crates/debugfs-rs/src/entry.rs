@@ -94,13 +94,12 @@ pub struct Dir {
 impl Dir {
     /// Creates the directory `name` in the debugfs root.
     pub fn new(name: &CStr) -> Self {
+        let name = kfiles_compat::char_ptr(name);
         // SAFETY: `name` is a valid C string; a NULL parent means the root.
-        let dentry =
-            unsafe { ffi::kfiles_debugfs_create_dir(name.as_ptr().cast(), core::ptr::null_mut()) };
+        let dentry = unsafe { ffi::kfiles_debugfs_create_dir(name, core::ptr::null_mut()) };
         // SAFETY: The dentry was just created in the root and is ours.
-        Dir {
-            entry: unsafe { Entry::wrap(dentry, None) },
-        }
+        let entry = unsafe { Entry::wrap(dentry, None) };
+        Dir { entry }
     }
 
     /// Creates the directory `name` inside this one.
@@ -108,14 +107,13 @@ impl Dir {
         let Some(parent) = &self.entry else {
             return Dir { entry: None };
         };
+        let name = kfiles_compat::char_ptr(name);
         // SAFETY: `name` is a valid C string and the parent dentry is alive
         // while `parent` is.
-        let dentry =
-            unsafe { ffi::kfiles_debugfs_create_dir(name.as_ptr().cast(), parent.dentry()) };
+        let dentry = unsafe { ffi::kfiles_debugfs_create_dir(name, parent.dentry()) };
         // SAFETY: The dentry was just created inside `parent` and is ours.
-        Dir {
-            entry: unsafe { Entry::wrap(dentry, Some(parent.clone())) },
-        }
+        let entry = unsafe { Entry::wrap(dentry, Some(parent.clone())) };
+        Dir { entry }
     }
 
     /// Whether the directory exists in debugfs (it may not; see the crate

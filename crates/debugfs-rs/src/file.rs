@@ -146,7 +146,7 @@ impl Dir {
             dentry: unsafe {
                 match &parent {
                     Some(parent) => ffi::kfiles_debugfs_create_file(
-                        name.as_ptr().cast(),
+                        kfiles_compat::char_ptr(name),
                         mode,
                         parent.dentry(),
                         core::ptr::addr_of!((*this.as_ptr()).data).cast_mut().cast(),

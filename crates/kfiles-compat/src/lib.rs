@@ -9,8 +9,8 @@
 //!
 //! | `--cfg`             | kernels           | what differs                                    |
 //! |---------------------|-------------------|-------------------------------------------------|
-//! | `kfiles_legacy_api` | before 6.18       | `module!` takes `author`; `UserPtr` is a `usize`; pin-init lives in `kernel::init` |
-//! | (none)              | 6.18 and later    | `module!` takes `authors`; `UserPtr` is a type; pin-init is the `pin_init` crate |
+//! | `kfiles_legacy_api` | before 6.18       | `module!` takes `author`; `UserPtr` is a `usize`; pin-init lives in `kernel::init`; `CStr::as_ptr()` is allowed |
+//! | (none)              | 6.18 and later    | `module!` takes `authors`; `UserPtr` is a type; pin-init is the `pin_init` crate; C strings go through `CStrExt::as_char_ptr()` |
 //!
 //! Nothing else in the project tests the kernel version.
 
@@ -110,6 +110,23 @@ pub fn user_slice<T>(ptr: *const T, len: usize) -> UserSlice {
     #[cfg(not(kfiles_legacy_api))]
     {
         UserSlice::new(kernel::uaccess::UserPtr::from_ptr(ptr as *mut _), len)
+    }
+}
+
+/// The `const char *` of a C string, for C functions.
+///
+/// The kernel's `char` is unsigned since 6.18-ish while `core::ffi::c_char`
+/// is signed on x86, so the kernel's own helper is used where it exists.
+#[inline]
+pub fn char_ptr(s: &core::ffi::CStr) -> *const kernel::ffi::c_char {
+    #[cfg(kfiles_legacy_api)]
+    {
+        s.as_ptr().cast()
+    }
+    #[cfg(not(kfiles_legacy_api))]
+    {
+        use kernel::str::CStrExt;
+        s.as_char_ptr()
     }
 }
 

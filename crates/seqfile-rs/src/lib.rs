@@ -82,7 +82,7 @@ impl SeqFile {
         unsafe {
             ffi::seq_printf(
                 self.as_raw(),
-                c"%pA".as_ptr().cast(),
+                kfiles_compat::char_ptr(c"%pA"),
                 core::ptr::from_ref(&args).cast::<c_void>(),
             )
         };
@@ -100,7 +100,7 @@ impl SeqFile {
     #[inline]
     pub fn put_byte(&self, byte: u8) {
         // SAFETY: As for `write_bytes`.
-        unsafe { ffi::seq_putc(self.as_raw(), byte as _) };
+        unsafe { ffi::seq_putc(self.as_raw(), byte as kernel::ffi::c_char) };
     }
 
     /// Whether output has been lost because the buffer was full.
