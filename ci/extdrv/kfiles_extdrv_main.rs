@@ -7,11 +7,20 @@
 //! - `level`: 0..=10, anything else fails with `ERANGE`;
 //! - `mask`: shown in hex (`0x000000f0`);
 //! - `counter`: shows `count=N`; writing `inc` adds one, `reset` clears it,
-//!   anything else fails with `EINVAL`.
+//!   anything else fails with `EINVAL`;
+//! - `remove_counter`: writing `1` drops the `counter` file while the module
+//!   stays loaded: descriptors still open on it then fail with `EIO`.
 
 use core::sync::atomic::{AtomicU32, AtomicU8, Ordering::Relaxed};
-use debugfs_rs::{seq_print, Bounded, Dir, File, Hex, ReadFn, ReadWriteCallback, SeqFile, WriteFn};
-use kernel::prelude::*;
+use debugfs_rs::{
+    parse_bool, seq_print, Bounded, Dir, File, Hex, ReadFn, ReadWriteCallback, SeqFile, Store,
+    WriteFn,
+};
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{Arc, Mutex},
+};
 
 kfiles_compat::module! {
     type: ExtDrv,
@@ -23,6 +32,24 @@ kfiles_compat::module! {
 
 type Counter = ReadWriteCallback<AtomicU32, ReadFn<AtomicU32>, WriteFn<AtomicU32>>;
 
+/// The `counter` file, until `remove_counter` drops it.
+type CounterSlot = Arc<Mutex<Option<Pin<KBox<File<Counter>>>>>>;
+
+/// What `remove_counter` sets: writing a true value drops the `counter` file.
+struct Remover(CounterSlot);
+
+impl Store for Remover {
+    fn store(&self, input: &[u8]) -> Result {
+        if parse_bool(input)? {
+            // Taken under the lock, dropped (which waits for the file's
+            // callbacks in progress) after it.
+            let file = self.0.lock().take();
+            drop(file);
+        }
+        Ok(())
+    }
+}
+
 #[pin_data]
 struct Files {
     #[pin]
@@ -32,7 +59,7 @@ struct Files {
     #[pin]
     mask: File<Hex<AtomicU32>>,
     #[pin]
-    counter: File<Counter>,
+    remove_counter: File<Remover>,
 }
 
 fn show_counter(count: &AtomicU32, m: &SeqFile) -> Result {
@@ -56,6 +83,17 @@ struct ExtDrv {
 impl kernel::Module for ExtDrv {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let dir = Dir::new(c"kfiles-extdrv");
+        let counter = KBox::pin_init(
+            dir.read_write_callback_file(
+                c"counter",
+                0o600,
+                AtomicU32::new(0),
+                show_counter as ReadFn<AtomicU32>,
+                store_counter as WriteFn<AtomicU32>,
+            ),
+            GFP_KERNEL,
+        )?;
+        let counter: CounterSlot = Arc::pin_init(new_mutex!(Some(counter)), GFP_KERNEL)?;
         let files = KBox::pin_init(
             try_pin_init!(Files {
                 answer <- dir.read_only_file(c"answer", 0o444, 42u32),
@@ -65,13 +103,7 @@ impl kernel::Module for ExtDrv {
                     Bounded::new(AtomicU8::new(3), 0..=10)
                 ),
                 mask <- dir.read_write_file(c"mask", 0o600, Hex(AtomicU32::new(0xf0))),
-                counter <- dir.read_write_callback_file(
-                    c"counter",
-                    0o600,
-                    AtomicU32::new(0),
-                    show_counter as ReadFn<AtomicU32>,
-                    store_counter as WriteFn<AtomicU32>,
-                ),
+                remove_counter <- dir.write_only_file(c"remove_counter", 0o200, Remover(counter)),
             }),
             GFP_KERNEL,
         )?;

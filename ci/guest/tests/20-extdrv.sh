@@ -27,5 +27,16 @@ check_cmd $T.counter.bad EINVAL kfio write $D/counter dec
 check_cmd $T.counter.kept count=2 cat $D/counter
 echo reset >$D/counter
 check_cmd $T.counter.reset count=0 cat $D/counter
+# Dropping a File while user space holds it open: later calls fail with EIO.
+exec 3<$D/counter
+check "$T.remove_counter.mode" 200 "$(stat -c %a $D/remove_counter)"
+check_cmd $T.remove_counter.bad EINVAL kfio write $D/remove_counter x
+check_true $T.remove_counter.still-there test -e $D/counter
+check_cmd $T.remove_counter "ok 2" kfio write $D/remove_counter '1\n'
+check_false $T.remove_counter.gone test -e $D/counter
+got=$(cat <&3 2>&1)
+case $got in *"Input/output error"* | *"I/O error"*) ok $T.remove_counter.open-fd-eio ;; *) fail $T.remove_counter.open-fd-eio "read gave '$got'" ;; esac
+exec 3<&-
+check_cmd $T.remove_counter.again "ok 1" kfio write $D/remove_counter 1
 check_true $T.rmmod rmmod kfiles_extdrv
 check_false $T.gone test -e $D
