@@ -18,6 +18,10 @@ say "Rendering the kfiles crates' rustdoc"
 make -s -C "$KFILES_ROOT/modules" KDIR="$kdir" clean >/dev/null
 make -C "$KFILES_ROOT/modules" KDIR="$kdir" KFILES_RUSTDOC="$out" >"$KFILES_CACHE/doc-$ver.log" 2>&1 \
     || { tail -n 40 "$KFILES_CACHE/doc-$ver.log"; die "rustdoc of the crates failed"; }
+if grep -E '^(warning|error)(\[|:)' "$KFILES_CACHE/doc-$ver.log" >/dev/null; then
+    grep -E -A8 '^(warning|error)(\[|:)' "$KFILES_CACHE/doc-$ver.log" | head -n 60
+    die "rustdoc printed warnings (log: $KFILES_CACHE/doc-$ver.log)"
+fi
 for c in debugfs_rs seqfile_rs kfiles_attr kfiles_compat kfiles_core; do
     [ -f "$out/$c/index.html" ] || die "no documentation for $c in $out"
 done

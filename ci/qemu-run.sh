@@ -54,7 +54,7 @@ log=$run/console.log
 elapsed=$((SECONDS - t0))
 
 if [ "$mode" = demo ]; then
-    sed -n '/^KTEST-BOOTED/,/^KTEST-MODULES-LEFT/p' "$log" | grep -v '^KTEST' || true
+    sed -n '/KTEST-BOOTED/,/^KTEST-MODULES-LEFT/p' "$log" | grep -v 'KTEST' || true
     grep -q '^KTEST-DONE' "$log" || die "the guest did not finish (see $log)"
     exit 0
 fi

@@ -43,6 +43,15 @@ for v in "${vers[@]}"; do
     fi
 done
 
+say "Rendering rustdoc for Linux ${vers[0]} (warnings fail)"
+if bash "$KFILES_ROOT/ci/doc.sh" "${vers[0]}" >"$KFILES_CACHE/doc.log" 2>&1; then
+    echo "1 0" >>"$KFILES_RESULTS"
+else
+    tail -n 30 "$KFILES_CACHE/doc.log"
+    echo "  FAIL rustdoc (ci/doc.sh ${vers[0]})"
+    echo "0 1" >>"$KFILES_RESULTS"
+fi
+
 read -r passed failed < <(awk '{p += $1; f += $2} END {print p + 0, f + 0}' "$KFILES_RESULTS")
 rm -f "$KFILES_RESULTS"
 echo "Kernels: ${vers[*]}; took $((SECONDS - t0)) s"

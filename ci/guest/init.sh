@@ -8,8 +8,10 @@ mount -t sysfs sysfs /sys
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 mode=$(cat /mode)
+echo
 echo "KTEST-BOOTED $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
 if [ "$mode" = demo ]; then
+    echo "Booted Linux $(uname -r) in QEMU with $(grep -c ^processor /proc/cpuinfo) CPUs."
     for t in /demo/*.sh; do sh "$t"; done
 else
     for t in /tests/*.sh; do

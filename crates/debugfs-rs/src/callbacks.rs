@@ -38,7 +38,7 @@ impl crate::Dir {
     }
 
     /// Creates a file `name` whose content `read` prints from `data` and
-    /// whose writes `write` parses into `data` (see [`Store`] for the
+    /// whose writes `write` parses into `data` (see [`Store`](crate::Store) for the
     /// contract; inputs longer than 64 bytes fail with `EINVAL`).
     ///
     /// # Examples
