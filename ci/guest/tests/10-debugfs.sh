@@ -89,7 +89,10 @@ EINVAL
 EINVAL" kfio writes $f '42\n' 1
 check_cmd $T.partial.kept 4 cat $f
 
-# Concurrent readers and writers: every read shows a whole written value.
+# Concurrent readers and writers: every read shows a whole written value
+# (the initial value is one of them).
+echo 7 >$D/u32_var
+echo 1 >$D/bool_var
 got=$(kfio hammer $D/u32_var 3 2 2 4294967295 123456 7)
 case $got in "ok "*) ok $T.concurrent.u32 ;; *) fail $T.concurrent.u32 "$got" ;; esac
 got=$(kfio hammer $D/bool_var 2 2 2 1=Y 0=N)
