@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 PACKAGES=(
     rustc-web rust-web-src rust-web-clippy rustfmt-web  # rustc 1.96, its library sources, clippy, rustfmt
     "clang-$LLVM_VERSION" "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION" "libclang-$LLVM_VERSION-dev"
-    make flex bison bc libelf-dev libssl-dev cpio xz-utils kmod
+    make flex bison bc libelf-dev libssl-dev cpio xz-utils kmod gcc libc6-dev
     busybox-static qemu-system-x86 linux-source-6.12
 )
 

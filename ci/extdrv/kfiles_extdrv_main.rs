@@ -9,9 +9,13 @@
 //! - `counter`: shows `count=N`; writing `inc` adds one, `reset` clears it,
 //!   anything else fails with `EINVAL`;
 //! - `remove_counter`: writing `1` drops the `counter` file while the module
-//!   stays loaded: descriptors still open on it then fail with `EIO`.
+//!   stays loaded: descriptors still open on it then fail with `EIO`;
+//! - `types/`: one read-write file per remaining scalar type (`u64`, `usize`,
+//!   `i32`, `i64`, `x8`, `x16`, `x64`) and a read-only `flag` (`Y`).
 
-use core::sync::atomic::{AtomicU32, AtomicU8, Ordering::Relaxed};
+use core::sync::atomic::{
+    AtomicI32, AtomicI64, AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering::Relaxed,
+};
 use debugfs_rs::{
     parse_bool, seq_print, Bounded, Dir, File, Hex, ReadFn, ReadWriteCallback, SeqFile, Store,
     WriteFn,
@@ -60,6 +64,22 @@ struct Files {
     mask: File<Hex<AtomicU32>>,
     #[pin]
     remove_counter: File<Remover>,
+    #[pin]
+    u64: File<AtomicU64>,
+    #[pin]
+    usize: File<AtomicUsize>,
+    #[pin]
+    i32: File<AtomicI32>,
+    #[pin]
+    i64: File<AtomicI64>,
+    #[pin]
+    x8: File<Hex<AtomicU8>>,
+    #[pin]
+    x16: File<Hex<AtomicU16>>,
+    #[pin]
+    x64: File<Hex<AtomicU64>>,
+    #[pin]
+    flag: File<bool>,
 }
 
 fn show_counter(count: &AtomicU32, m: &SeqFile) -> Result {
@@ -94,6 +114,7 @@ impl kernel::Module for ExtDrv {
             GFP_KERNEL,
         )?;
         let counter: CounterSlot = Arc::pin_init(new_mutex!(Some(counter)), GFP_KERNEL)?;
+        let types = dir.subdir(c"types");
         let files = KBox::pin_init(
             try_pin_init!(Files {
                 answer <- dir.read_only_file(c"answer", 0o444, 42u32),
@@ -104,6 +125,14 @@ impl kernel::Module for ExtDrv {
                 ),
                 mask <- dir.read_write_file(c"mask", 0o600, Hex(AtomicU32::new(0xf0))),
                 remove_counter <- dir.write_only_file(c"remove_counter", 0o200, Remover(counter)),
+                u64 <- types.read_write_file(c"u64", 0o600, AtomicU64::new(0)),
+                usize <- types.read_write_file(c"usize", 0o600, AtomicUsize::new(0)),
+                i32 <- types.read_write_file(c"i32", 0o600, AtomicI32::new(0)),
+                i64 <- types.read_write_file(c"i64", 0o600, AtomicI64::new(0)),
+                x8 <- types.read_write_file(c"x8", 0o600, Hex(AtomicU8::new(0))),
+                x16 <- types.read_write_file(c"x16", 0o600, Hex(AtomicU16::new(0))),
+                x64 <- types.read_write_file(c"x64", 0o600, Hex(AtomicU64::new(0))),
+                flag <- types.read_only_file(c"flag", 0o444, true),
             }),
             GFP_KERNEL,
         )?;

@@ -27,6 +27,34 @@ check_cmd $T.counter.bad EINVAL kfio write $D/counter dec
 check_cmd $T.counter.kept count=2 cat $D/counter
 echo reset >$D/counter
 check_cmd $T.counter.reset count=0 cat $D/counter
+# The other scalar types: limits, signs, hex formats.
+Y=$D/types
+limit() { # NAME FILE INPUT EXPECTED_WRITE EXPECTED_READ
+    check_cmd "$T.$1.write" "$4" kfio write "$2" "$3"
+    check_cmd "$T.$1.read" "$5" cat "$2"
+}
+limit u64.max $Y/u64 18446744073709551615 "ok 20" 18446744073709551615
+limit u64.over $Y/u64 18446744073709551616 ERANGE 18446744073709551615
+limit u64.neg $Y/u64 -1 EINVAL 18446744073709551615
+limit usize.max $Y/usize 0xffffffffffffffff "ok 18" 18446744073709551615
+limit usize.over $Y/usize 0x10000000000000000 ERANGE 18446744073709551615
+limit i32.min $Y/i32 -2147483648 "ok 11" -2147483648
+limit i32.under $Y/i32 -2147483649 ERANGE -2147483648
+limit i32.max $Y/i32 2147483647 "ok 10" 2147483647
+limit i32.over $Y/i32 2147483648 ERANGE 2147483647
+limit i32.neghex $Y/i32 -0x10 "ok 5" -16
+limit i32.garbage $Y/i32 -x EINVAL -16
+limit i64.min $Y/i64 -9223372036854775808 "ok 20" -9223372036854775808
+limit i64.under $Y/i64 -9223372036854775809 ERANGE -9223372036854775808
+limit x8.read $Y/x8 0xab "ok 4" 0xab
+limit x8.over $Y/x8 0x100 ERANGE 0xab
+limit x8.decimal $Y/x8 7 "ok 1" 0x07
+limit x16.read $Y/x16 4660 "ok 4" 0x1234
+limit x64.max $Y/x64 18446744073709551615 "ok 20" 0xffffffffffffffff
+limit x64.small $Y/x64 1 "ok 1" 0x0000000000000001
+check_cmd $T.flag Y cat $Y/flag
+check "$T.flag.mode" 444 "$(stat -c %a $Y/flag)"
+
 # Dropping a File while user space holds it open: later calls fail with EIO.
 exec 3<$D/counter
 check "$T.remove_counter.mode" 200 "$(stat -c %a $D/remove_counter)"
