@@ -10,6 +10,7 @@
 //!   anything else fails with `EINVAL`;
 //! - `remove_counter`: writing `1` drops the `counter` file while the module
 //!   stays loaded: descriptors still open on it then fail with `EIO`;
+//! - `numbers`: a seq_file of the lines `0` to `9999`;
 //! - `types/`: one read-write file per remaining scalar type (`u64`, `usize`,
 //!   `i32`, `i64`, `x8`, `x16`, `x64`) and a read-only `flag` (`Y`).
 
@@ -17,8 +18,8 @@ use core::sync::atomic::{
     AtomicI32, AtomicI64, AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering::Relaxed,
 };
 use debugfs_rs::{
-    parse_bool, seq_print, Bounded, Dir, File, Hex, ReadFn, ReadWriteCallback, SeqFile, Store,
-    WriteFn,
+    parse_bool, seq_print, Bounded, Dir, File, Hex, ReadFn, ReadWriteCallback, SeqFile,
+    SeqIterator, Store, WriteFn,
 };
 use kernel::{
     new_mutex,
@@ -35,6 +36,31 @@ kfiles_compat::module! {
 }
 
 type Counter = ReadWriteCallback<AtomicU32, ReadFn<AtomicU32>, WriteFn<AtomicU32>>;
+
+/// The lines `0` to `COUNT - 1`, as a seq_file.
+struct Numbers;
+
+impl Numbers {
+    const COUNT: u64 = 10_000;
+}
+
+impl SeqIterator for Numbers {
+    type Cursor<'a> = u64;
+
+    fn start(&self, index: u64) -> Option<u64> {
+        (index < Self::COUNT).then_some(index)
+    }
+
+    fn next(&self, cursor: &mut u64) -> bool {
+        *cursor += 1;
+        *cursor < Self::COUNT
+    }
+
+    fn show(&self, cursor: &u64, m: &SeqFile) -> Result {
+        seq_print!(m, "{}\n", cursor);
+        Ok(())
+    }
+}
 
 /// The `counter` file, until `remove_counter` drops it.
 type CounterSlot = Arc<Mutex<Option<Pin<KBox<File<Counter>>>>>>;
@@ -64,6 +90,8 @@ struct Files {
     mask: File<Hex<AtomicU32>>,
     #[pin]
     remove_counter: File<Remover>,
+    #[pin]
+    numbers: File<Numbers>,
     #[pin]
     u64: File<AtomicU64>,
     #[pin]
@@ -125,6 +153,7 @@ impl kernel::Module for ExtDrv {
                 ),
                 mask <- dir.read_write_file(c"mask", 0o600, Hex(AtomicU32::new(0xf0))),
                 remove_counter <- dir.write_only_file(c"remove_counter", 0o200, Remover(counter)),
+                numbers <- dir.seq_file(c"numbers", 0o444, Numbers),
                 u64 <- types.read_write_file(c"u64", 0o600, AtomicU64::new(0)),
                 usize <- types.read_write_file(c"usize", 0o600, AtomicUsize::new(0)),
                 i32 <- types.read_write_file(c"i32", 0o600, AtomicI32::new(0)),

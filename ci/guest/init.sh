@@ -7,6 +7,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
+mount -t devtmpfs devtmpfs /dev
 mode=$(cat /mode)
 echo
 echo "KTEST-BOOTED $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"

@@ -4,6 +4,11 @@
  * Linked into every module that uses the crates (kbuild/kfiles.mk).
  */
 #include <linux/debugfs.h>
+#include <linux/proc_fs.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/string.h>
 
 #include "kfiles_helpers.h"
 
@@ -33,4 +38,42 @@ void kfiles_debugfs_remove(struct dentry *dentry)
 bool kfiles_debugfs_initialized(void)
 {
 	return debugfs_initialized();
+}
+
+void *kfiles_pde_data(const struct inode *inode)
+{
+	return pde_data(inode);
+}
+
+void kfiles_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void kfiles_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}
+
+/*
+ * The process after @p in the task list, as next_task(), starting with the
+ * first one after init_task when @p is NULL, and NULL once the walk is back at
+ * init_task (as for_each_process() stops). Call under rcu_read_lock().
+ */
+struct task_struct *kfiles_next_process(struct task_struct *p)
+{
+	struct task_struct *next = next_task(p ? p : &init_task);
+
+	return next == &init_task ? NULL : next;
+}
+
+pid_t kfiles_task_pid(struct task_struct *t)
+{
+	return task_pid_nr(t);
+}
+
+/* Copies @t's comm, NUL-padded, as get_task_comm() does. */
+void kfiles_task_comm(struct task_struct *t, char *buf, size_t len)
+{
+	strscpy_pad(buf, t->comm, len);
 }

@@ -14,6 +14,8 @@
 
 struct dentry;
 struct file_operations;
+struct inode;
+struct task_struct;
 
 struct dentry *kfiles_debugfs_create_dir(const char *name, struct dentry *parent);
 struct dentry *kfiles_debugfs_create_file(const char *name, umode_t mode,
@@ -23,5 +25,14 @@ struct dentry *kfiles_debugfs_create_symlink(const char *name, struct dentry *pa
 					     const char *target);
 void kfiles_debugfs_remove(struct dentry *dentry);
 bool kfiles_debugfs_initialized(void);
+
+void *kfiles_pde_data(const struct inode *inode);
+
+void kfiles_rcu_read_lock(void);
+void kfiles_rcu_read_unlock(void);
+
+struct task_struct *kfiles_next_process(struct task_struct *p);
+pid_t kfiles_task_pid(struct task_struct *t);
+void kfiles_task_comm(struct task_struct *t, char *buf, size_t len);
 
 #endif

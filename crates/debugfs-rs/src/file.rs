@@ -4,13 +4,8 @@
 
 use crate::{entry::Entry, Dir};
 use core::{ffi::CStr, marker::PhantomData, marker::PhantomPinned, ops::Deref};
-use kernel::{
-    bindings,
-    error::{code::EINVAL, Error},
-    prelude::*,
-    sync::Arc,
-};
-use kfiles_attr::{Store, MAX_STORE_INPUT};
+use kernel::{bindings, error::Error, prelude::*, sync::Arc};
+use kfiles_attr::Store;
 use kfiles_ffi as ffi;
 use seqfile_rs::Show;
 
@@ -129,6 +124,24 @@ impl Dir {
         self.create_file(name, mode & !READ_BITS, data, &Ops::<T>::WRITE_ONLY)
     }
 
+    /// Creates a seq_file `name` printing the records of `data` (see
+    /// [`SeqIterator`](seqfile_rs::SeqIterator)): output of any size, read
+    /// correctly at any offset. Write permission bits are removed from `mode`.
+    ///
+    /// # Examples
+    ///
+    /// ```ignore
+    /// let list = dir.seq_file(c"clients", 0o444, Clients::new());
+    /// ```
+    pub fn seq_file<'a, T: seqfile_rs::SeqIterator + Send + 'static>(
+        &'a self,
+        name: &'a CStr,
+        mode: u16,
+        data: T,
+    ) -> impl PinInit<File<T>, Error> + 'a {
+        self.create_file(name, mode & !WRITE_BITS, data, &SeqOps::<T>::OPS)
+    }
+
     fn create_file<'a, T: Send + Sync + 'a>(
         &'a self,
         name: &'a CStr,
@@ -195,6 +208,34 @@ impl<T: Store + Sync> Ops<T> {
     };
 }
 
+/// The `file_operations` of seq_files iterating a `T`.
+struct SeqOps<T>(PhantomData<T>);
+
+impl<T: seqfile_rs::SeqIterator + 'static> SeqOps<T> {
+    const OPS: bindings::file_operations = bindings::file_operations {
+        owner: ffi::this_module(),
+        open: Some(open_seq::<T>),
+        read: Some(ffi::seq_read),
+        llseek: Some(ffi::seq_lseek),
+        release: Some(ffi::seq_release_private),
+        // SAFETY: As for `Ops::READ_ONLY`.
+        ..unsafe { core::mem::zeroed() }
+    };
+}
+
+/// `open` of seq_files.
+///
+/// # Safety
+///
+/// Called by the VFS (through debugfs's proxy) on a file of ours.
+unsafe extern "C" fn open_seq<T: seqfile_rs::SeqIterator + 'static>(
+    inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> kernel::ffi::c_int {
+    // SAFETY: As in `open_show`.
+    unsafe { seqfile_rs::seq_iter_open::<T>(file, (*inode).i_private.cast::<T>()) }
+}
+
 /// `open` of readable files: a single-show seq_file over the inode's value.
 ///
 /// # Safety
@@ -221,30 +262,10 @@ unsafe extern "C" fn write_store<T: Store + Sync>(
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
-    const { assert!(T::MAX_INPUT <= MAX_STORE_INPUT) };
-    // SAFETY: The VFS passes a valid `ppos` for the duration of the call.
-    let pos = unsafe { *ppos };
-    if pos != 0 || count > T::MAX_INPUT {
-        return EINVAL.to_errno() as isize;
-    }
-    let mut input = [0u8; MAX_STORE_INPUT];
-    let input = &mut input[..count];
-    if let Err(e) = kfiles_compat::user_slice(buf, count)
-        .reader()
-        .read_slice(input)
-    {
-        return e.to_errno() as isize;
-    }
     // SAFETY: `file` is open on one of our files, whose inode's `i_private`
     // is the `T` of a live `File<T>`: debugfs calls `write` only while the
     // entry exists (type invariant of `File`).
     let data = unsafe { &*(*(*file).f_inode).i_private.cast::<T>() };
-    match data.store(input) {
-        Ok(()) => {
-            // SAFETY: As above.
-            unsafe { *ppos = count as bindings::loff_t };
-            count as isize
-        }
-        Err(e) => e.to_errno() as isize,
-    }
+    // SAFETY: The VFS passes the user buffer and position of this write.
+    unsafe { kfiles_attr::store_user_write(data, buf, count, ppos) }
 }

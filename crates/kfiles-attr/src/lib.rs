@@ -83,6 +83,48 @@ pub trait Store {
     fn store(&self, input: &[u8]) -> Result;
 }
 
+/// The body of a `write` file operation for a value implementing [`Store`]:
+/// one `write()` is one value.
+///
+/// Refuses (`EINVAL`) a write at a non-zero offset or longer than
+/// [`Store::MAX_INPUT`]; copies the input onto the stack; calls
+/// [`Store::store`]; on success advances `*ppos` and returns `count`, else
+/// returns the negative errno and changes nothing.
+///
+/// # Safety
+///
+/// `buf` and `count` must be the user buffer of the write being served and
+/// `ppos` its valid position pointer, as the VFS passes them.
+pub unsafe fn store_user_write<T: Store>(
+    data: &T,
+    buf: *const kernel::ffi::c_char,
+    count: usize,
+    ppos: *mut kernel::bindings::loff_t,
+) -> isize {
+    const { assert!(T::MAX_INPUT <= MAX_STORE_INPUT) };
+    // SAFETY: The caller guarantees `ppos` is valid for the duration of the call.
+    let pos = unsafe { *ppos };
+    if pos != 0 || count > T::MAX_INPUT {
+        return EINVAL.to_errno() as isize;
+    }
+    let mut input = [0u8; MAX_STORE_INPUT];
+    let input = &mut input[..count];
+    if let Err(e) = kfiles_compat::user_slice(buf, count)
+        .reader()
+        .read_slice(input)
+    {
+        return e.to_errno() as isize;
+    }
+    match data.store(input) {
+        Ok(()) => {
+            // SAFETY: As above.
+            unsafe { *ppos = count as kernel::bindings::loff_t };
+            count as isize
+        }
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
 fn parse_error(e: parse::ParseError) -> Error {
     match e {
         parse::ParseError::Invalid => EINVAL,

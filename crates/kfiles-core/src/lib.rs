@@ -8,6 +8,8 @@
 //!
 //! - [`parse`]: the input rules of the kernel's `kstrto*()` family
 //!   (`lib/kstrtox.c`), with the range of the destination type checked;
+//! - [`buffer`]: offset arithmetic of buffer-backed files (reads at any
+//!   offset and size, bounded replace/append writes);
 //! - [`text`]: allocation-free formatting of numbers in the formats that the
 //!   kernel's debugfs attribute files use (`"%llu\n"`, `"0x%08llx\n"`, ...).
 
@@ -17,5 +19,6 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod buffer;
 pub mod parse;
 pub mod text;

@@ -164,7 +164,12 @@ fn cmd_read(args: &[String]) -> Result<(), String> {
         match f.read_at(&mut buf, off) {
             Ok(0) => break,
             Ok(n) => {
-                out.write_all(&buf[..n]).map_err(|e| e.to_string())?;
+                match out.write_all(&buf[..n]) {
+                    Ok(()) => {}
+                    // The consumer (`| head`) has seen enough.
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+                    Err(e) => return Err(e.to_string()),
+                }
                 off += n as u64;
             }
             Err(e) => {

@@ -10,9 +10,15 @@
 //! positions, partial reads and buffer growth: a `show` function never deals
 //! with offsets.
 //!
-//! The [`Show`] trait is the single-show form (`single_open()`): one function
-//! prints the whole file. The file-system crates (debugfs-rs, procfs-rs) build
-//! their files on it through [`single_open`].
+//! Two forms, as in C:
+//! - [`Show`], the single-show form (`single_open()`): one function prints
+//!   the whole file;
+//! - [`SeqIterator`], the iterator form (`seq_operations`): records printed
+//!   one at a time, with a cursor that keeps them alive from `start` to
+//!   `stop`. Output of any size is read correctly at any offset and block size.
+//!
+//! The file-system crates (debugfs-rs, procfs-rs) build their files on
+//! [`single_open`] and [`seq_iter_open`].
 //!
 //! # Examples
 //!
@@ -33,7 +39,10 @@ use core::{ffi::c_void, fmt, marker::PhantomData};
 use kernel::{bindings, error::Result, types::Opaque};
 use kfiles_ffi as ffi;
 
+mod iter;
 mod scalar;
+
+pub use iter::{seq_iter_open, SeqIterator};
 
 /// The output buffer of a seq_file, as seen by a `show` callback.
 ///

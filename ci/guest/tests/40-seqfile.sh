@@ -1,0 +1,81 @@
+# seqfile-rs through the seqfile_exam demo: a listing many buffers long,
+# complete and identical for every read size; the single-show form;
+# concurrency with process churn; permissions; unloading with files open.
+. /lib.sh
+F=/proc/exam_seq_file
+S=/proc/exam_seq_single
+T=seqfile
+
+check_true $T.insmod insmod /modules/seqfile_exam.ko
+check "$T.mode" 444 "$(stat -c %a $F)"
+check_cmd $T.header.1 "Current all the processes in system:" sh -c "head -n 1 $F"
+check_cmd $T.header.2 "$(printf '%-24s%-5s' name pid)" sh -c "sed -n 2p $F"
+check_cmd $T.init "$(printf '%-24s%-5d' init 1)" sh -c "sed -n 3p $F"
+
+# 500 extra processes, each listed exactly once, for every read size.
+i=0
+while [ $i -lt 500 ]; do
+    sleep 1000 &
+    i=$((i + 1))
+done
+pids=$(jobs -p 2>/dev/null)
+[ -n "$pids" ] || pids=$(pidof sleep)
+echo "$pids" | tr ' ' '\n' | sort -n >/tmp/want
+check_cmd $T.sleepers.started 500 sh -c "wc -l </tmp/want"
+cat $F >/tmp/cat
+check_cmd $T.size.many-pages yes sh -c "[ \$(wc -c </tmp/cat) -gt 12288 ] && echo yes"
+awk '$1 == "sleep" {print $2}' /tmp/cat | sort -n >/tmp/got
+check_true $T.all-listed cmp /tmp/want /tmp/got
+check_cmd $T.no-duplicates "" sh -c "awk 'NR > 2 {print \$NF}' /tmp/cat | sort -n | uniq -d"
+awk '$1 == "sleep"' /tmp/cat >/tmp/cat.sleep
+dd if=$F bs=1 status=none >/tmp/dd1
+awk '$1 == "sleep"' /tmp/dd1 >/tmp/dd1.sleep
+check_true $T.dd-bs1.same cmp /tmp/cat.sleep /tmp/dd1.sleep
+check_cmd $T.dd-bs1.header "$(head -n 2 /tmp/cat)" head -n 2 /tmp/dd1
+for bs in 7 4096 65536; do
+    kfio read $F $bs | awk '$1 == "sleep"' >/tmp/bs.sleep
+    check_true $T.read-bs$bs.same cmp /tmp/cat.sleep /tmp/bs.sleep
+done
+# A read at an offset returns the same bytes as a whole read from there.
+off=$(($(head -n 40 /tmp/cat | wc -c)))
+kfio read $F 4096 "$off" | head -n 5 >/tmp/off
+tail -c +$((off + 1)) /tmp/cat | head -n 5 >/tmp/off.want
+check_true $T.read-offset cmp /tmp/off.want /tmp/off
+
+n=$(awk 'NR > 2' /tmp/cat | wc -l)
+got=$(sed 's/processes: //' $S)
+if [ "$got" -ge 500 ] && [ "$got" -le $((n + 5)) ] && [ "$got" -ge $((n - 5)) ]; then
+    ok $T.single.count
+else
+    fail $T.single.count "exam_seq_single says $got, the listing has $n"
+fi
+
+# Readers while processes come and go: RCU keeps every record alive.
+# (Wait for these jobs only: the sleepers are background jobs too.)
+end=$(($(date +%s) + 3))
+(while [ "$(date +%s)" -lt $end ]; do sh -c 'true & true & true & wait'; done) &
+jobs_=$!
+for r in 1 2 3; do
+    (while [ "$(date +%s)" -lt $end ]; do cat $F >/dev/null || echo readfail; done) >/tmp/churn.$r &
+    jobs_="$jobs_ $!"
+done
+wait $jobs_
+check_cmd $T.churn.reads "" cat /tmp/churn.1 /tmp/churn.2 /tmp/churn.3
+killall sleep 2>/dev/null
+wait 2>/dev/null
+check_cmd $T.sleepers.gone 0 sh -c "awk '\$1 == \"sleep\"' $F | wc -l"
+
+# Permissions: 0444 for everyone, writable by no one.
+check_cmd $T.nonroot.read "Current all the processes in system:" sh -c "kfio as 65534 head -n 1 $F"
+check_cmd $T.nonroot.write EACCES as_nobody kfio write $F 1
+check_cmd $T.root.write EIO kfio write $F 1
+
+# Unloading with files open.
+exec 3<$F
+exec 4<$S
+check_true $T.rmmod.while-open rmmod seqfile_exam
+check_false $T.gone test -e $F
+check_false $T.gone.single test -e $S
+got=$(cat <&3 2>&1)
+case $got in *"Input/output error"* | *"I/O error"*) ok $T.rmmod.fd-eio ;; *) fail $T.rmmod.fd-eio "read gave '$got'" ;; esac
+exec 3<&- 4<&-

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Walking the processes of the system, safely.
+//!
+//! C headers: [`include/linux/sched/signal.h`](srctree/include/linux/sched/signal.h),
+//! [`include/linux/rcupdate.h`](srctree/include/linux/rcupdate.h)
+//!
+//! C walks the task list with `for_each_process()` under `rcu_read_lock()`:
+//! a task seen there is not freed before `rcu_read_unlock()`. Here a
+//! [`ProcessCursor`] owns an [`RcuReadGuard`], and every [`Process`] borrows
+//! the cursor, so no task pointer outlives the read-side critical section.
+//! The walk visits thread-group leaders, as `for_each_process()` does, and
+//! not the idle task (`init_task`, pid 0).
+//!
+//! # Examples
+//!
+//! ```ignore
+//! let mut n = 0;
+//! process_list::for_each_process(|p| {
+//!     pr_info!("{:<16} {}\n", p.comm(), p.pid());
+//!     n += 1;
+//! });
+//! ```
+
+use core::{fmt, marker::PhantomData, ptr::NonNull};
+use kernel::bindings;
+use kfiles_ffi as ffi;
+
+/// An RCU read-side critical section, from creation to drop.
+///
+/// Not `Send`: it must end on the CPU context that began it.
+pub struct RcuReadGuard {
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl RcuReadGuard {
+    /// Enters a read-side critical section (`rcu_read_lock()`).
+    #[inline]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        // SAFETY: Always allowed; paired with the unlock in `drop`.
+        unsafe { ffi::kfiles_rcu_read_lock() };
+        RcuReadGuard {
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl Drop for RcuReadGuard {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: Paired with the lock taken in `new`, on the same context.
+        unsafe { ffi::kfiles_rcu_read_unlock() };
+    }
+}
+
+/// The length of a task's command name, NUL included (`TASK_COMM_LEN`).
+pub const COMM_LEN: usize = 16;
+
+/// A copy of a task's command name (`comm`).
+#[derive(Clone, Copy)]
+pub struct Comm {
+    buf: [u8; COMM_LEN],
+}
+
+impl Comm {
+    /// The name's bytes, without the terminating NUL.
+    pub fn as_bytes(&self) -> &[u8] {
+        let len = self.buf.iter().position(|&b| b == 0).unwrap_or(COMM_LEN);
+        &self.buf[..len]
+    }
+}
+
+/// Prints the name, honouring width and alignment (`{:<24}`); bytes that are
+/// not UTF-8 are shown as `?`.
+impl fmt::Display for Comm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut clean = [0u8; COMM_LEN];
+        let bytes = self.as_bytes();
+        for (d, &b) in clean.iter_mut().zip(bytes) {
+            *d = if b.is_ascii() && !b.is_ascii_control() {
+                b
+            } else {
+                b'?'
+            };
+        }
+        // Only printable ASCII is left, which is UTF-8.
+        f.pad(core::str::from_utf8(&clean[..bytes.len()]).unwrap_or("?"))
+    }
+}
+
+/// A process seen inside a read-side critical section.
+///
+/// # Invariants
+///
+/// `task` is a live task: the RCU read lock borrowed for `'a` keeps it from
+/// being freed.
+pub struct Process<'a> {
+    task: NonNull<bindings::task_struct>,
+    _rcu: PhantomData<&'a RcuReadGuard>,
+}
+
+impl Process<'_> {
+    /// The process id (`task_pid_nr()`).
+    pub fn pid(&self) -> i32 {
+        // SAFETY: The task is live (type invariant).
+        unsafe { ffi::kfiles_task_pid(self.task.as_ptr()) }
+    }
+
+    /// A copy of the command name (`get_task_comm()`).
+    pub fn comm(&self) -> Comm {
+        let mut buf = [0u8; COMM_LEN];
+        // SAFETY: The task is live (type invariant); `buf` has room for
+        // `COMM_LEN` bytes.
+        unsafe { ffi::kfiles_task_comm(self.task.as_ptr(), buf.as_mut_ptr().cast(), COMM_LEN) };
+        Comm { buf }
+    }
+}
+
+/// A position in the process list, holding the RCU read lock.
+///
+/// Positions are indices into the walk: [`ProcessCursor::start`] seeks to
+/// one. Processes created or ended between two cursors shift the indices, as
+/// in C; within one cursor the walk is consistent.
+pub struct ProcessCursor {
+    rcu: RcuReadGuard,
+    task: NonNull<bindings::task_struct>,
+    index: u64,
+}
+
+// A cursor holds the RCU read lock of its context: it is neither `Send` nor
+// `Sync`, which the compiler derives from `RcuReadGuard`.
+
+impl ProcessCursor {
+    /// Takes the RCU read lock and seeks to process `index` (0 is the first
+    /// after the idle task); `None` if there are not that many.
+    pub fn start(index: u64) -> Option<Self> {
+        let rcu = RcuReadGuard::new();
+        // SAFETY: Under the RCU read lock (`rcu`), as the helper requires.
+        let first = unsafe { ffi::kfiles_next_process(core::ptr::null_mut()) };
+        let mut cursor = ProcessCursor {
+            rcu,
+            task: NonNull::new(first)?,
+            index: 0,
+        };
+        while cursor.index < index {
+            if !cursor.advance() {
+                return None;
+            }
+        }
+        Some(cursor)
+    }
+
+    /// Moves to the next process; `false` (staying put) at the end.
+    pub fn advance(&mut self) -> bool {
+        // SAFETY: `self.task` is live under `self.rcu`, and the helper is
+        // called under that lock.
+        let next = unsafe { ffi::kfiles_next_process(self.task.as_ptr()) };
+        match NonNull::new(next) {
+            Some(t) => {
+                self.task = t;
+                self.index += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The index of the current process.
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// The current process, valid while the cursor is borrowed.
+    pub fn current(&self) -> Process<'_> {
+        let _ = &self.rcu;
+        // INVARIANT: `task` is live under `self.rcu`, which the returned
+        // value borrows through `self`.
+        Process {
+            task: self.task,
+            _rcu: PhantomData,
+        }
+    }
+}
+
+/// Calls `f` for every process, under one RCU read-side critical section
+/// (so `f` must not sleep).
+pub fn for_each_process(mut f: impl FnMut(&Process<'_>)) {
+    let Some(mut cursor) = ProcessCursor::start(0) else {
+        return;
+    };
+    loop {
+        f(&cursor.current());
+        if !cursor.advance() {
+            return;
+        }
+    }
+}

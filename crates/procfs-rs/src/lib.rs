@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! procfs support: directories, files, seq_files and symlinks under `/proc`.
+//!
+//! C header: [`include/linux/proc_fs.h`](srctree/include/linux/proc_fs.h)
+//!
+//! - [`ProcDir`]: a directory (`proc_mkdir_mode()`), removed with everything
+//!   in it when its last owner is dropped; [`ProcDir::root`] is `/proc`.
+//! - [`File<T>`]: an entry that owns the value it shows, created as
+//!   - a single-show file ([`ProcDir::read_only_file`],
+//!     [`ProcDir::read_write_file`]) for values implementing [`Show`] (and
+//!     [`Store`]): the same values as debugfs-rs (atomics, [`Hex`],
+//!     [`Bounded`], closures, driver types);
+//!   - a seq_file ([`ProcDir::seq_file`]) for values implementing
+//!     [`SeqIterator`]: output of any size, read correctly at any offset;
+//!   - a file with typed read and write handlers ([`ProcDir::ops_file`]) for
+//!     values implementing [`FileOps`]; [`Buffer`] is a ready-made one.
+//! - [`Symlink`], made by `proc_symlink()`.
+//!
+//! # Lifetimes
+//!
+//! A `File<T>` is pinned and owns its value; dropping it removes the entry
+//! (`proc_remove()`) before the value is dropped. procfs waits for
+//! operations in progress, runs the release of every file still open, and
+//! fails later operations on those descriptors with `EIO`. So a module may be
+//! unloaded while user space holds its files open (unlike debugfs, procfs
+//! does not pin the module), and no callback ever sees a freed value.
+//!
+//! # Errors
+//!
+//! Unlike debugfs, procfs creation errors are reported: the C functions
+//! return NULL without a reason, which is reported as `ENOMEM` (a name that
+//! already exists is the other common cause).
+//!
+//! # Examples
+//!
+//! ```ignore
+//! use core::sync::atomic::AtomicI32;
+//! use procfs_rs::{File, ProcDir};
+//!
+//! #[pin_data]
+//! struct Entries {
+//!     #[pin]
+//!     level: File<AtomicI32>,
+//!     dir: ProcDir,
+//! }
+//!
+//! fn entries() -> Result<Pin<KBox<Entries>>> {
+//!     let dir = ProcDir::root().subdir(c"mydrv", 0o555)?;
+//!     KBox::pin_init(
+//!         try_pin_init!(Entries {
+//!             level <- dir.read_write_file(c"level", 0o644, AtomicI32::new(0)),
+//!             dir: dir,
+//!         }),
+//!         GFP_KERNEL,
+//!     )
+//! }
+//! ```
+
+mod buffer;
+mod entry;
+mod file;
+mod ops;
+
+pub use buffer::Buffer;
+pub use entry::{ProcDir, Symlink};
+pub use file::File;
+pub use kfiles_attr::{
+    parse_bool, parse_int, AtomicInt, Bounded, Hex, ReadCallback, ReadFn, ReadWriteCallback, Store,
+    WriteFn, MAX_STORE_INPUT,
+};
+pub use ops::{FileOps, ReadBuf, WriteBuf};
+pub use seqfile_rs::{seq_print, SeqFile, SeqIterator, Show};

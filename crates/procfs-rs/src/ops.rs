@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Files with typed read and write handlers.
+
+use crate::file::data_of;
+use core::marker::PhantomData;
+use kernel::{
+    bindings,
+    error::{code::EINVAL, Result},
+    prelude::*,
+    uaccess::{UserSliceReader, UserSliceWriter},
+};
+use kfiles_core::buffer::read_window;
+use kfiles_ffi as ffi;
+
+/// Read and write handlers of a proc file (C's `proc_read`/`proc_write`),
+/// with typed, bounded access to the user buffer and no offset arithmetic to
+/// get wrong.
+///
+/// Implement the handlers the file supports; the others stay unsupported
+/// (`read()` or `write()` fails with `EINVAL`). Both may run concurrently
+/// with themselves and each other.
+///
+/// # Examples
+///
+/// ```ignore
+/// use procfs_rs::{FileOps, ReadBuf};
+///
+/// struct Banner;
+///
+/// #[vtable]
+/// impl FileOps for Banner {
+///     fn read(&self, out: &mut ReadBuf<'_>) -> Result<usize> {
+///         // Any offset and read size is served from the whole content.
+///         out.serve(b"hello from the kernel\n")
+///     }
+/// }
+/// ```
+#[vtable]
+pub trait FileOps: Send + Sync {
+    /// Serves a `read()`: copies bytes for `out`'s position into `out` (see
+    /// [`ReadBuf::serve`]) and returns how many; 0 means end of file.
+    fn read(&self, _out: &mut ReadBuf<'_>) -> Result<usize> {
+        kernel::build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Serves a `write()` of `input.len()` bytes at `input.pos()`; returns how
+    /// many bytes were consumed.
+    fn write(&self, _input: &mut WriteBuf<'_>) -> Result<usize> {
+        kernel::build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The user buffer of one `read()`, at a file position.
+pub struct ReadBuf<'a> {
+    writer: UserSliceWriter,
+    pos: u64,
+    _call: PhantomData<&'a mut ()>,
+}
+
+impl ReadBuf<'_> {
+    /// The file position the read starts at.
+    pub fn pos(&self) -> u64 {
+        self.pos
+    }
+
+    /// How many bytes the reader asked for (what is left of it).
+    pub fn len(&self) -> usize {
+        self.writer.len()
+    }
+
+    /// Whether the buffer is full.
+    pub fn is_empty(&self) -> bool {
+        self.writer.is_empty()
+    }
+
+    /// Serves the read from `content`, the whole file: copies the bytes at
+    /// [`pos`](ReadBuf::pos), as many as fit, and returns their count (0 at
+    /// or past the end). As C's `simple_read_from_buffer()`.
+    pub fn serve(&mut self, content: &[u8]) -> Result<usize> {
+        let window = read_window(content.len(), self.pos, self.writer.len());
+        let n = window.len();
+        self.writer.write_slice(&content[window])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+
+    /// Appends `bytes` at the current position of the buffer, for handlers
+    /// that produce their content piecewise; `EINVAL` if they do not fit.
+    pub fn write_slice(&mut self, bytes: &[u8]) -> Result<usize> {
+        if bytes.len() > self.writer.len() {
+            return Err(EINVAL);
+        }
+        self.writer.write_slice(bytes)?;
+        self.pos += bytes.len() as u64;
+        Ok(bytes.len())
+    }
+}
+
+/// The user buffer of one `write()`, at a file position.
+pub struct WriteBuf<'a> {
+    reader: UserSliceReader,
+    pos: u64,
+    _call: PhantomData<&'a mut ()>,
+}
+
+impl WriteBuf<'_> {
+    /// The file position the write starts at.
+    pub fn pos(&self) -> u64 {
+        self.pos
+    }
+
+    /// How many bytes are left to read from the writer's buffer.
+    pub fn len(&self) -> usize {
+        self.reader.len()
+    }
+
+    /// Whether nothing is left to read.
+    pub fn is_empty(&self) -> bool {
+        self.reader.is_empty()
+    }
+
+    /// Copies exactly `dst.len()` bytes of the input into `dst`; `EINVAL` if
+    /// fewer are left, `EFAULT` if the user buffer is not readable (then
+    /// `dst` may hold part of the input).
+    pub fn read_slice(&mut self, dst: &mut [u8]) -> Result {
+        if dst.len() > self.reader.len() {
+            return Err(EINVAL);
+        }
+        self.reader.read_slice(dst)
+    }
+}
+
+/// `proc_ops` of files served by a `T`'s handlers.
+pub(crate) struct Ops<T>(PhantomData<T>);
+
+impl<T: FileOps> Ops<T> {
+    pub(crate) const OPS: ffi::proc_ops = ffi::proc_ops {
+        proc_read: if T::HAS_READ { Some(Self::read) } else { None },
+        proc_write: if T::HAS_WRITE {
+            Some(Self::write)
+        } else {
+            None
+        },
+        proc_lseek: Some(ffi::default_llseek),
+        // SAFETY: `proc_ops` holds pointers and integers only; zero is valid
+        // for all of them and means "not supported".
+        ..unsafe { core::mem::zeroed() }
+    };
+
+    /// # Safety
+    ///
+    /// Called by procfs, inside an operation on an entry of ours, with the
+    /// user buffer and position of the call.
+    unsafe extern "C" fn read(
+        file: *mut bindings::file,
+        buf: *mut kernel::ffi::c_char,
+        count: usize,
+        ppos: *mut bindings::loff_t,
+    ) -> isize {
+        // SAFETY: Inside a procfs operation on one of our entries.
+        let data = unsafe { data_of::<T>(file) };
+        // SAFETY: procfs passes a valid position.
+        let pos = unsafe { *ppos };
+        let Ok(pos) = u64::try_from(pos) else {
+            return EINVAL.to_errno() as isize;
+        };
+        let mut out = ReadBuf {
+            writer: kfiles_compat::user_slice(buf, count).writer(),
+            pos,
+            _call: PhantomData,
+        };
+        match data.read(&mut out) {
+            Ok(n) => {
+                // SAFETY: As above.
+                unsafe { *ppos = out.pos as bindings::loff_t };
+                n as isize
+            }
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by procfs, inside an operation on an entry of ours, with the
+    /// user buffer and position of the call.
+    unsafe extern "C" fn write(
+        file: *mut bindings::file,
+        buf: *const kernel::ffi::c_char,
+        count: usize,
+        ppos: *mut bindings::loff_t,
+    ) -> isize {
+        // SAFETY: Inside a procfs operation on one of our entries.
+        let data = unsafe { data_of::<T>(file) };
+        // SAFETY: procfs passes a valid position.
+        let pos = unsafe { *ppos };
+        let Ok(pos) = u64::try_from(pos) else {
+            return EINVAL.to_errno() as isize;
+        };
+        let mut input = WriteBuf {
+            reader: kfiles_compat::user_slice(buf, count).reader(),
+            pos,
+            _call: PhantomData,
+        };
+        match data.write(&mut input) {
+            Ok(n) => {
+                // SAFETY: As above.
+                unsafe { *ppos = (pos + n as u64) as bindings::loff_t };
+                n as isize
+            }
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+}
