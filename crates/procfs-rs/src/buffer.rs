@@ -72,7 +72,6 @@ impl Buffer {
     }
 }
 
-#[vtable]
 impl FileOps for Buffer {
     fn read(&self, out: &mut ReadBuf<'_>) -> Result<usize> {
         let c = self.content.lock();

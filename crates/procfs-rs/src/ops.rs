@@ -7,7 +7,6 @@ use core::marker::PhantomData;
 use kernel::{
     bindings,
     error::{code::EINVAL, Result},
-    prelude::*,
     uaccess::{UserSliceReader, UserSliceWriter},
 };
 use kfiles_core::buffer::read_window;
@@ -17,9 +16,14 @@ use kfiles_ffi as ffi;
 /// with typed, bounded access to the user buffer and no offset arithmetic to
 /// get wrong.
 ///
-/// Implement the handlers the file supports; the others stay unsupported
-/// (`read()` or `write()` fails with `EINVAL`). Both may run concurrently
-/// with themselves and each other.
+/// Implement the handlers the file supports; the others fail with `EINVAL`.
+/// Both may run concurrently with themselves and each other.
+///
+/// (Not a `#[vtable]` trait: since 6.18 that macro ties every implementation
+/// to the module declaring it, which a library type such as [`Buffer`]
+/// cannot name. The C table always holds both handlers.)
+///
+/// [`Buffer`]: crate::Buffer
 ///
 /// # Examples
 ///
@@ -28,7 +32,6 @@ use kfiles_ffi as ffi;
 ///
 /// struct Banner;
 ///
-/// #[vtable]
 /// impl FileOps for Banner {
 ///     fn read(&self, out: &mut ReadBuf<'_>) -> Result<usize> {
 ///         // Any offset and read size is served from the whole content.
@@ -36,18 +39,17 @@ use kfiles_ffi as ffi;
 ///     }
 /// }
 /// ```
-#[vtable]
 pub trait FileOps: Send + Sync {
     /// Serves a `read()`: copies bytes for `out`'s position into `out` (see
     /// [`ReadBuf::serve`]) and returns how many; 0 means end of file.
     fn read(&self, _out: &mut ReadBuf<'_>) -> Result<usize> {
-        kernel::build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+        Err(EINVAL)
     }
 
     /// Serves a `write()` of `input.len()` bytes at `input.pos()`; returns how
     /// many bytes were consumed.
     fn write(&self, _input: &mut WriteBuf<'_>) -> Result<usize> {
-        kernel::build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+        Err(EINVAL)
     }
 }
 
@@ -136,12 +138,8 @@ pub(crate) struct Ops<T>(PhantomData<T>);
 
 impl<T: FileOps> Ops<T> {
     pub(crate) const OPS: ffi::proc_ops = ffi::proc_ops {
-        proc_read: if T::HAS_READ { Some(Self::read) } else { None },
-        proc_write: if T::HAS_WRITE {
-            Some(Self::write)
-        } else {
-            None
-        },
+        proc_read: Some(Self::read),
+        proc_write: Some(Self::write),
         proc_lseek: Some(ffi::default_llseek),
         // SAFETY: `proc_ops` holds pointers and integers only; zero is valid
         // for all of them and means "not supported".

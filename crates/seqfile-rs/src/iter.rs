@@ -99,7 +99,7 @@ struct IterState<T: SeqIterator + 'static> {
 }
 
 /// C's `SEQ_START_TOKEN`.
-const SEQ_START_TOKEN: *mut c_void = 1 as *mut c_void;
+const SEQ_START_TOKEN: *mut c_void = ptr::without_provenance_mut(1);
 
 /// Operations table of seq_files iterating a `T`.
 struct IterOps<T>(core::marker::PhantomData<T>);
@@ -257,7 +257,7 @@ pub unsafe fn seq_iter_open<T: SeqIterator + 'static>(
         ffi::__seq_open_private(
             file,
             &IterOps::<T>::OPS,
-            core::mem::size_of::<IterState<T>>() as _,
+            core::mem::size_of::<IterState<T>>() as kernel::ffi::c_int,
         )
     };
     if st.is_null() {
