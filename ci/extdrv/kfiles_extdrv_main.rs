@@ -11,6 +11,8 @@
 //! - `remove_counter`: writing `1` drops the `counter` file while the module
 //!   stays loaded: descriptors still open on it then fail with `EIO`;
 //! - `numbers`: a seq_file of the lines `0` to `9999`;
+//! - `escaped`: `a b\tc\\d` printed with `SeqFile::escape` (space, tab and
+//!   backslash escaped), then a newline;
 //! - `types/`: one read-write file per remaining scalar type (`u64`, `usize`,
 //!   `i32`, `i64`, `x8`, `x16`, `x64`) and a read-only `flag` (`Y`).
 
@@ -18,8 +20,8 @@ use core::sync::atomic::{
     AtomicI32, AtomicI64, AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering::Relaxed,
 };
 use debugfs_rs::{
-    parse_bool, seq_print, Bounded, Dir, File, Hex, ReadFn, ReadWriteCallback, SeqFile,
-    SeqIterator, Store, WriteFn,
+    parse_bool, seq_print, Bounded, Dir, File, Hex, ReadCallback, ReadFn, ReadWriteCallback,
+    SeqFile, SeqIterator, Store, WriteFn,
 };
 use kernel::{
     new_mutex,
@@ -93,6 +95,14 @@ struct Files {
     #[pin]
     numbers: File<Numbers>,
     #[pin]
+    escaped: File<ReadCallback<(), ReadFn<()>>>,
+}
+
+/// The files of `types/` (a struct of their own: pin-init's macros recurse
+/// once per field, and one struct of everything exceeds 6.12's limit).
+#[pin_data]
+struct TypeFiles {
+    #[pin]
     u64: File<AtomicU64>,
     #[pin]
     usize: File<AtomicUsize>,
@@ -108,6 +118,12 @@ struct Files {
     x64: File<Hex<AtomicU64>>,
     #[pin]
     flag: File<bool>,
+}
+
+fn show_escaped(_: &(), m: &SeqFile) -> Result {
+    m.escape(b"a b\tc\\d", c" \t\\");
+    m.put_byte(b'\n');
+    Ok(())
 }
 
 fn show_counter(count: &AtomicU32, m: &SeqFile) -> Result {
@@ -126,6 +142,7 @@ fn store_counter(count: &AtomicU32, input: &[u8]) -> Result {
 
 struct ExtDrv {
     _files: Pin<KBox<Files>>,
+    _types: Pin<KBox<TypeFiles>>,
 }
 
 impl kernel::Module for ExtDrv {
@@ -154,6 +171,12 @@ impl kernel::Module for ExtDrv {
                 mask <- dir.read_write_file(c"mask", 0o600, Hex(AtomicU32::new(0xf0))),
                 remove_counter <- dir.write_only_file(c"remove_counter", 0o200, Remover(counter)),
                 numbers <- dir.seq_file(c"numbers", 0o444, Numbers),
+                escaped <- dir.read_callback_file(c"escaped", 0o444, (), show_escaped as ReadFn<()>),
+            }),
+            GFP_KERNEL,
+        )?;
+        let types = KBox::pin_init(
+            try_pin_init!(TypeFiles {
                 u64 <- types.read_write_file(c"u64", 0o600, AtomicU64::new(0)),
                 usize <- types.read_write_file(c"usize", 0o600, AtomicUsize::new(0)),
                 i32 <- types.read_write_file(c"i32", 0o600, AtomicI32::new(0)),
@@ -165,6 +188,9 @@ impl kernel::Module for ExtDrv {
             }),
             GFP_KERNEL,
         )?;
-        Ok(ExtDrv { _files: files })
+        Ok(ExtDrv {
+            _files: files,
+            _types: types,
+        })
     }
 }

@@ -8,6 +8,8 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/string_helpers.h>
 #include <linux/string.h>
 
 #include "kfiles_helpers.h"
@@ -43,6 +45,12 @@ bool kfiles_debugfs_initialized(void)
 void *kfiles_pde_data(const struct inode *inode)
 {
 	return pde_data(inode);
+}
+
+/* seq_escape() for a byte range: octal escapes for @esc and non-printables. */
+void kfiles_seq_escape(struct seq_file *m, const char *src, size_t len, const char *esc)
+{
+	seq_escape_mem(m, src, len, ESCAPE_OCTAL, esc);
 }
 
 void kfiles_rcu_read_lock(void)

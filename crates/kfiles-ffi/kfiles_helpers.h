@@ -28,6 +28,9 @@ bool kfiles_debugfs_initialized(void);
 
 void *kfiles_pde_data(const struct inode *inode);
 
+struct seq_file;
+void kfiles_seq_escape(struct seq_file *m, const char *src, size_t len, const char *esc);
+
 void kfiles_rcu_read_lock(void);
 void kfiles_rcu_read_unlock(void);
 

@@ -55,6 +55,8 @@ limit x64.small $Y/x64 1 "ok 1" 0x0000000000000001
 check_cmd $T.flag Y cat $Y/flag
 check "$T.flag.mode" 444 "$(stat -c %a $Y/flag)"
 
+check_cmd $T.escaped 'a\040b\011c\134d' cat $D/escaped
+
 # A seq_file in debugfs: 10000 lines, the same for every read size.
 i=0
 while [ $i -lt 10000 ]; do echo $i; i=$((i + 1)); done >/tmp/numbers
@@ -62,6 +64,7 @@ for bs in 1 7 4096 65536; do
     kfio read $D/numbers $bs >/tmp/out
     check_true $T.numbers.bs$bs cmp /tmp/numbers /tmp/out
 done
+check_cmd $T.numbers.lseek0 "same $(wc -c </tmp/numbers)" kfio reread $D/numbers
 check_cmd $T.numbers.offset 9999 sh -c "kfio read $D/numbers 4096 \$((\$(wc -c </tmp/numbers) - 5))"
 
 # Dropping a File while user space holds it open: later calls fail with EIO.

@@ -57,6 +57,7 @@ while [ $i -lt 256 ]; do
 done >/tmp/initial
 check_cmd $T.big.initial.size 13056 wc -c <$P/bigprocfile
 check_true $T.big.initial.text cmp /tmp/initial $P/bigprocfile
+check_cmd $T.big.lseek0 "same 13056" kfio reread $P/bigprocfile
 for bs in 1 7 4096 65536; do
     kfio read $P/bigprocfile $bs >/tmp/out
     check_true $T.big.initial.read-bs$bs cmp /tmp/initial /tmp/out

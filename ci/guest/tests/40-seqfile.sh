@@ -36,6 +36,7 @@ for bs in 7 4096 65536; do
     kfio read $F $bs | awk '$1 == "sleep"' >/tmp/bs.sleep
     check_true $T.read-bs$bs.same cmp /tmp/cat.sleep /tmp/bs.sleep
 done
+check_cmd $T.lseek0.single "same $(wc -c <$S)" kfio reread $S
 # A read at an offset returns the same bytes as a whole read from there.
 off=$(($(head -n 40 /tmp/cat | wc -c)))
 kfio read $F 4096 "$off" | head -n 5 >/tmp/off

@@ -12,6 +12,8 @@
 //! kfio writes PATH DATA BS        DATA in BS-byte write(2)s on one fd -> one line per call
 //! kfio read PATH [BS [OFFSET]]    read to EOF in BS-byte reads (default 4096),
 //!                                 from OFFSET; the bytes go to stdout, or "EIO" ...
+//! kfio reread PATH               read to EOF, lseek(2) to 0, read to EOF again on the
+//!                                 same descriptor -> "same N" | "differ N M"
 //! kfio hammer PATH SECS WRITERS READERS VALUE...
 //!                                 threads write VALUEs and read concurrently; every
 //!                                 read must show one of the VALUEs -> "ok R W" | "bad ..."
@@ -181,6 +183,26 @@ fn cmd_read(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+fn cmd_reread(args: &[String]) -> Result<(), String> {
+    let [path] = args else {
+        return Err("usage: kfio reread PATH".into());
+    };
+    let mut f = OpenOptions::new()
+        .read(true)
+        .open(path)
+        .map_err(|e| format!("open {path}: {}", errno_name(&e)))?;
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    f.read_to_end(&mut a).map_err(|e| errno_name(&e))?;
+    f.seek(SeekFrom::Start(0)).map_err(|e| errno_name(&e))?;
+    f.read_to_end(&mut b).map_err(|e| errno_name(&e))?;
+    if a == b {
+        println!("same {}", a.len());
+    } else {
+        println!("differ {} {}", a.len(), b.len());
+    }
+    Ok(())
+}
+
 fn cmd_hammer(args: &[String]) -> Result<(), String> {
     let [path, secs, writers, readers, values @ ..] = args else {
         return Err("usage: kfio hammer PATH SECS WRITERS READERS VALUE...".into());
@@ -295,7 +317,10 @@ fn main() -> ExitCode {
         Some("read") => cmd_read(&args[1..]),
         Some("hammer") => cmd_hammer(&args[1..]),
         Some("as") => cmd_as(&args[1..]),
-        _ => Err("usage: kfio write|pwrite|writes|read|hammer|as ... (see the source)".into()),
+        Some("reread") => cmd_reread(&args[1..]),
+        _ => {
+            Err("usage: kfio write|pwrite|writes|read|reread|hammer|as ... (see the source)".into())
+        }
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -98,8 +98,9 @@ struct IterState<T: SeqIterator + 'static> {
     cursor: MaybeUninit<T::Cursor<'static>>,
 }
 
-/// C's `SEQ_START_TOKEN`.
-const SEQ_START_TOKEN: *mut c_void = ptr::without_provenance_mut(1);
+/// C's `SEQ_START_TOKEN`, `((void *)1)`: a marker, never dereferenced.
+#[allow(clippy::manual_dangling_ptr)]
+const SEQ_START_TOKEN: *mut c_void = 1usize as *mut c_void;
 
 /// Operations table of seq_files iterating a `T`.
 struct IterOps<T>(core::marker::PhantomData<T>);

@@ -105,6 +105,36 @@ impl SeqFile {
         unsafe { ffi::seq_write(self.as_raw(), bytes.as_ptr().cast(), bytes.len()) };
     }
 
+    /// Appends a string, as `seq_puts()`.
+    #[inline]
+    pub fn write_str(&self, s: &str) {
+        self.write_bytes(s.as_bytes());
+    }
+
+    /// Appends `bytes` with every byte listed in `esc`, and every
+    /// non-printable byte, written as a `\ooo` octal escape, as
+    /// `seq_escape()` (which `/proc/mounts` uses for paths with spaces).
+    ///
+    /// # Examples
+    ///
+    /// ```ignore
+    /// m.escape(b"my file\n", c" \t\n\\"); // my\040file\012
+    /// ```
+    #[inline]
+    pub fn escape(&self, bytes: &[u8], esc: &core::ffi::CStr) {
+        // SAFETY: `self.inner` is a live seq_file used by this thread only
+        // (type invariant); `bytes` is valid for reads of its length and
+        // `esc` is a C string.
+        unsafe {
+            ffi::kfiles_seq_escape(
+                self.as_raw(),
+                bytes.as_ptr().cast(),
+                bytes.len(),
+                kfiles_compat::char_ptr(esc),
+            )
+        };
+    }
+
     /// Appends one byte, as `seq_putc()`.
     #[inline]
     pub fn put_byte(&self, byte: u8) {
