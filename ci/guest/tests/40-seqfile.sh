@@ -18,6 +18,12 @@ while [ $i -lt 500 ]; do
     sleep 1000 &
     i=$((i + 1))
 done
+# A child shows as "sh" until it has exec'd sleep: wait for all of them.
+tries=0
+while [ "$(cat /proc/[0-9]*/comm 2>/dev/null | grep -c '^sleep$')" -lt 500 ] && [ $tries -lt 300 ]; do
+    usleep 100000
+    tries=$((tries + 1))
+done
 pids=$(jobs -p 2>/dev/null)
 [ -n "$pids" ] || pids=$(pidof sleep)
 echo "$pids" | tr ' ' '\n' | sort -n >/tmp/want
