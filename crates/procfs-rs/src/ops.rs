@@ -41,7 +41,8 @@ use kfiles_ffi as ffi;
 /// ```
 pub trait FileOps: Send + Sync {
     /// Serves a `read()`: copies bytes for `out`'s position into `out` (see
-    /// [`ReadBuf::serve`]) and returns how many; 0 means end of file.
+    /// [`ReadBuf::serve`]) and returns how many, by which the file position
+    /// advances; 0 means end of file.
     fn read(&self, _out: &mut ReadBuf<'_>) -> Result<usize> {
         Err(EINVAL)
     }
@@ -159,22 +160,14 @@ impl<T: FileOps> Ops<T> {
         // SAFETY: Inside a procfs operation on one of our entries.
         let data = unsafe { data_of::<T>(file) };
         // SAFETY: procfs passes a valid position.
-        let pos = unsafe { *ppos };
-        let Ok(pos) = u64::try_from(pos) else {
-            return EINVAL.to_errno() as isize;
-        };
-        let mut out = ReadBuf {
-            writer: kfiles_compat::user_slice(buf, count).writer(),
-            pos,
-            _call: PhantomData,
-        };
-        match data.read(&mut out) {
-            Ok(n) => {
-                // SAFETY: As above.
-                unsafe { *ppos = out.pos as bindings::loff_t };
-                n as isize
-            }
-            Err(e) => e.to_errno() as isize,
+        unsafe {
+            at_position(ppos, |pos| {
+                data.read(&mut ReadBuf {
+                    writer: kfiles_compat::user_slice(buf, count).writer(),
+                    pos,
+                    _call: PhantomData,
+                })
+            })
         }
     }
 
@@ -191,22 +184,39 @@ impl<T: FileOps> Ops<T> {
         // SAFETY: Inside a procfs operation on one of our entries.
         let data = unsafe { data_of::<T>(file) };
         // SAFETY: procfs passes a valid position.
-        let pos = unsafe { *ppos };
-        let Ok(pos) = u64::try_from(pos) else {
-            return EINVAL.to_errno() as isize;
-        };
-        let mut input = WriteBuf {
-            reader: kfiles_compat::user_slice(buf, count).reader(),
-            pos,
-            _call: PhantomData,
-        };
-        match data.write(&mut input) {
-            Ok(n) => {
-                // SAFETY: As above.
-                unsafe { *ppos = (pos + n as u64) as bindings::loff_t };
-                n as isize
-            }
-            Err(e) => e.to_errno() as isize,
+        unsafe {
+            at_position(ppos, |pos| {
+                data.write(&mut WriteBuf {
+                    reader: kfiles_compat::user_slice(buf, count).reader(),
+                    pos,
+                    _call: PhantomData,
+                })
+            })
         }
+    }
+}
+
+/// Runs a handler at the position `*ppos` and advances it by the count the
+/// handler returns; returns that count, or the negative errno (position
+/// unchanged). Negative positions are refused with `EINVAL`.
+///
+/// # Safety
+///
+/// `ppos` must be valid for reads and writes for the duration of the call.
+unsafe fn at_position(
+    ppos: *mut bindings::loff_t,
+    handler: impl FnOnce(u64) -> Result<usize>,
+) -> isize {
+    // SAFETY: The caller guarantees `ppos` is valid.
+    let Ok(pos) = u64::try_from(unsafe { *ppos }) else {
+        return EINVAL.to_errno() as isize;
+    };
+    match handler(pos) {
+        Ok(n) => {
+            // SAFETY: As above.
+            unsafe { *ppos = (pos + n as u64) as bindings::loff_t };
+            n as isize
+        }
+        Err(e) => e.to_errno() as isize,
     }
 }
