@@ -32,6 +32,13 @@ else
     echo "0 1" >>"$KFILES_RESULTS"
 fi
 
+if bash "$KFILES_ROOT/ci/check-deps.sh"; then
+    echo "1 0" >>"$KFILES_RESULTS"
+else
+    echo "  FAIL kbuild/kfiles.mk and Cargo.toml disagree"
+    echo "0 1" >>"$KFILES_RESULTS"
+fi
+
 for v in "${vers[@]}"; do
     kos=$KFILES_CACHE/ko/$v
     if bash "$KFILES_ROOT/ci/build-modules.sh" "$v" "$kos" CLIPPY=1; then

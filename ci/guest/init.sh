@@ -20,6 +20,20 @@ else
         sh "$t"
     done
 fi
+# On debug kernels: everything is unloaded now, so kmemleak must find nothing
+# (objects are reported once older than 5 s, hence the wait and two scans).
+if [ "$mode" != demo ] && [ -w /sys/kernel/debug/kmemleak ]; then
+    sleep 6
+    echo scan >/sys/kernel/debug/kmemleak
+    echo scan >/sys/kernel/debug/kmemleak
+    leaks=$(cat /sys/kernel/debug/kmemleak)
+    if [ -z "$leaks" ]; then
+        echo "KTEST ok kmemleak.none"
+    else
+        echo "KTEST FAIL kmemleak.none: $(echo "$leaks" | grep -c 'unreferenced object') unreferenced objects"
+        echo "$leaks" | head -n 60
+    fi
+fi
 echo "KTEST-MODULES-LEFT $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
 echo "KTEST-TAINT $(cat /proc/sys/kernel/tainted)"
 echo KTEST-DONE
