@@ -59,6 +59,7 @@ if [ "$mode" = demo ]; then
     exit 0
 fi
 
+sed -n 's/^KTEST-SEED /  differential-test seed: /p' "$log"
 passed=$(grep -c '^KTEST ok ' "$log" || true)
 failed=$(grep -c '^KTEST FAIL ' "$log" || true)
 grep '^KTEST FAIL ' "$log" | sed 's/^KTEST /  /' || true

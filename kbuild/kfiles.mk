@@ -61,7 +61,7 @@ quiet_cmd_kfiles_bindgen = BINDGEN $@
 	$(BINDGEN) $(KFILES_FFI_DIR)/wrapper.h --use-core --with-derive-default \
 	--ctypes-prefix kernel::ffi --no-layout-tests --no-debug '.*' \
 	--enable-function-attribute-detection --no-recursive-allowlist \
-	--allowlist-function 'proc_(create|create_data|create_single_data|create_seq_private|mkdir|mkdir_mode|mkdir_data|symlink|remove|set_size|set_user|get_parent_data)|remove_proc_entry|pde_data|seq_(read|read_iter|lseek|write|printf|putc|puts|escape_mem|open|release|open_private|release_private|pad|hex_dump|has_overflowed)|__seq_open_private|single_(open|open_size|release)|simple_read_from_buffer|relay_.*|kfiles_.*|generic_file_llseek|default_llseek|no_llseek|noop_llseek|nonseekable_open|simple_open' \
+	--allowlist-function 'proc_(create|create_data|create_single_data|create_seq_private|mkdir|mkdir_mode|mkdir_data|symlink|remove|set_size|set_user|get_parent_data)|remove_proc_entry|pde_data|seq_(read|read_iter|lseek|write|printf|putc|puts|escape_mem|open|release|open_private|release_private|pad|hex_dump|has_overflowed)|__seq_open_private|single_(open|open_size|release)|simple_read_from_buffer|kstrtobool|relay_.*|kfiles_.*|generic_file_llseek|default_llseek|no_llseek|noop_llseek|nonseekable_open|simple_open' \
 	--allowlist-type 'proc_ops|proc_dir_entry|rchan.*|irq_work' \
 	--raw-line 'use kernel::bindings::*;' \
 	-- $(c_flags) -I$(KFILES_FFI_DIR) -DMODULE -fno-builtin -D__BINDGEN__; } > $@
@@ -108,7 +108,7 @@ $(eval $(call kfiles-crate,kfiles_core,$(KFILES_CRATES_DIR)/kfiles-core/src/lib.
 $(eval $(call kfiles-crate,kfiles_ffi,$$(obj)/kfiles_ffi.rs,))
 $(eval $(call kfiles-crate,kfiles_compat,$(KFILES_CRATES_DIR)/kfiles-compat/src/lib.rs,))
 $(eval $(call kfiles-crate,seqfile_rs,$(KFILES_CRATES_DIR)/seqfile-rs/src/lib.rs,kfiles_compat kfiles_core kfiles_ffi))
-$(eval $(call kfiles-crate,kfiles_attr,$(KFILES_CRATES_DIR)/kfiles-attr/src/lib.rs,kfiles_compat kfiles_core seqfile_rs))
+$(eval $(call kfiles-crate,kfiles_attr,$(KFILES_CRATES_DIR)/kfiles-attr/src/lib.rs,kfiles_compat kfiles_core kfiles_ffi seqfile_rs))
 $(eval $(call kfiles-crate,debugfs_rs,$(KFILES_CRATES_DIR)/debugfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_ffi seqfile_rs))
 $(eval $(call kfiles-crate,procfs_rs,$(KFILES_CRATES_DIR)/procfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_core kfiles_ffi seqfile_rs))
 $(eval $(call kfiles-crate,process_list,$(KFILES_CRATES_DIR)/process-list/src/lib.rs,kfiles_ffi))

@@ -35,11 +35,15 @@ limits() {
     check_cmd $n.octal.read 8 cat $f
     check_cmd $n.plus "ok 2" kfio write $f +7
     check_cmd $n.plus.read 7 cat $f
-    for bad in '' '\n' ' 5' '5 ' '\t5' '5\n\n' '5\r\n' abc 5x 0x 08 1.5 '5\x00' '--5'; do
+    for bad in '' '\n' ' 5' '5 ' '\t5' '5\n\n' '5\r\n' abc 5x 0x 08 1.5 '\x005' '--5'; do
         check_cmd "$n.invalid[$bad]" EINVAL kfio write $f "$bad"
     done
     check_cmd $n.invalid.kept 7 cat $f
     long=$(printf '%065d' 1)
+    # As in C, the input is a C string: a NUL ends it.
+    check_cmd $n.nul-ends-input "ok 6" kfio write $f '5\x00junk'
+    check_cmd $n.nul-ends-input.read 5 cat $f
+    echo 7 >$f
     check_cmd $n.overlong EINVAL kfio write $f "$long"
     check_cmd $n.overlong.kept 7 cat $f
     check_cmd $n.just-fits "ok 64" kfio write $f "$(printf '%064d' 3)"

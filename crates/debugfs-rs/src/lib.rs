@@ -39,7 +39,8 @@
 //! # Input rules
 //!
 //! Writes to the ready-made scalar files follow the kernel's `kstrto*()`
-//! rules (decimal, `0x` hex or `0` octal; one optional trailing newline),
+//! rules (decimal, `0x` hex or `0` octal; one optional trailing newline; a
+//! NUL ends the input, as it ends a C string),
 //! with two deliberate differences from C's `debugfs_create_u8()` and
 //! friends, which silently truncate: a value outside the type's range fails
 //! with `ERANGE`, and an input longer than [`Store::MAX_INPUT`] fails with

@@ -11,7 +11,7 @@
 //! |------------------------------------|--------------------------------|--------------------|
 //! | `AtomicU8/16/32/64`, `AtomicUsize` | `"%llu\n"` (`debugfs_create_u8`..`u64`, `size_t`) | `kstrtoull()` syntax, range-checked |
 //! | `AtomicI32`, `AtomicI64`           | `"%lld\n"` (`debugfs_create_atomic_t`) | `kstrtoll()` syntax, range-checked |
-//! | `AtomicBool`                       | `"Y\n"`/`"N\n"` (`debugfs_create_bool`) | `kstrtobool()` |
+//! | `AtomicBool`                       | `"Y\n"`/`"N\n"` (`debugfs_create_bool`) | the kernel's `kstrtobool()` |
 //! | [`Hex<A>`]                         | `"0x%02llx\n"`.. (`debugfs_create_x8`..`x64`) | as `A` |
 //! | [`Bounded<A>`]                     | as `A`                         | as `A`, within a range |
 //! | plain `u8`..`u64`, `usize`, `i32`, `i64`, `bool` | as their atomic (read-only files) | — |
@@ -145,8 +145,13 @@ pub fn parse_int<T: parse::Integer>(input: &[u8]) -> Result<T> {
     parse::parse_int(input).map_err(parse_error)
 }
 
-/// Parses `input` with the kernel's `kstrtobool()` rules; `EINVAL` if it is
-/// not a boolean.
+/// Parses `input` with the running kernel's own `kstrtobool()`; `EINVAL` if
+/// it is not a boolean.
+///
+/// The kernel's function is called rather than reimplemented because its
+/// words differ between versions (7.x also takes `e`/`d` for enable and
+/// disable): a file accepts exactly what C's `debugfs_create_bool()` accepts
+/// on the same kernel. Only the first two bytes matter, as in C.
 ///
 /// # Examples
 ///
@@ -154,7 +159,14 @@ pub fn parse_int<T: parse::Integer>(input: &[u8]) -> Result<T> {
 /// let on = kfiles_attr::parse_bool(b"on\n")?;
 /// ```
 pub fn parse_bool(input: &[u8]) -> Result<bool> {
-    parse::parse_bool(input).map_err(parse_error)
+    // kstrtobool() looks at two bytes at most: give it those, NUL-terminated.
+    let mut s = [0u8; 3];
+    let n = input.len().min(2);
+    s[..n].copy_from_slice(&input[..n]);
+    let mut value = false;
+    // SAFETY: `s` is a NUL-terminated string and `value` is valid for writes.
+    kernel::error::to_result(unsafe { kfiles_ffi::kstrtobool(s.as_ptr().cast(), &mut value) })?;
+    Ok(value)
 }
 
 /// An atomic integer that debugfs files can show and set.

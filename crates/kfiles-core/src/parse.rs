@@ -1,31 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Parsing of numbers and booleans written by user space.
+//! Parsing of numbers written by user space.
 //!
-//! The rules are those of the kernel's `kstrtoull()`, `kstrtoll()` and
-//! `kstrtobool()` (`lib/kstrtox.c`), so a value that the C helpers accept is
-//! accepted here too, with one deliberate difference: the destination type's
-//! range is always checked. C's `debugfs_create_u8()` silently stores
-//! `256 & 0xff`; [`parse_int`] reports [`ParseError::Range`] instead.
+//! The rules are those of the kernel's `kstrtoull()` and `kstrtoll()`
+//! (`lib/kstrtox.c`), so a value that the C helpers accept is accepted here
+//! too, with one deliberate difference: the destination type's range is
+//! always checked: C's `debugfs_create_u8()` silently stores `256 & 0xff`;
+//! [`parse_int`] reports [`ParseError::Range`] instead. (Booleans are parsed
+//! by the running kernel's own `kstrtobool()`, see kfiles-attr: its words
+//! changed between 6.12 and 7.x.)
 //!
 //! Input rules, as in C:
 //! - an optional `+` (and, for signed types, `-`);
 //! - the radix from the prefix: `0x`/`0X` followed by a hex digit is
 //!   hexadecimal, any other leading `0` is octal, everything else decimal;
 //! - at least one digit, then at most one trailing `\n`, then the end.
-//!   Leading or other trailing white space, and any other byte (a NUL too),
-//!   is invalid.
+//!   Leading or other trailing white space, and any other byte, is invalid;
+//! - as in C, where the input is a C string, a NUL ends it: what follows is
+//!   ignored.
 //!
 //! # Examples
 //!
 //! ```
-//! use kfiles_core::parse::{parse_int, parse_bool, ParseError};
+//! use kfiles_core::parse::{parse_int, ParseError};
 //!
 //! assert_eq!(parse_int::<u8>(b"200\n"), Ok(200));
 //! assert_eq!(parse_int::<u8>(b"0xff"), Ok(255));
 //! assert_eq!(parse_int::<u8>(b"256"), Err(ParseError::Range));
 //! assert_eq!(parse_int::<u32>(b" 1"), Err(ParseError::Invalid));
-//! assert_eq!(parse_bool(b"on\n"), Ok(true));
 //! ```
 
 /// Why an input was rejected.
@@ -82,6 +84,10 @@ impl_integer!(true: i8, i16, i32, i64, isize);
 /// assert_eq!(parse_int::<u16>(b"010"), Ok(8));
 /// ```
 pub fn parse_int<T: Integer>(input: &[u8]) -> Result<T, ParseError> {
+    let input = match input.iter().position(|&b| b == 0) {
+        Some(nul) => &input[..nul],
+        None => input,
+    };
     if T::SIGNED {
         if let Some(rest) = input.strip_prefix(b"-") {
             let magnitude = parse_magnitude(rest)?;
@@ -149,31 +155,6 @@ fn parse_magnitude(input: &[u8]) -> Result<u64, ParseError> {
     }
 }
 
-/// Parses `input` as a boolean with the rules of `kstrtobool()`.
-///
-/// Only the first one or two bytes are looked at, as in C: `y`, `Y`, `t`,
-/// `T`, `1` and `on` are true; `n`, `N`, `f`, `F`, `0` and `off` (in fact
-/// `of`) are false. Anything else, including empty input, is invalid.
-///
-/// # Examples
-///
-/// ```
-/// use kfiles_core::parse::{parse_bool, ParseError};
-///
-/// assert_eq!(parse_bool(b"1\n"), Ok(true));
-/// assert_eq!(parse_bool(b"No"), Ok(false));
-/// assert_eq!(parse_bool(b"x"), Err(ParseError::Invalid));
-/// ```
-pub fn parse_bool(input: &[u8]) -> Result<bool, ParseError> {
-    match input {
-        [b'y' | b'Y' | b't' | b'T' | b'1', ..] => Ok(true),
-        [b'n' | b'N' | b'f' | b'F' | b'0', ..] => Ok(false),
-        [b'o' | b'O', b'n' | b'N', ..] => Ok(true),
-        [b'o' | b'O', b'f' | b'F', ..] => Ok(false),
-        _ => Err(ParseError::Invalid),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,7 +218,6 @@ mod tests {
             b"\t1",
             b"-1",
             b"abc",
-            b"1\0",
             b"++1",
             b"1.5",
         ] {
@@ -246,42 +226,17 @@ mod tests {
     }
 
     #[test]
+    fn a_nul_ends_the_input() {
+        assert_eq!(parse_int::<u32>(b"12\0junk"), Ok(12));
+        assert_eq!(parse_int::<u32>(b"12\n\0\n"), Ok(12));
+        assert_eq!(parse_int::<u32>(b"\0"), Err(Invalid));
+        assert_eq!(parse_int::<u8>(b"300\0"), Err(Range));
+    }
+
+    #[test]
     fn overflow_wins_over_trailing_garbage() {
         // _parse_integer() stops at the first non-digit; the overflow it saw
         // before that is reported first.
         assert_eq!(parse_int::<u64>(b"99999999999999999999x"), Err(Range));
-    }
-
-    #[test]
-    fn booleans() {
-        for t in [
-            &b"y"[..],
-            b"Y",
-            b"yes",
-            b"1",
-            b"1\n",
-            b"t",
-            b"True",
-            b"on",
-            b"ON\n",
-        ] {
-            assert_eq!(parse_bool(t), Ok(true), "{:?}", t);
-        }
-        for f in [
-            &b"n"[..],
-            b"N",
-            b"no",
-            b"0",
-            b"0\n",
-            b"f",
-            b"false",
-            b"off",
-            b"of",
-        ] {
-            assert_eq!(parse_bool(f), Ok(false), "{:?}", f);
-        }
-        for bad in [&b""[..], b"\n", b"2", b"o", b"ox", b" y", b"x"] {
-            assert_eq!(parse_bool(bad), Err(Invalid), "{:?}", bad);
-        }
     }
 }

@@ -19,11 +19,17 @@
 //!                                 read must show one of the VALUEs -> "ok R W" | "bad ..."
 //!                                 (VALUE is `TEXT`, read back as TEXT plus a newline,
 //!                                 or `TEXT=SHOWN` when it reads back differently)
+//! kfio diff attr|buffer A B SEED OPS
+//!                                 the same SEEDed random operations on A and B
+//!                                 (a Rust demo's file and its C twin's); prints
+//!                                 "ok OPS seed=SEED" or the first difference
 //! kfio as UID COMMAND ARGS...      run COMMAND as user and group UID (std drops
 //!                                 the supplementary groups when leaving root)
 //! ```
 //! DATA understands `\n`, `\t`, `\\` and `\xNN`. It is built statically
 //! (`-C target-feature=+crt-static`) so the guest needs no libc.
+
+mod diff;
 
 use std::{
     fs::OpenOptions,
@@ -39,7 +45,7 @@ use std::{
 };
 
 /// The errno's symbolic name, as the tests spell it.
-fn errno_name(e: &io::Error) -> String {
+pub(crate) fn errno_name(e: &io::Error) -> String {
     let name = match e.raw_os_error() {
         Some(1) => "EPERM",
         Some(2) => "ENOENT",
@@ -287,6 +293,23 @@ fn cmd_hammer(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+fn cmd_diff(args: &[String]) -> Result<(), String> {
+    let [kind, a, b, seed, ops] = args else {
+        return Err("usage: kfio diff attr|buffer A B SEED OPS".into());
+    };
+    let kind = match kind.as_str() {
+        "attr" => diff::Kind::Attr,
+        "buffer" => diff::Kind::Buffer,
+        _ => return Err(format!("unknown kind {kind}")),
+    };
+    let seed = parse_num(Some(seed), 0)?;
+    match diff::run(kind, a, b, seed, parse_num(Some(ops), 1)? as u32) {
+        Ok(n) => println!("ok {n} seed={seed}"),
+        Err(e) => println!("differ seed={seed}: {e}"),
+    }
+    Ok(())
+}
+
 fn cmd_as(args: &[String]) -> Result<(), String> {
     use std::os::unix::process::CommandExt;
     let [uid, cmd, rest @ ..] = args else {
@@ -317,10 +340,12 @@ fn main() -> ExitCode {
         Some("read") => cmd_read(&args[1..]),
         Some("hammer") => cmd_hammer(&args[1..]),
         Some("as") => cmd_as(&args[1..]),
+        Some("diff") => cmd_diff(&args[1..]),
         Some("reread") => cmd_reread(&args[1..]),
-        _ => {
-            Err("usage: kfio write|pwrite|writes|read|reread|hammer|as ... (see the source)".into())
-        }
+        _ => Err(
+            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|as ... (see the source)"
+                .into(),
+        ),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,
