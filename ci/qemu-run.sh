@@ -2,6 +2,7 @@
 # Boot a prepared kernel in QEMU (TCG) with a busybox initramfs holding the
 # given modules, the guest scripts of ci/guest and kfio, and report.
 #   ci/qemu-run.sh VERSION test|demo MODULE.ko...
+# bench: runs ci/guest/bench/*.sh and prints their BENCH lines.
 # test: runs every ci/guest/tests/*.sh; prints "Linux V: N passed, N failed"
 #       and appends "passed failed" to $KFILES_RESULTS if set. Fails on any
 #       failed check, kernel warning/oops/BUG, taint other than out-of-tree,
@@ -9,8 +10,8 @@
 # demo: runs ci/guest/demo/*.sh and shows their transcripts.
 source "$(dirname "$0")/lib.sh"
 
-ver=${1:?usage: ci/qemu-run.sh VERSION test|demo MODULE.ko...}
-mode=${2:?usage: ci/qemu-run.sh VERSION test|demo MODULE.ko...}
+ver=${1:?usage: ci/qemu-run.sh VERSION test|demo|bench MODULE.ko...}
+mode=${2:?usage: ci/qemu-run.sh VERSION test|demo|bench MODULE.ko...}
 shift 2
 kdir=$(bash "$KFILES_ROOT/ci/kdir.sh" "$ver")
 timeout_s=${KFILES_QEMU_TIMEOUT:-600}
@@ -18,13 +19,14 @@ timeout_s=${KFILES_QEMU_TIMEOUT:-600}
 run=$KFILES_CACHE/run/$ver-$mode
 rm -rf "$run"
 root=$run/root
-mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,modules,tests,demo}
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,modules,tests,demo,bench}
 
 cp /bin/busybox "$root/bin/busybox"
 install -m 755 "$KFILES_ROOT/ci/guest/init.sh" "$root/init"
 cp "$KFILES_ROOT/ci/guest/lib.sh" "$root/lib.sh"
 cp "$KFILES_ROOT"/ci/guest/tests/*.sh "$root/tests/"
 cp "$KFILES_ROOT"/ci/guest/demo/*.sh "$root/demo/"
+cp "$KFILES_ROOT"/ci/guest/bench/*.sh "$root/bench/"
 echo "$mode" >"$root/mode"
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
@@ -40,7 +42,7 @@ cp "$KFILES_ROOT/target/x86_64-unknown-linux-gnu/release/kfio" "$root/bin/kfio"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initramfs.cpio.gz"
 
 append="console=ttyS0 panic=-1 oops=panic"
-[ "$mode" = demo ] && append="$append quiet"
+[ "$mode" = test ] || append="$append quiet"
 say "Booting Linux $ver in QEMU ($mode; log: $run/console.log)"
 t0=$SECONDS
 set +e
@@ -60,6 +62,12 @@ if [ "$mode" = demo ]; then
 fi
 
 sed -n 's/^KTEST-SEED /  differential-test seed: /p' "$log"
+if [ "$mode" = bench ]; then
+    grep -q '^KTEST-DONE' "$log" || die "the guest did not finish (see $log)"
+    grep -E '^BENCH' "$log" || true
+    exit 0
+fi
+
 passed=$(grep -c '^KTEST ok ' "$log" || true)
 failed=$(grep -c '^KTEST FAIL ' "$log" || true)
 grep '^KTEST FAIL ' "$log" | sed 's/^KTEST /  /' || true

@@ -14,6 +14,8 @@ echo "KTEST-BOOTED $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
 if [ "$mode" = demo ]; then
     echo "Booted Linux $(uname -r) in QEMU with $(grep -c ^processor /proc/cpuinfo) CPUs."
     for t in /demo/*.sh; do sh "$t"; done
+elif [ "$mode" = bench ]; then
+    for t in /bench/*.sh; do sh "$t"; done
 else
     for t in /tests/*.sh; do
         echo "KTEST-FILE $(basename "$t")"
@@ -22,7 +24,7 @@ else
 fi
 # On debug kernels: everything is unloaded now, so kmemleak must find nothing
 # (objects are reported once older than 5 s, hence the wait and two scans).
-if [ "$mode" != demo ] && [ -w /sys/kernel/debug/kmemleak ]; then
+if [ "$mode" = test ] && [ -w /sys/kernel/debug/kmemleak ]; then
     sleep 6
     echo scan >/sys/kernel/debug/kmemleak
     echo scan >/sys/kernel/debug/kmemleak

@@ -23,12 +23,16 @@
 //!                                 the same SEEDed random operations on A and B
 //!                                 (a Rust demo's file and its C twin's); prints
 //!                                 "ok OPS seed=SEED" or the first difference
+//! kfio bench NAME OP RUST C ROUNDS ITERS
+//!                                 time OP (read:BS | write:TEXT | fill:BS:TOTAL) on
+//!                                 RUST and on C -> "BENCH NAME rust_ns c_ns ratio min max"
 //! kfio as UID COMMAND ARGS...      run COMMAND as user and group UID (std drops
 //!                                 the supplementary groups when leaving root)
 //! ```
 //! DATA understands `\n`, `\t`, `\\` and `\xNN`. It is built statically
 //! (`-C target-feature=+crt-static`) so the guest needs no libc.
 
+mod bench;
 mod diff;
 
 use std::{
@@ -310,6 +314,28 @@ fn cmd_diff(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+fn cmd_bench(args: &[String]) -> Result<(), String> {
+    let [name, op, rust, c, rounds, iters] = args else {
+        return Err("usage: kfio bench NAME OP RUST C ROUNDS ITERS".into());
+    };
+    let num = |s: &str| s.parse::<usize>().map_err(|_| format!("not a number: {s}"));
+    let op = match op.split(':').collect::<Vec<_>>().as_slice() {
+        ["read", bs] => bench::Op::Read(num(bs)?.clamp(1, 1 << 17)),
+        ["write", text] => bench::Op::Write(unescape(text)),
+        ["fill", bs, total] => bench::Op::Fill {
+            bs: num(bs)?.clamp(1, 1 << 17),
+            total: num(total)?,
+        },
+        _ => return Err(format!("unknown operation {op}")),
+    };
+    let r = bench::run(&op, rust, c, num(rounds)?.max(1), num(iters)?.max(1))?;
+    println!(
+        "BENCH {name} {:.0} {:.0} {:.3} {:.3} {:.3}",
+        r.rust_ns, r.c_ns, r.ratio, r.ratio_min, r.ratio_max
+    );
+    Ok(())
+}
+
 fn cmd_as(args: &[String]) -> Result<(), String> {
     use std::os::unix::process::CommandExt;
     let [uid, cmd, rest @ ..] = args else {
@@ -341,9 +367,10 @@ fn main() -> ExitCode {
         Some("hammer") => cmd_hammer(&args[1..]),
         Some("as") => cmd_as(&args[1..]),
         Some("diff") => cmd_diff(&args[1..]),
+        Some("bench") => cmd_bench(&args[1..]),
         Some("reread") => cmd_reread(&args[1..]),
         _ => Err(
-            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|as ... (see the source)"
+            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|as ... (see the source)"
                 .into(),
         ),
     };

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Rust-versus-C benchmarks of the demos (issue: C twins and benchmarks), on
+# every supported kernel or those given, written to docs/benchmarks.md.
+#   ci/bench.sh [VERSION...]
+source "$(dirname "$0")/lib.sh"
+bash "$KFILES_ROOT/ci/setup.sh"
+vers=("$@")
+[ ${#vers[@]} -gt 0 ] || vers=("${KFILES_KERNELS[@]}")
+bash "$KFILES_ROOT/ci/kernel.sh" "${vers[@]}"
+out=$KFILES_ROOT/docs/benchmarks.md
+tmp=$(mktemp)
+{
+    echo "# Benchmarks: Rust demos against their C twins"
+    echo
+    echo "Written by \`ci/bench.sh\` on $(date -u +%Y-%m-%d). Each time figure is measured in"
+    echo "one guest boot (QEMU TCG, 2 vCPUs, so absolute times are those of an"
+    echo "emulated machine: compare ratios, not nanoseconds). Every operation"
+    echo "(open, read or write, close) runs in 7 rounds alternating Rust and C;"
+    echo "the ratio is the median of the per-round Rust/C ratios, the spread its"
+    echo "minimum and maximum. Target: ratio <= 1.05."
+} >"$tmp"
+for v in "${vers[@]}"; do
+    kos=$KFILES_CACHE/ko/$v
+    bash "$KFILES_ROOT/ci/build-modules.sh" "$v" "$kos"
+    KFILES_QEMU_TIMEOUT=1800 bash "$KFILES_ROOT/ci/qemu-run.sh" "$v" bench "$kos"/*.ko >"$KFILES_CACHE/bench-$v.log"
+    kv=$(cat "$(bash "$KFILES_ROOT/ci/kdir.sh" "$v")/.kfiles-ready")
+    {
+        echo
+        echo "## Linux $kv"
+        echo
+        echo "| benchmark | Rust ns/op | C ns/op | Rust/C | spread |"
+        echo "|---|---:|---:|---:|---|"
+        awk '/^BENCH / {printf "| %s | %s | %s | %s | %s-%s |\n", $2, $3, $4, $5, $6, $7}' "$KFILES_CACHE/bench-$v.log"
+        echo
+        echo "| module | Rust text | C text | Rust/C | Rust data | C data |"
+        echo "|---|---:|---:|---:|---:|---:|"
+        for m in debugfs_exam procfs_exam seqfile_exam; do
+            read -r rt rd < <(llvm-size "$kos/$m.ko" | awk 'NR == 2 {print $1, $2}')
+            read -r ct cd < <(llvm-size "$kos/${m}_c.ko" | awk 'NR == 2 {print $1, $2}')
+            echo "| $m | $rt | $ct | $(awk -v a="$rt" -v b="$ct" 'BEGIN {printf "%.2f", a / b}') | $rd | $cd |"
+        done
+    } >>"$tmp"
+done
+mv "$tmp" "$out"
+cat "$out"
