@@ -6,6 +6,7 @@
 # In your module's Kbuild file:
 #
 #   KFILES_DIR := /path/to/kfiles-rs          # this repository
+#   KFILES_CRATES := debugfs_rs               # optional: the crates you use
 #   include $(KFILES_DIR)/kbuild/kfiles.mk
 #
 #   obj-m := mydrv.o
@@ -84,6 +85,7 @@ $$(obj)/$(1).o: $(2) $$(foreach d,$(3),$$(obj)/$$(d).o) FORCE
 	+$$(call if_changed_rule,rustc_o_rs)
 RUSTFLAGS_$(1).o += --emit=metadata=$$(obj)/lib$(1).rmeta -L $$(obj) \
 	$$(foreach d,$(3),--extern $$(d)) $$(kfiles-crate-name) $$(KFILES_CFGS) $(4)
+kfiles-uses-$(1) := $(3)
 $$(obj)/$(1).rustdoc: $(2) $$(obj)/$(1).o FORCE
 	$$(call cmd,kfiles_rustdoc)
 endef
@@ -122,9 +124,15 @@ always-y += $(addsuffix .rustdoc,$(filter-out static_assertions,$(kfiles-rust-cr
 endif
 
 # ---- What a module's Kbuild uses ---------------------------------------------
+# The crates the module links: those it names in KFILES_CRATES (set it before
+# the include; default: all of them) and the crates they use. Kbuild links a
+# module's objects whole, so linking fewer crates makes a smaller module.
+KFILES_CRATES ?= debugfs_rs procfs_rs seqfile_rs process_list kfiles_attr kfiles_compat kfiles_core
+kfiles-closure = $(sort $(1) $(foreach c,$(1),$(call kfiles-closure,$(kfiles-uses-$(c)))))
+kfiles-linked := $(filter $(call kfiles-closure,$(KFILES_CRATES)),$(kfiles-rust-crates))
 # Objects to add to the module (`mydrv-y := $(kfiles-objs) ...`).
-kfiles-objs := $(addsuffix .o,$(kfiles-rust-crates)) kfiles_helpers.o
+kfiles-objs := $(addsuffix .o,$(kfiles-linked)) kfiles_helpers.o
 # Flags for the module's own Rust objects (`RUSTFLAGS_x.o += $(kfiles-rustflags)`).
-kfiles-rustflags = -L $(obj) $(addprefix --extern ,$(filter-out kfiles_ffi static_assertions,$(kfiles-rust-crates))) $(KFILES_CFGS)
+kfiles-rustflags = -L $(obj) $(addprefix --extern ,$(filter-out kfiles_ffi static_assertions,$(kfiles-linked))) $(KFILES_CFGS)
 # Prerequisites of the module's own Rust objects (`$(obj)/x.o: $(kfiles-deps)`).
-kfiles-deps = $(addprefix $(obj)/,$(addsuffix .o,$(kfiles-rust-crates)))
+kfiles-deps = $(addprefix $(obj)/,$(addsuffix .o,$(kfiles-linked)))
