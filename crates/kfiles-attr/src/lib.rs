@@ -181,14 +181,12 @@ pub trait AtomicInt: Sync {
     fn get(&self) -> Self::Value;
     /// Writes the value (`Relaxed`).
     fn set(&self, v: Self::Value);
-    /// The value in decimal, as C's debugfs prints it.
-    fn decimal(v: Self::Value) -> NumText;
     /// The value as two's complement bits, for the hex format.
     fn bits(v: Self::Value) -> u64;
 }
 
 macro_rules! atomic_ints {
-    ($($atomic:ty => $plain:ty, $text:ident, $wide:ty;)*) => {$(
+    ($($atomic:ty => $plain:ty, $wide:ty;)*) => {$(
         impl AtomicInt for $atomic {
             type Value = $plain;
             const BYTES: usize = core::mem::size_of::<$plain>();
@@ -199,10 +197,6 @@ macro_rules! atomic_ints {
             #[inline]
             fn set(&self, v: $plain) {
                 self.store(v, Relaxed)
-            }
-            #[inline]
-            fn decimal(v: $plain) -> NumText {
-                NumText::$text(v as $wide)
             }
             #[inline]
             fn bits(v: $plain) -> u64 {
@@ -218,18 +212,17 @@ macro_rules! atomic_ints {
                 Ok(())
             }
         }
-
     )*};
 }
 
 atomic_ints! {
-    AtomicU8 => u8, unsigned, u64;
-    AtomicU16 => u16, unsigned, u64;
-    AtomicU32 => u32, unsigned, u64;
-    AtomicU64 => u64, unsigned, u64;
-    AtomicUsize => usize, unsigned, u64;
-    AtomicI32 => i32, signed, i64;
-    AtomicI64 => i64, signed, i64;
+    AtomicU8 => u8, u64;
+    AtomicU16 => u16, u64;
+    AtomicU32 => u32, u64;
+    AtomicU64 => u64, u64;
+    AtomicUsize => usize, u64;
+    AtomicI32 => i32, i64;
+    AtomicI64 => i64, i64;
 }
 
 impl Store for AtomicBool {
