@@ -80,7 +80,7 @@ build_kernel() {
         grep -qx "$cfg" "$out/.config" || miss+=("$cfg")
     done < <(grep -h '^CONFIG_.*=y' "${frags[@]}")
     [ ${#miss[@]} -eq 0 ] || say "warning: not set after olddefconfig: ${miss[*]}"
-    say "Building Linux $kv (about 4-6 minutes on 2 cores; log: $out/kfiles-build.log)"
+    say "Building Linux $kv (about 6-9 minutes on 2 cores; log: $out/kfiles-build.log)"
     local t0=$SECONDS
     make -C "$src" O="$out" "${mk[@]}" -j"$(($(nproc) + 1))" >"$out/kfiles-build.log" 2>&1 \
         || { tail -n 40 "$out/kfiles-build.log"; die "kernel build of $kv failed"; }
