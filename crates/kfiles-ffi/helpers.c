@@ -26,20 +26,9 @@ struct dentry *kfiles_debugfs_create_file(const char *name, umode_t mode,
 	return debugfs_create_file(name, mode, parent, data, fops);
 }
 
-struct dentry *kfiles_debugfs_create_symlink(const char *name, struct dentry *parent,
-					     const char *target)
-{
-	return debugfs_create_symlink(name, parent, target);
-}
-
 void kfiles_debugfs_remove(struct dentry *dentry)
 {
 	debugfs_remove(dentry);
-}
-
-bool kfiles_debugfs_initialized(void)
-{
-	return debugfs_initialized();
 }
 
 void *kfiles_pde_data(const struct inode *inode)

@@ -21,10 +21,7 @@ struct dentry *kfiles_debugfs_create_dir(const char *name, struct dentry *parent
 struct dentry *kfiles_debugfs_create_file(const char *name, umode_t mode,
 					  struct dentry *parent, void *data,
 					  const struct file_operations *fops);
-struct dentry *kfiles_debugfs_create_symlink(const char *name, struct dentry *parent,
-					     const char *target);
 void kfiles_debugfs_remove(struct dentry *dentry);
-bool kfiles_debugfs_initialized(void);
 
 void *kfiles_pde_data(const struct inode *inode);
 

@@ -9,8 +9,8 @@
 //!
 //! | `--cfg`             | kernels           | what differs                                    |
 //! |---------------------|-------------------|-------------------------------------------------|
-//! | `kfiles_legacy_api` | before 6.18       | `module!` takes `author`; `UserPtr` is a `usize`; pin-init lives in `kernel::init`; `CStr::as_ptr()` is allowed |
-//! | (none)              | 6.18 and later    | `module!` takes `authors`; `UserPtr` is a type; pin-init is the `pin_init` crate; C strings go through `CStrExt::as_char_ptr()` |
+//! | `kfiles_legacy_api` | before 6.18       | `module!` takes `author`; `UserPtr` is a `usize`; `CStr::as_ptr()` is allowed |
+//! | (none)              | 6.18 and later    | `module!` takes `authors`; `UserPtr` is a type; C strings go through `CStrExt::as_char_ptr()` |
 //!
 //! Nothing else in the project tests the kernel version.
 
@@ -129,10 +129,3 @@ pub fn char_ptr(s: &core::ffi::CStr) -> *const kernel::ffi::c_char {
         s.as_char_ptr()
     }
 }
-
-/// `pin_init_from_closure`, from wherever this kernel keeps pin-init.
-#[cfg(kfiles_legacy_api)]
-pub use kernel::init::pin_init_from_closure;
-/// `pin_init_from_closure`, from wherever this kernel keeps pin-init.
-#[cfg(not(kfiles_legacy_api))]
-pub use pin_init::pin_init_from_closure;

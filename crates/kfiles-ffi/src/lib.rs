@@ -59,11 +59,4 @@ pub fn is_err_or_null<T>(ptr: *const T) -> bool {
     ptr.is_null() || ptr as usize >= (-MAX_ERRNO) as usize
 }
 
-/// The errno of an `ERR_PTR()`, as C's `PTR_ERR()`; meaningful only when
-/// [`is_err_or_null`] holds and the pointer is not NULL.
-#[inline]
-pub fn ptr_err<T>(ptr: *const T) -> kernel::ffi::c_int {
-    ptr as isize as kernel::ffi::c_int
-}
-
 // ---- bindgen output follows (appended at build time) ----
