@@ -33,11 +33,12 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 for m in "$@"; do cp "$m" "$root/modules/"; done
 
 # Guest tools: static std binaries of the workspace.
-say "Building guest tools (kfio)"
+say "Building guest tools (kfio, relay-read)"
 (cd "$KFILES_ROOT" && RUSTFLAGS="-C target-feature=+crt-static" \
-    cargo build --quiet --release --locked -p kfio --target x86_64-unknown-linux-gnu) \
-    || die "cannot build kfio"
+    cargo build --quiet --release --locked -p kfio -p relay-reader --target x86_64-unknown-linux-gnu) \
+    || die "cannot build the guest tools"
 cp "$KFILES_ROOT/target/x86_64-unknown-linux-gnu/release/kfio" "$root/bin/kfio"
+cp "$KFILES_ROOT/target/x86_64-unknown-linux-gnu/release/relay-read" "$root/bin/relay-read"
 
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initramfs.cpio.gz"
 

@@ -37,6 +37,10 @@ KFILES_FFI_DIR := $(KFILES_CRATES_DIR)/kfiles-ffi
 # kfiles_legacy_api: the Rust API of 6.12-era kernels (see crates/kfiles-compat).
 kfiles-kver := $(shell echo $$(( $(VERSION) * 1000 + $(PATCHLEVEL) )))
 KFILES_CFGS := $(if $(filter 1,$(shell [ $(kfiles-kver) -lt 6018 ] && echo 1)),--cfg kfiles_legacy_api)
+# kfiles_relay_prev_padding: rchan_callbacks.subbuf_start still takes
+# prev_padding (removed in 6.17-ish); tested on the header, not the version.
+kfiles-relay-h := $(srctree)/include/linux/relay.h
+KFILES_CFGS += $(if $(shell grep -s -q 'size_t prev_padding' $(kfiles-relay-h) && echo 1),--cfg kfiles_relay_prev_padding)
 
 # Kbuild names a Rust object's crate after the object file on 6.12 but after
 # the source file since 6.18-ish; name it explicitly when Kbuild does not.
@@ -62,8 +66,9 @@ quiet_cmd_kfiles_bindgen = BINDGEN $@
 	$(BINDGEN) $(KFILES_FFI_DIR)/wrapper.h --use-core --with-derive-default \
 	--ctypes-prefix kernel::ffi --no-layout-tests --no-debug '.*' \
 	--enable-function-attribute-detection --no-recursive-allowlist \
-	--allowlist-function 'proc_(create|create_data|create_single_data|create_seq_private|mkdir|mkdir_mode|mkdir_data|symlink|remove|set_size|set_user|get_parent_data)|remove_proc_entry|pde_data|seq_(read|read_iter|lseek|write|printf|putc|puts|escape_mem|open|release|open_private|release_private|pad|hex_dump|has_overflowed)|__seq_open_private|single_(open|open_size|release)|simple_read_from_buffer|kstrtobool|relay_.*|kfiles_.*|generic_file_llseek|default_llseek|no_llseek|noop_llseek|nonseekable_open|simple_open' \
-	--allowlist-type 'proc_ops|proc_dir_entry|rchan.*|irq_work' \
+	--allowlist-function 'proc_(create|create_data|create_single_data|create_seq_private|mkdir|mkdir_mode|mkdir_data|symlink|remove|set_size|set_user|get_parent_data)|remove_proc_entry|pde_data|seq_(read|read_iter|lseek|write|printf|putc|puts|escape_mem|open|release|open_private|release_private|pad|hex_dump|has_overflowed)|__seq_open_private|single_(open|open_size|release)|simple_read_from_buffer|kstrtobool|relay_.*|cancel_delayed_work_sync|kfiles_.*|generic_file_llseek|default_llseek|no_llseek|noop_llseek|nonseekable_open|simple_open' \
+	--allowlist-var 'relay_file_operations' \
+	--allowlist-type 'proc_ops|proc_dir_entry|rchan.*|irq_work|delayed_work' \
 	--raw-line 'use kernel::bindings::*;' \
 	-- $(c_flags) -I$(KFILES_FFI_DIR) -DMODULE -fno-builtin -D__BINDGEN__; } > $@
 
@@ -114,10 +119,12 @@ $(eval $(call kfiles-crate,kfiles_attr,$(KFILES_CRATES_DIR)/kfiles-attr/src/lib.
 $(eval $(call kfiles-crate,debugfs_rs,$(KFILES_CRATES_DIR)/debugfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_ffi seqfile_rs))
 $(eval $(call kfiles-crate,procfs_rs,$(KFILES_CRATES_DIR)/procfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_core kfiles_ffi seqfile_rs))
 $(eval $(call kfiles-crate,process_list,$(KFILES_CRATES_DIR)/process-list/src/lib.rs,kfiles_ffi))
+$(eval $(call kfiles-crate,relay_rs,$(KFILES_CRATES_DIR)/relay-rs/src/lib.rs,debugfs_rs kfiles_compat kfiles_core kfiles_ffi))
+$(eval $(call kfiles-crate,periodic_work,$(KFILES_CRATES_DIR)/periodic-work/src/lib.rs,kfiles_ffi))
 
 # The Rust crates, in dependency order.
 kfiles-rust-crates := static_assertions kfiles_core kfiles_ffi kfiles_compat seqfile_rs kfiles_attr \
-	debugfs_rs procfs_rs process_list
+	debugfs_rs procfs_rs process_list relay_rs periodic_work
 
 ifneq ($(KFILES_RUSTDOC),)
 always-y += $(addsuffix .rustdoc,$(filter-out static_assertions,$(kfiles-rust-crates)))
@@ -127,7 +134,8 @@ endif
 # The crates the module links: those it names in KFILES_CRATES (set it before
 # the include; default: all of them) and the crates they use. Kbuild links a
 # module's objects whole, so linking fewer crates makes a smaller module.
-KFILES_CRATES ?= debugfs_rs procfs_rs seqfile_rs process_list kfiles_attr kfiles_compat kfiles_core
+KFILES_CRATES ?= debugfs_rs procfs_rs seqfile_rs process_list relay_rs periodic_work kfiles_attr \
+	kfiles_compat kfiles_core
 kfiles-closure = $(sort $(1) $(foreach c,$(1),$(call kfiles-closure,$(kfiles-uses-$(c)))))
 kfiles-linked := $(filter $(call kfiles-closure,$(KFILES_CRATES)),$(kfiles-rust-crates))
 # Objects to add to the module (`mydrv-y := $(kfiles-objs) ...`).

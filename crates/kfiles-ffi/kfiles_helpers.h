@@ -35,4 +35,31 @@ struct task_struct *kfiles_next_process(struct task_struct *p);
 pid_t kfiles_task_pid(struct task_struct *t);
 void kfiles_task_comm(struct task_struct *t, char *buf, size_t len);
 
+/*
+ * relay: relay_write() and __relay_write() with the byte count they wrote
+ * (0 when the record was dropped), the latter refusing (-EPERM) outside task
+ * context; relay_subbufs_consumed() for possible CPUs only (it indexes per-CPU
+ * data with any cpu below NR_CPUS); relay_reserve() under local_irq_save() (irqs stay off on success
+ * until kfiles_relay_end()), and the undo of the last reservation.
+ */
+struct rchan;
+size_t kfiles_relay_write(struct rchan *chan, const void *data, size_t length);
+long kfiles_relay_write_task(struct rchan *chan, const void *data, size_t length);
+void *kfiles_relay_reserve(struct rchan *chan, size_t length, unsigned long *flags);
+bool kfiles_relay_unreserve(struct rchan *chan, void *slot, size_t length);
+void kfiles_relay_end(unsigned long flags);
+int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t consumed);
+struct dentry *kfiles_debugfs_create_file_unsafe(const char *name, umode_t mode,
+						 struct dentry *parent, void *data,
+						 const struct file_operations *fops);
+
+/* Delayed work: INIT_DELAYED_WORK() (a macro with a lock class), and the
+ * static inline schedule_delayed_work() with a delay in milliseconds. */
+struct delayed_work;
+struct work_struct;
+void kfiles_init_delayed_work(struct delayed_work *dwork,
+			      void (*func)(struct work_struct *work));
+bool kfiles_schedule_delayed_work_ms(struct delayed_work *dwork, unsigned int ms);
+struct delayed_work *kfiles_to_delayed_work(struct work_struct *work);
+
 #endif

@@ -122,6 +122,23 @@ impl Dir {
         self.entry.is_some()
     }
 
+    /// The directory's dentry, for C APIs that create entries in it (relay-rs
+    /// passes it to `relay_open()`), or `None` if the directory does not
+    /// exist.
+    ///
+    /// The dentry stays valid while this handle or a clone of it is alive;
+    /// entries created in it by other means must be removed before that.
+    ///
+    /// # Examples
+    ///
+    /// ```ignore
+    /// let dir = debugfs_rs::Dir::new(c"my-driver");
+    /// assert_eq!(dir.dentry().is_some(), dir.exists());
+    /// ```
+    pub fn dentry(&self) -> Option<*mut bindings::dentry> {
+        self.entry.as_ref().map(|entry| entry.dentry())
+    }
+
     /// The entry to create children in, if any.
     pub(crate) fn entry(&self) -> Option<&Arc<Entry>> {
         self.entry.as_ref()

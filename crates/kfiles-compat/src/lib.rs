@@ -129,3 +129,148 @@ pub fn char_ptr(s: &core::ffi::CStr) -> *const kernel::ffi::c_char {
         s.as_char_ptr()
     }
 }
+
+/// Module parameters, one API on every supported kernel.
+///
+/// The kernel's `module!` takes parameters only since 6.18-ish, so modules
+/// that must build on 6.12 declare them with [`module_params!`](crate::module_params)
+/// instead, which emits the same `__param` entries C's `module_param()` does,
+/// with C's own `param_ops_*` parsers.
+pub mod params {
+    use core::{cell::UnsafeCell, ffi::c_void};
+    use kernel::bindings;
+
+    /// Types a module parameter can have, with the C parser of each.
+    pub trait ParamType: Copy + 'static {
+        /// C's `kernel_param_ops` for the type.
+        const OPS: *const bindings::kernel_param_ops;
+    }
+
+    impl ParamType for u32 {
+        const OPS: *const bindings::kernel_param_ops = &raw const bindings::param_ops_uint;
+    }
+    impl ParamType for i32 {
+        const OPS: *const bindings::kernel_param_ops = &raw const bindings::param_ops_int;
+    }
+    impl ParamType for usize {
+        const OPS: *const bindings::kernel_param_ops = &raw const bindings::param_ops_ulong;
+    }
+    impl ParamType for u64 {
+        const OPS: *const bindings::kernel_param_ops = &raw const bindings::param_ops_ullong;
+    }
+    impl ParamType for bool {
+        const OPS: *const bindings::kernel_param_ops = &raw const bindings::param_ops_bool;
+    }
+
+    /// The value of a module parameter: its default, or what `insmod` (or the
+    /// kernel command line) gave.
+    ///
+    /// # Invariants
+    ///
+    /// The value is only written by the C parser of `T`'s [`ParamType::OPS`],
+    /// while the module loads, before its init function runs: the parameter
+    /// is read-only in sysfs (mode `0444`).
+    #[repr(transparent)]
+    pub struct Param<T>(UnsafeCell<T>);
+
+    // SAFETY: After load, the value is never written (type invariants).
+    unsafe impl<T: Sync> Sync for Param<T> {}
+
+    impl<T: ParamType> Param<T> {
+        #[doc(hidden)]
+        pub const fn new(default: T) -> Self {
+            Param(UnsafeCell::new(default))
+        }
+
+        /// The parameter's value.
+        #[inline]
+        pub fn get(&self) -> T {
+            // SAFETY: No writer after load (type invariants); the C parsers
+            // store valid values of `T` (`param_set_bool` stores 0 or 1).
+            unsafe { *self.0.get() }
+        }
+    }
+
+    /// A `struct kernel_param`, as `module_param()` puts in `__param`.
+    #[doc(hidden)]
+    #[repr(transparent)]
+    pub struct KernelParam(bindings::kernel_param);
+
+    // SAFETY: Only the module loader and sysfs use it, under their own locks.
+    unsafe impl Sync for KernelParam {}
+
+    impl KernelParam {
+        #[doc(hidden)]
+        pub const fn new<T: ParamType>(name: &'static [u8], value: &'static Param<T>) -> Self {
+            assert!(!name.is_empty() && name[name.len() - 1] == 0);
+            // `struct module` has fields Rust does not see; only its address is used.
+            #[allow(improper_ctypes)]
+            extern "C" {
+                static mut __this_module: bindings::module;
+            }
+            KernelParam(bindings::kernel_param {
+                // NUL-terminated, as checked above.
+                name: name.as_ptr().cast(),
+                // Only the address is taken: modpost defines `__this_module`.
+                mod_: &raw mut __this_module,
+                ops: T::OPS,
+                perm: 0o444,
+                level: -1,
+                flags: 0,
+                __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 {
+                    arg: core::ptr::from_ref(value).cast_mut().cast::<c_void>(),
+                },
+            })
+        }
+    }
+}
+
+/// Declares module parameters, readable in `/sys/module/<name>/parameters/`
+/// and settable at load time (`insmod m.ko name=value`), on every supported
+/// kernel. Each becomes a [`params::Param`] static in a `module_params`
+/// module; read it with `.get()`. Types: `u32`, `i32`, `usize`, `u64`,
+/// `bool`, parsed by the C parsers `module_param()` uses.
+///
+/// # Examples
+///
+/// ```ignore
+/// kfiles_compat::module_params! {
+///     /// Seconds between snapshots (0: none).
+///     period_secs: u32 = 60;
+/// }
+///
+/// let period = module_params::period_secs.get();
+/// ```
+#[macro_export]
+macro_rules! module_params {
+    ($($(#[$meta:meta])* $name:ident : $ty:ty = $default:expr;)*) => {
+        /// The module's parameters (see `kfiles_compat::module_params!`).
+        pub(crate) mod module_params {
+            $(
+                $(#[$meta])*
+                #[allow(non_upper_case_globals)]
+                pub(crate) static $name: $crate::params::Param<$ty> =
+                    $crate::params::Param::new($default);
+
+                const _: () = {
+                    #[link_section = "__param"]
+                    #[used]
+                    static PARAM: $crate::params::KernelParam = $crate::params::KernelParam::new(
+                        concat!(stringify!($name), "\0").as_bytes(),
+                        &$name,
+                    );
+                };
+            )*
+        }
+    };
+}
+
+/// Nanoseconds of the monotonic clock (`ktime_get()`), for timing: the
+/// kernel crate's clock API differs between 6.12 (`Ktime`) and 7.x
+/// (`Instant<Monotonic>`).
+#[inline]
+pub fn monotonic_ns() -> i64 {
+    // SAFETY: `ktime_get()` may be called from any context but NMI, which
+    // Rust code here never runs in.
+    unsafe { kernel::bindings::ktime_get() }
+}

@@ -10,6 +10,8 @@
 //!   (`lib/kstrtox.c`), with the range of the destination type checked;
 //! - [`buffer`]: offset arithmetic of buffer-backed files (reads at any
 //!   offset and size, bounded replace/append writes);
+//! - [`relay`]: the relay sub-buffer header, channel geometry checks and a
+//!   decoder for the stream `read()` returns (used by relay-rs and relay-read);
 //! - [`text`]: allocation-free formatting of numbers in the formats that the
 //!   kernel's debugfs attribute files use (`"%llu\n"`, `"0x%08llx\n"`, ...).
 
@@ -21,4 +23,5 @@ extern crate std;
 
 pub mod buffer;
 pub mod parse;
+pub mod relay;
 pub mod text;

@@ -26,6 +26,8 @@
 //! kfio bench NAME OP RUST C ROUNDS ITERS
 //!                                 time OP (read:BS | write:TEXT | fill:BS:TOTAL) on
 //!                                 RUST and on C -> "BENCH NAME rust_ns c_ns ratio min max"
+//! kfio records FILE SIZE          FILE is whole relay_exam burst records of SIZE
+//!                                 bytes, each sequence once -> "ok N MIN MAX" | "bad ..."
 //! kfio as UID COMMAND ARGS...      run COMMAND as user and group UID (std drops
 //!                                 the supplementary groups when leaving root)
 //! ```
@@ -357,6 +359,41 @@ fn normalize(v: &[u8]) -> Vec<u8> {
     v
 }
 
+/// `kfio records FILE SIZE`: checks that FILE is a whole number of relay_exam
+/// burst records of SIZE bytes (64-bit little-endian sequence number, then its
+/// low byte repeated), each sequence number at most once. Prints
+/// "ok COUNT MIN MAX" or the first bad record.
+fn cmd_records(args: &[String]) -> Result<(), String> {
+    let [path, size] = args else {
+        return Err("usage: kfio records FILE SIZE".into());
+    };
+    let size: usize = size.parse().map_err(|_| "bad SIZE")?;
+    if size < 8 {
+        return Err("SIZE must be at least 8".into());
+    }
+    let data = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    if data.len() % size != 0 {
+        println!("bad length {} is not a multiple of {size}", data.len());
+        return Ok(());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, record) in data.chunks_exact(size).enumerate() {
+        let seq = u64::from_le_bytes(record[..8].try_into().unwrap());
+        if record[8..].iter().any(|&b| b != seq as u8) || !seen.insert(seq) {
+            println!("bad record {i} (sequence {seq})");
+            return Ok(());
+        }
+    }
+    let (min, max) = (seen.iter().min().copied(), seen.iter().max().copied());
+    println!(
+        "ok {} {} {}",
+        seen.len(),
+        min.unwrap_or(0),
+        max.unwrap_or(0)
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let r = match args.first().map(String::as_str) {
@@ -369,8 +406,9 @@ fn main() -> ExitCode {
         Some("diff") => cmd_diff(&args[1..]),
         Some("bench") => cmd_bench(&args[1..]),
         Some("reread") => cmd_reread(&args[1..]),
+        Some("records") => cmd_records(&args[1..]),
         _ => Err(
-            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|as ... (see the source)"
+            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|as ... (see the source)"
                 .into(),
         ),
     };

@@ -1,0 +1,146 @@
+# relay-rs through the relay_exam demo and relay-read: snapshots read back
+# through relay-read and cat, no-overwrite and overwrite modes, a long run,
+# concurrent writers, bad input, permissions and unloading with the channel
+# open or mapped.
+. /lib.sh
+D=/sys/kernel/debug/relay-exam
+C=$D/example
+T=relay
+ncpu=$(grep -c '^processor' /proc/cpuinfo)
+
+check_true $T.insmod insmod /modules/relay_exam.ko period_secs=0
+check_cmd $T.files "$(i=0; while [ $i -lt $ncpu ]; do echo example$i; i=$((i + 1)); done | sort; echo burst dropped flush snapshot)" \
+    sh -c "ls $D | grep '^example' | sort; ls $D | grep -v '^example' | sort | tr '\n' ' ' | sed 's/ \$//'"
+check "$T.mode" 400 "$(stat -c %a ${C}0)"
+check_cmd $T.param.subbuf_size 65536 cat /sys/module/relay_exam/parameters/subbuf_size
+check_cmd $T.param.overwrite N cat /sys/module/relay_exam/parameters/overwrite
+
+# A snapshot lists every process.
+i=0
+while [ $i -lt 20 ]; do sleep 1000 & i=$((i + 1)); done
+tries=0
+while [ "$(cat /proc/[0-9]*/comm 2>/dev/null | grep -c '^sleep$')" -lt 20 ] && [ $tries -lt 300 ]; do
+    usleep 100000
+    tries=$((tries + 1))
+done
+echo 1 >$D/snapshot
+relay-read -q $C >/tmp/snap
+check_cmd $T.snapshot.line1 "Current all the processes:" sed -n 1p /tmp/snap
+check_cmd $T.snapshot.line2 "$(printf 'process name\t\tpid')" sed -n 2p /tmp/snap
+check_cmd $T.snapshot.init "$(printf 'init\t\t1')" sed -n 3p /tmp/snap
+check_cmd $T.snapshot.blank "" sh -c "tail -n 1 /tmp/snap"
+pidof sleep | tr ' ' '\n' | sort -n >/tmp/want
+awk -F '\t\t' '$1 == "sleep" {print $2}' /tmp/snap | sort -n >/tmp/got
+check_true $T.snapshot.sleepers cmp /tmp/want /tmp/got
+check_cmd $T.snapshot.consumed "" relay-read -q $C
+killall sleep
+check_true $T.snapshot.rmmod rmmod relay_exam
+
+# The same through plain cat, after a flush finished the sub-buffers.
+# (relay-read must read a channel from its start: every reader run below
+# gets a freshly loaded module; see docs/notes.md.)
+check_true $T.cat.insmod insmod /modules/relay_exam.ko period_secs=0
+echo 1 >$D/snapshot
+check_true $T.flush sh -c "echo 1 > $D/flush"
+mkdir -p /tmp/relaycat
+for f in $D/example*; do cat $f >/tmp/relaycat/${f##*/}; done
+check_cmd $T.cat.raw 1 sh -c "cat /tmp/relaycat/* | grep -a -c 'Current all the processes:'"
+check_cmd $T.cat.header KFRL sh -c "cat /tmp/relaycat/* | head -c 4"
+relay-read -q /tmp/relaycat/example >/tmp/catsnap
+check_cmd $T.cat.decoded "Current all the processes:" sed -n 1p /tmp/catsnap
+check_cmd $T.cat.decoded.init "$(printf 'init\t\t1')" sed -n 3p /tmp/catsnap
+
+# Bad input leaves everything as it was.
+check_cmd $T.snapshot.bad EINVAL kfio write $D/snapshot 2
+check_cmd $T.snapshot.garbage EINVAL kfio write $D/snapshot 'x\xff'
+check_cmd $T.burst.bad EINVAL kfio write $D/burst '1'
+check_cmd $T.burst.small EINVAL kfio write $D/burst '1 4'
+check_cmd $T.burst.big EINVAL kfio write $D/burst '1 65517'
+check_cmd $T.burst.many EINVAL kfio write $D/burst '99999999 8'
+check_cmd $T.burst.words EINVAL kfio write $D/burst '1 8 9'
+check_false $T.read-only sh -c "echo x > ${C}0"
+check_cmd $T.dropped.zero 0 cat $D/dropped
+check_true $T.rmmod rmmod relay_exam
+
+# No-overwrite: a full buffer drops new records, counts them, keeps the rest.
+check_true $T.nowrap.insmod insmod /modules/relay_exam.ko period_secs=0 subbuf_size=4096 n_subbufs=4
+check_cmd $T.nowrap.param 4096 cat /sys/module/relay_exam/parameters/subbuf_size
+echo "2000 1000" >$D/burst
+dropped=$(cat $D/dropped)
+check_cmd $T.nowrap.dropped yes sh -c "[ $dropped -gt 0 ] && echo yes"
+relay-read -D $D/dropped $C >/tmp/nowrap 2>/tmp/nowrap.err
+kept=$(($(wc -c </tmp/nowrap) / 1000))
+check_cmd $T.nowrap.accounted 2000 echo $((kept + dropped))
+check_cmd $T.nowrap.records "ok $kept" sh -c "kfio records /tmp/nowrap 1000 | cut -d' ' -f1,2"
+check_cmd $T.nowrap.report "relay-read: kernel dropped $dropped records" grep dropped /tmp/nowrap.err
+echo "10 1000" >$D/burst
+check_cmd $T.nowrap.room-again "records 10 bytes 10000 dropped 0" sh -c "cut -d' ' -f1-6 $D/burst"
+check_true $T.nowrap.rmmod rmmod relay_exam
+
+# Overwrite: the newest data is kept, the oldest overwritten and reported.
+check_true $T.wrap.insmod insmod /modules/relay_exam.ko period_secs=0 subbuf_size=4096 n_subbufs=4 overwrite=1
+echo "2000 1000" >$D/burst
+check_cmd $T.wrap.dropped 0 cat $D/dropped
+relay-read $C >/tmp/wrap 2>/tmp/wrap.err
+check_cmd $T.wrap.newest 1999 sh -c "kfio records /tmp/wrap 1000 | cut -d' ' -f4"
+check_cmd $T.wrap.oldest-gone yes sh -c "grep -q 'starting at sub-buffer [1-9]' /tmp/wrap.err && echo yes"
+check_true $T.wrap.rmmod rmmod relay_exam
+
+# A reader that keeps up loses nothing: 64 MiB in 4 KiB records.
+check_true $T.long.insmod insmod /modules/relay_exam.ko period_secs=0 subbuf_size=262144 n_subbufs=8
+relay-read -f -o /tmp/long $C 2>/tmp/long.err &
+reader=$!
+i=0
+while [ $i -lt 1024 ]; do
+    echo "16 4096" >$D/burst
+    usleep 1000
+    i=$((i + 1))
+done
+usleep 500000
+kill -INT $reader
+wait $reader
+check_cmd $T.long.exit 0 echo $?
+check_cmd $T.long.dropped 0 cat $D/dropped
+check_cmd $T.long.size $((64 << 20)) sh -c "wc -c </tmp/long"
+echo "KTEST info $T.long.throughput $(grep total /tmp/long.err)"
+rm -f /tmp/long
+
+check_true $T.long.rmmod rmmod relay_exam
+
+# Writers on both CPUs at once.
+check_true $T.concurrent.insmod insmod /modules/relay_exam.ko period_secs=0
+(i=0; while [ $i -lt 50 ]; do echo 1 >$D/snapshot; i=$((i + 1)); done) &
+(i=0; while [ $i -lt 50 ]; do echo 1 >$D/snapshot; i=$((i + 1)); done) &
+wait
+relay-read -q $C >/tmp/many
+check_cmd $T.concurrent.snapshots 100 grep -c '^Current all the processes:$' /tmp/many
+check_cmd $T.concurrent.dropped 0 cat $D/dropped
+
+# Permissions and errors of relay-read.
+check_cmd $T.nobody.denied yes sh -c "kfio as 65534 relay-read $C 2>&1 | grep -q 'permission denied' && echo yes"
+check_cmd $T.nosuch yes sh -c "relay-read $D/nosuch 2>&1 | grep -q 'no such channel' && echo yes"
+check_false $T.nosuch.status relay-read $D/nosuch
+
+check_true $T.concurrent.rmmod rmmod relay_exam
+
+# The timer: a snapshot every period_secs.
+check_true $T.timer.insmod insmod /modules/relay_exam.ko period_secs=1
+sleep 3
+relay-read -q $C >/tmp/timer
+check_cmd $T.timer.snapshots yes sh -c "[ \$(grep -c '^Current all the processes:\$' /tmp/timer) -ge 2 ] && echo yes"
+check_true $T.timer.rmmod rmmod relay_exam
+
+# Unloading while a reader holds the files open or mapped.
+check_true $T.unload.insmod insmod /modules/relay_exam.ko period_secs=0
+echo 1 >$D/snapshot
+relay-read -f -o /tmp/mapped $C 2>/dev/null &
+reader=$!
+usleep 300000
+exec 3<${C}0
+check_true $T.rmmod.open rmmod relay_exam
+wait $reader
+check_cmd $T.rmmod.reader-exit 0 echo $?
+check_cmd $T.rmmod.reader-data "Current all the processes:" sed -n 1p /tmp/mapped
+check_true $T.rmmod.read-after cat <&3
+exec 3<&-
+check_false $T.rmmod.gone test -e $D

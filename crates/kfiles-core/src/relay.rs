@@ -1,0 +1,757 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The relay sub-buffer format: channel geometry, the sub-buffer header, and
+//! a decoder for what `read()` on a relay file returns.
+//!
+//! # The header scheme
+//!
+//! relay splits each per-CPU buffer into `n_subbufs` sub-buffers of
+//! `subbuf_size` bytes. A record never straddles two sub-buffers: when one
+//! does not fit, relay finishes the current sub-buffer, leaving `padding`
+//! unused bytes at its end, and moves on. `read()` skips that padding, so the
+//! stream a reader gets has no visible sub-buffer boundaries.
+//!
+//! As in the classic relay examples, each sub-buffer therefore starts with a
+//! reserved header that the writer fills in when it moves on: the sub-buffer's
+//! padding. This header also carries a magic number, the sub-buffer's sequence
+//! number (so a reader sees sub-buffers lost to overwriting) and the channel
+//! geometry (so a reader needs no configuration). While a sub-buffer is still
+//! being written its padding reads [`OPEN`].
+//!
+//! ```text
+//!  0       4         8          12            16           20
+//!  | magic | padding | sequence | subbuf_size | n_subbufs | records ... | padding |
+//! ```
+//!
+//! All fields are little-endian `u32`s (the native order of every architecture
+//! the demos run on; the writer stores them with `to_le_bytes`).
+//!
+//! # Examples
+//!
+//! ```
+//! use kfiles_core::relay::{Geometry, SubbufHeader, StreamDecoder, HEADER_LEN, OPEN};
+//!
+//! let geometry = Geometry::new(128, 4).unwrap();
+//! // A finished sub-buffer holding "abc" (so 128 - 20 - 3 = 105 bytes of
+//! // padding), as read() returns it: header and records, no padding.
+//! let mut stream = SubbufHeader { padding: 105, sequence: 0, geometry }.encode().to_vec();
+//! stream.extend_from_slice(b"abc");
+//! // The next sub-buffer, still open, with "de" so far.
+//! stream.extend_from_slice(&SubbufHeader { padding: OPEN, sequence: 1, geometry }.encode());
+//! stream.extend_from_slice(b"de");
+//!
+//! let mut decoder = StreamDecoder::new();
+//! let mut out = Vec::new();
+//! decoder.feed(&stream, |_| None, |records| out.extend_from_slice(records)).unwrap();
+//! assert_eq!(out, b"abcde");
+//! assert_eq!(decoder.subbufs_finished(), 1);
+//! assert_eq!(HEADER_LEN, 20);
+//! ```
+
+use core::fmt;
+
+/// Length of [`SubbufHeader`] in bytes, reserved at the start of every
+/// sub-buffer.
+pub const HEADER_LEN: usize = 20;
+
+/// The header's first four bytes: `KFRL` (kfiles relay).
+pub const MAGIC: u32 = u32::from_le_bytes(*b"KFRL");
+
+/// The padding of a sub-buffer that is still being written.
+pub const OPEN: u32 = u32::MAX;
+
+/// Largest buffer per CPU that [`Geometry::new`] accepts (64 MiB): relay
+/// allocates `subbuf_size * n_subbufs` bytes for every possible CPU at once.
+pub const MAX_BUFFER_BYTES: usize = 64 << 20;
+
+/// Most sub-buffers per CPU that [`Geometry::new`] accepts.
+pub const MAX_SUBBUFS: usize = 4096;
+
+/// Smallest sub-buffer that [`Geometry::new`] accepts: a header and at least
+/// 64 bytes of records.
+pub const MIN_SUBBUF_SIZE: usize = HEADER_LEN + 64;
+
+/// Why a channel geometry was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GeometryError {
+    /// `subbuf_size` is below [`MIN_SUBBUF_SIZE`].
+    SubbufTooSmall,
+    /// Fewer than two or more than [`MAX_SUBBUFS`] sub-buffers.
+    SubbufCount,
+    /// `subbuf_size * n_subbufs` exceeds [`MAX_BUFFER_BYTES`].
+    BufferTooLarge,
+}
+
+/// Sub-buffer size and count of a relay channel, checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    subbuf_size: u32,
+    n_subbufs: u32,
+}
+
+impl Geometry {
+    /// Checks a geometry.
+    ///
+    /// Relay itself only refuses sizes whose product overflows; these limits
+    /// also keep room for the header (relay `BUG()`s when a reserved header
+    /// fills a sub-buffer) and bound the memory a module parameter can ask for.
+    ///
+    /// ```
+    /// use kfiles_core::relay::{Geometry, GeometryError};
+    /// assert!(Geometry::new(64 * 1024, 4).is_ok());
+    /// assert_eq!(Geometry::new(16, 4), Err(GeometryError::SubbufTooSmall));
+    /// assert_eq!(Geometry::new(4096, 1), Err(GeometryError::SubbufCount));
+    /// assert_eq!(Geometry::new(1 << 30, 4), Err(GeometryError::BufferTooLarge));
+    /// ```
+    pub const fn new(subbuf_size: usize, n_subbufs: usize) -> Result<Self, GeometryError> {
+        if subbuf_size < MIN_SUBBUF_SIZE {
+            return Err(GeometryError::SubbufTooSmall);
+        }
+        if n_subbufs < 2 || n_subbufs > MAX_SUBBUFS {
+            return Err(GeometryError::SubbufCount);
+        }
+        match subbuf_size.checked_mul(n_subbufs) {
+            Some(total) if total <= MAX_BUFFER_BYTES => Ok(Self {
+                subbuf_size: subbuf_size as u32,
+                n_subbufs: n_subbufs as u32,
+            }),
+            _ => Err(GeometryError::BufferTooLarge),
+        }
+    }
+
+    /// Bytes per sub-buffer, header included.
+    pub const fn subbuf_size(&self) -> usize {
+        self.subbuf_size as usize
+    }
+
+    /// Sub-buffers per CPU.
+    pub const fn n_subbufs(&self) -> usize {
+        self.n_subbufs as usize
+    }
+
+    /// Bytes per CPU buffer, as `mmap()` must map them (relay rounds the
+    /// buffer up to whole pages of `page_size` bytes).
+    pub const fn buffer_len(&self, page_size: usize) -> usize {
+        let len = self.subbuf_size() * self.n_subbufs();
+        len.div_ceil(page_size) * page_size
+    }
+
+    /// The largest record a channel with headers takes in one write.
+    pub const fn max_record(&self, with_header: bool) -> usize {
+        if with_header {
+            self.subbuf_size() - HEADER_LEN
+        } else {
+            self.subbuf_size()
+        }
+    }
+
+    /// Offset of sub-buffer `sequence`'s start in the per-CPU buffer.
+    pub const fn subbuf_offset(&self, sequence: u32) -> usize {
+        self.subbuf_index(sequence as usize) * self.subbuf_size()
+    }
+
+    /// Index in the ring of the sub-buffer `produced` sub-buffers after the
+    /// first.
+    pub const fn subbuf_index(&self, produced: usize) -> usize {
+        // `n_subbufs` is at least 2 by construction; the test spares the
+        // kernel build a division-by-zero panic path.
+        match self.n_subbufs as usize {
+            0 => 0,
+            n => produced % n,
+        }
+    }
+}
+
+/// The header at the start of every sub-buffer (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubbufHeader {
+    /// Unused bytes at the end of the sub-buffer, or [`OPEN`].
+    pub padding: u32,
+    /// Sub-buffers produced before this one since the channel was opened or
+    /// reset (wraps at 2^32).
+    pub sequence: u32,
+    /// The channel geometry.
+    pub geometry: Geometry,
+}
+
+/// Why bytes are not a valid [`SubbufHeader`], or a stream is malformed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatError {
+    /// The magic number is wrong: not a channel with headers, or the stream
+    /// lost its place.
+    BadMagic(u32),
+    /// The geometry in the header is not one [`Geometry::new`] accepts.
+    BadGeometry,
+    /// The padding leaves no room for the header.
+    BadPadding(u32),
+    /// A later header's geometry differs from the first one's.
+    GeometryChanged,
+    /// The input ended inside a header.
+    Truncated,
+}
+
+impl fmt::Display for FormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadMagic(m) => write!(
+                f,
+                "bad sub-buffer magic {m:#010x} (no header or out of step)"
+            ),
+            Self::BadGeometry => f.write_str("sub-buffer header has an invalid geometry"),
+            Self::BadPadding(p) => write!(f, "sub-buffer header has an invalid padding {p}"),
+            Self::GeometryChanged => f.write_str("sub-buffer geometry changed within one stream"),
+            Self::Truncated => f.write_str("input ends inside a sub-buffer header"),
+        }
+    }
+}
+
+fn le32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+impl SubbufHeader {
+    /// The header's bytes.
+    pub fn encode(&self) -> [u8; HEADER_LEN] {
+        let mut out = [0u8; HEADER_LEN];
+        let fields = [
+            MAGIC,
+            self.padding,
+            self.sequence,
+            self.geometry.subbuf_size,
+            self.geometry.n_subbufs,
+        ];
+        for (chunk, field) in out.chunks_exact_mut(4).zip(fields) {
+            chunk.copy_from_slice(&field.to_le_bytes());
+        }
+        out
+    }
+
+    /// Parses and checks a header.
+    ///
+    /// ```
+    /// use kfiles_core::relay::{FormatError, SubbufHeader};
+    /// assert_eq!(SubbufHeader::decode(b"short"), Err(FormatError::Truncated));
+    /// assert!(matches!(SubbufHeader::decode(&[0u8; 20]), Err(FormatError::BadMagic(0))));
+    /// ```
+    pub fn decode(bytes: &[u8]) -> Result<Self, FormatError> {
+        if bytes.len() < HEADER_LEN {
+            return Err(FormatError::Truncated);
+        }
+        let magic = le32(bytes, 0);
+        if magic != MAGIC {
+            return Err(FormatError::BadMagic(magic));
+        }
+        let geometry = Geometry::new(le32(bytes, 12) as usize, le32(bytes, 16) as usize)
+            .map_err(|_| FormatError::BadGeometry)?;
+        let padding = le32(bytes, 4);
+        if padding != OPEN && padding as usize > geometry.subbuf_size() - HEADER_LEN {
+            return Err(FormatError::BadPadding(padding));
+        }
+        Ok(Self {
+            padding,
+            sequence: le32(bytes, 8),
+            geometry,
+        })
+    }
+
+    /// Whether the writer has moved past this sub-buffer.
+    pub fn is_finished(&self) -> bool {
+        self.padding != OPEN
+    }
+
+    /// Bytes of records in a finished sub-buffer.
+    pub fn record_bytes(&self) -> Option<usize> {
+        self.is_finished()
+            .then(|| self.geometry.subbuf_size() - HEADER_LEN - self.padding as usize)
+    }
+}
+
+enum State {
+    /// Collecting the header of the next sub-buffer.
+    Header {
+        bytes: [u8; HEADER_LEN],
+        have: usize,
+    },
+    /// Inside sub-buffer `header`, with `done` record bytes passed on.
+    Records { header: SubbufHeader, done: usize },
+}
+
+/// Turns the byte stream of `read()` on one per-CPU relay file back into
+/// records: checks each sub-buffer header, drops it, and tracks sub-buffers
+/// lost to overwriting.
+///
+/// A header read while its sub-buffer was still open says [`OPEN`]; the
+/// decoder then asks `finished(sequence)` for the sub-buffer's padding before
+/// it consumes further bytes (a live reader looks at the header in its
+/// `mmap()` of the buffer). As long as that answers `None`, the sub-buffer is
+/// still being written, so every byte `read()` returned belongs to it. A
+/// decoder over a finished capture (for example `cat` after the channel was
+/// flushed) passes `|_| None`.
+pub struct StreamDecoder {
+    state: State,
+    geometry: Option<Geometry>,
+    expected: Option<u32>,
+    first: Option<u32>,
+    finished: u64,
+    lost: u64,
+    resets: u64,
+    record_bytes: u64,
+}
+
+impl Default for StreamDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StreamDecoder {
+    /// A decoder at the start of a stream.
+    pub const fn new() -> Self {
+        Self {
+            state: State::Header {
+                bytes: [0; HEADER_LEN],
+                have: 0,
+            },
+            geometry: None,
+            expected: None,
+            first: None,
+            finished: 0,
+            lost: 0,
+            resets: 0,
+            record_bytes: 0,
+        }
+    }
+
+    /// Decodes `input`, passing record bytes to `records` in order.
+    ///
+    /// `finished(sequence)` returns the padding of sub-buffer `sequence` once
+    /// it is finished, or `None` while it is open (or unknown). On error the
+    /// decoder stays at the offending header; the stream cannot be resumed.
+    pub fn feed(
+        &mut self,
+        mut input: &[u8],
+        mut finished: impl FnMut(u32) -> Option<u32>,
+        mut records: impl FnMut(&[u8]),
+    ) -> Result<(), FormatError> {
+        while !input.is_empty() {
+            match &mut self.state {
+                State::Header { bytes, have } => {
+                    let take = (HEADER_LEN - *have).min(input.len());
+                    bytes[*have..*have + take].copy_from_slice(&input[..take]);
+                    *have += take;
+                    input = &input[take..];
+                    if *have < HEADER_LEN {
+                        break;
+                    }
+                    let header = SubbufHeader::decode(&bytes[..])?;
+                    self.start_subbuf(&header)?;
+                    self.state = State::Records { header, done: 0 };
+                    self.finish_if_done();
+                }
+                State::Records { header, done } => {
+                    if !header.is_finished() {
+                        if let Some(padding) = finished(header.sequence) {
+                            if padding == OPEN
+                                || padding as usize > header.geometry.subbuf_size() - HEADER_LEN
+                            {
+                                return Err(FormatError::BadPadding(padding));
+                            }
+                            header.padding = padding;
+                        }
+                    }
+                    let take = match header.record_bytes() {
+                        Some(total) => total.saturating_sub(*done).min(input.len()),
+                        None => input.len(),
+                    };
+                    records(&input[..take]);
+                    *done += take;
+                    self.record_bytes += take as u64;
+                    input = &input[take..];
+                    self.finish_if_done();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn start_subbuf(&mut self, header: &SubbufHeader) -> Result<(), FormatError> {
+        match self.geometry {
+            None => self.geometry = Some(header.geometry),
+            Some(g) if g != header.geometry => return Err(FormatError::GeometryChanged),
+            Some(_) => {}
+        }
+        if let Some(expected) = self.expected {
+            // Sequence numbers are wrapping counters; a gap of less than half
+            // their range ahead is loss, anything else a channel reset.
+            let gap = header.sequence.wrapping_sub(expected);
+            if gap < 1 << 31 {
+                self.lost += u64::from(gap);
+            } else {
+                self.resets += 1;
+            }
+        }
+        self.first.get_or_insert(header.sequence);
+        self.expected = Some(header.sequence.wrapping_add(1));
+        Ok(())
+    }
+
+    fn finish_if_done(&mut self) {
+        if let State::Records { header, done } = &self.state {
+            if header.record_bytes() == Some(*done) {
+                self.finished += 1;
+                self.state = State::Header {
+                    bytes: [0; HEADER_LEN],
+                    have: 0,
+                };
+            }
+        }
+    }
+
+    /// Checks that the stream did not end inside a header.
+    pub fn finish(&self) -> Result<(), FormatError> {
+        match self.state {
+            State::Header { have, .. } if have != 0 => Err(FormatError::Truncated),
+            _ => Ok(()),
+        }
+    }
+
+    /// The geometry of the channel, once a header was seen.
+    pub fn geometry(&self) -> Option<Geometry> {
+        self.geometry
+    }
+
+    /// Sequence number of the sub-buffer being decoded whose padding is not
+    /// known yet, if any.
+    pub fn open_subbuf(&self) -> Option<u32> {
+        match &self.state {
+            State::Records { header, .. } if !header.is_finished() => Some(header.sequence),
+            _ => None,
+        }
+    }
+
+    /// Sequence number of the first sub-buffer in the stream: sub-buffers
+    /// before it were consumed by an earlier reader or overwritten.
+    pub fn first_sequence(&self) -> Option<u32> {
+        self.first
+    }
+
+    /// Sub-buffers decoded to their end.
+    pub fn subbufs_finished(&self) -> u64 {
+        self.finished
+    }
+
+    /// Sub-buffers skipped in the sequence: overwritten before they were read.
+    pub fn subbufs_lost(&self) -> u64 {
+        self.lost
+    }
+
+    /// Times the sequence went backwards (the channel was reset).
+    pub fn resets(&self) -> u64 {
+        self.resets
+    }
+
+    /// Record bytes passed on.
+    pub fn record_bytes(&self) -> u64 {
+        self.record_bytes
+    }
+}
+
+/// The padding of sub-buffer `sequence`, given the header bytes at its slot
+/// in the per-CPU buffer (at [`Geometry::subbuf_offset`], as a live reader
+/// sees them in its `mmap()`), if that sub-buffer is finished and the slot
+/// still holds it (not yet a later one).
+///
+/// ```
+/// use kfiles_core::relay::{finished_padding, Geometry, SubbufHeader, OPEN};
+/// let geometry = Geometry::new(128, 2).unwrap();
+/// let header = SubbufHeader { padding: 8, sequence: 3, geometry }.encode();
+/// assert_eq!(finished_padding(&header, geometry, 3), Some(8));
+/// assert_eq!(finished_padding(&header, geometry, 1), None);
+/// let open = SubbufHeader { padding: OPEN, sequence: 3, geometry }.encode();
+/// assert_eq!(finished_padding(&open, geometry, 3), None);
+/// ```
+pub fn finished_padding(
+    header: &[u8; HEADER_LEN],
+    geometry: Geometry,
+    sequence: u32,
+) -> Option<u32> {
+    let header = SubbufHeader::decode(header).ok()?;
+    (header.sequence == sequence && header.geometry == geometry && header.is_finished())
+        .then_some(header.padding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    fn geometry() -> Geometry {
+        Geometry::new(100, 4).unwrap()
+    }
+
+    /// A stream as read() returns it: for each (records, finished) one
+    /// sub-buffer, padding stripped.
+    fn stream(subbufs: &[(&[u8], bool)], first_seq: u32) -> Vec<u8> {
+        let g = geometry();
+        let mut out = Vec::new();
+        for (i, (records, finished)) in subbufs.iter().enumerate() {
+            let padding = if *finished {
+                (g.subbuf_size() - HEADER_LEN - records.len()) as u32
+            } else {
+                OPEN
+            };
+            out.extend_from_slice(
+                &SubbufHeader {
+                    padding,
+                    sequence: first_seq + i as u32,
+                    geometry: g,
+                }
+                .encode(),
+            );
+            out.extend_from_slice(records);
+        }
+        out
+    }
+
+    fn decode_in_chunks(input: &[u8], chunk: usize) -> (Vec<u8>, StreamDecoder) {
+        let mut d = StreamDecoder::new();
+        let mut out = Vec::new();
+        for part in input.chunks(chunk) {
+            d.feed(part, |_| None, |r| out.extend_from_slice(r))
+                .unwrap();
+        }
+        (out, d)
+    }
+
+    #[test]
+    fn header_round_trip() {
+        let h = SubbufHeader {
+            padding: 7,
+            sequence: 0xdead_beef,
+            geometry: geometry(),
+        };
+        assert_eq!(SubbufHeader::decode(&h.encode()), Ok(h));
+        assert_eq!(&h.encode()[..4], b"KFRL");
+        assert_eq!(h.record_bytes(), Some(100 - 20 - 7));
+    }
+
+    #[test]
+    fn header_rejects_malformed() {
+        let mut h = SubbufHeader {
+            padding: 81,
+            sequence: 0,
+            geometry: geometry(),
+        }
+        .encode();
+        assert_eq!(SubbufHeader::decode(&h), Err(FormatError::BadPadding(81)));
+        h[4..8].copy_from_slice(&80u32.to_le_bytes());
+        assert!(SubbufHeader::decode(&h).is_ok());
+        h[16..20].copy_from_slice(&1u32.to_le_bytes());
+        assert_eq!(SubbufHeader::decode(&h), Err(FormatError::BadGeometry));
+        h[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
+        h[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(SubbufHeader::decode(&h), Err(FormatError::BadGeometry));
+        assert_eq!(SubbufHeader::decode(&h[..19]), Err(FormatError::Truncated));
+    }
+
+    #[test]
+    fn geometry_limits() {
+        assert_eq!(
+            Geometry::new(MIN_SUBBUF_SIZE - 1, 4),
+            Err(GeometryError::SubbufTooSmall)
+        );
+        assert!(Geometry::new(MIN_SUBBUF_SIZE, 2).is_ok());
+        assert_eq!(
+            Geometry::new(4096, MAX_SUBBUFS + 1),
+            Err(GeometryError::SubbufCount)
+        );
+        assert_eq!(
+            Geometry::new(usize::MAX, 3),
+            Err(GeometryError::BufferTooLarge)
+        );
+        assert!(Geometry::new(MAX_BUFFER_BYTES / 2, 2).is_ok());
+        let g = Geometry::new(3000, 3).unwrap();
+        assert_eq!(g.buffer_len(4096), 12288);
+        assert_eq!(g.subbuf_offset(4), 3000);
+        assert_eq!(g.max_record(true), 2980);
+        assert_eq!(g.max_record(false), 3000);
+    }
+
+    #[test]
+    fn strips_headers_at_every_split() {
+        let input = stream(
+            &[
+                (b"hello ", true),
+                (b"", true),
+                (b"world", true),
+                (b"!", false),
+            ],
+            0,
+        );
+        for chunk in 1..=input.len() {
+            let (out, d) = decode_in_chunks(&input, chunk);
+            assert_eq!(out, b"hello world!", "chunk {chunk}");
+            assert_eq!(d.subbufs_finished(), 3);
+            assert_eq!(d.subbufs_lost(), 0);
+            assert_eq!(d.open_subbuf(), Some(3));
+            assert_eq!(d.record_bytes(), 12);
+            assert_eq!(d.first_sequence(), Some(0));
+            d.finish().unwrap();
+        }
+    }
+
+    #[test]
+    fn full_subbuf_without_padding() {
+        let records = [b'x'; 80];
+        let input = stream(&[(&records, true), (b"y", true)], 9);
+        let (out, d) = decode_in_chunks(&input, 13);
+        assert_eq!(out.len(), 81);
+        assert_eq!(d.subbufs_finished(), 2);
+    }
+
+    #[test]
+    fn open_header_learns_padding_later() {
+        // The reader saw sub-buffer 5 open with "ab"; the writer then finished
+        // it with "abc" and started 6 with "d".
+        let g = geometry();
+        let mut first = SubbufHeader {
+            padding: OPEN,
+            sequence: 5,
+            geometry: g,
+        }
+        .encode()
+        .to_vec();
+        first.extend_from_slice(b"ab");
+        let mut second = b"c".to_vec();
+        second.extend_from_slice(
+            &SubbufHeader {
+                padding: OPEN,
+                sequence: 6,
+                geometry: g,
+            }
+            .encode(),
+        );
+        second.extend_from_slice(b"d");
+
+        let mut d = StreamDecoder::new();
+        let mut out = Vec::new();
+        d.feed(&first, |_| None, |r| out.extend_from_slice(r))
+            .unwrap();
+        let padding = (100 - 20 - 3) as u32;
+        d.feed(
+            &second,
+            |seq| (seq == 5).then_some(padding),
+            |r| out.extend_from_slice(r),
+        )
+        .unwrap();
+        assert_eq!(out, b"abcd");
+        assert_eq!(d.subbufs_finished(), 1);
+        assert_eq!(d.open_subbuf(), Some(6));
+    }
+
+    #[test]
+    fn counts_overwritten_subbufs_and_resets() {
+        let mut input = stream(&[(b"a", true)], 0);
+        input.extend(stream(&[(b"b", true)], 4));
+        input.extend(stream(&[(b"c", true)], 0));
+        let (out, d) = decode_in_chunks(&input, 7);
+        assert_eq!(out, b"abc");
+        assert_eq!(d.subbufs_lost(), 3);
+        assert_eq!(d.resets(), 1);
+    }
+
+    #[test]
+    fn sequence_wraps() {
+        let mut input = stream(&[(b"a", true)], u32::MAX);
+        input.extend(stream(&[(b"b", true)], 0));
+        let (out, d) = decode_in_chunks(&input, 64);
+        assert_eq!(out, b"ab");
+        assert_eq!(d.subbufs_lost(), 0);
+        assert_eq!(d.resets(), 0);
+    }
+
+    #[test]
+    fn malformed_streams() {
+        let mut d = StreamDecoder::new();
+        assert_eq!(
+            d.feed(b"not a relay stream at all", |_| None, |_| ()),
+            Err(FormatError::BadMagic(u32::from_le_bytes(*b"not ")))
+        );
+
+        let mut d = StreamDecoder::new();
+        let input = stream(&[(b"a", true)], 0);
+        d.feed(&input[..10], |_| None, |_| ()).unwrap();
+        assert_eq!(d.finish(), Err(FormatError::Truncated));
+
+        // A different geometry in a later header.
+        let mut input = stream(&[(b"a", true)], 0);
+        input.extend_from_slice(
+            &SubbufHeader {
+                padding: 0,
+                sequence: 1,
+                geometry: Geometry::new(200, 4).unwrap(),
+            }
+            .encode(),
+        );
+        let mut d = StreamDecoder::new();
+        assert_eq!(
+            d.feed(&input, |_| None, |_| ()),
+            Err(FormatError::GeometryChanged)
+        );
+
+        // A lying peek.
+        let input = stream(&[(b"a", false)], 0);
+        let mut d = StreamDecoder::new();
+        d.feed(&input, |_| None, |_| ()).unwrap();
+        assert_eq!(
+            d.feed(b"b", |_| Some(81), |_| ()),
+            Err(FormatError::BadPadding(81))
+        );
+    }
+
+    #[test]
+    fn random_streams_round_trip() {
+        let mut rng = fastrand::Rng::with_seed(0x5eed);
+        for _ in 0..200 {
+            let g = geometry();
+            let mut expected = Vec::new();
+            let mut input = Vec::new();
+            for seq in 0..rng.u32(1..20) {
+                let len = rng.usize(0..=g.max_record(true));
+                let records: Vec<u8> = (0..len).map(|_| rng.u8(..)).collect();
+                expected.extend_from_slice(&records);
+                let padding = (g.max_record(true) - len) as u32;
+                input.extend_from_slice(
+                    &SubbufHeader {
+                        padding,
+                        sequence: seq,
+                        geometry: g,
+                    }
+                    .encode(),
+                );
+                input.extend_from_slice(&records);
+            }
+            let (out, d) = decode_in_chunks(&input, rng.usize(1..300));
+            assert_eq!(out, expected);
+            d.finish().unwrap();
+        }
+    }
+
+    #[test]
+    fn random_garbage_never_panics() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..2000 {
+            let mut input: Vec<u8> = (0..rng.usize(0..400)).map(|_| rng.u8(..)).collect();
+            if rng.bool() && input.len() >= 20 {
+                // Make it look like a header now and then.
+                input[..4].copy_from_slice(b"KFRL");
+                input[12..16].copy_from_slice(&100u32.to_le_bytes());
+                input[16..20].copy_from_slice(&4u32.to_le_bytes());
+            }
+            let mut d = StreamDecoder::new();
+            let mut total = 0;
+            let _ = d.feed(&input, |_| Some(rng.u32(..)), |r| total += r.len());
+            assert!(total <= input.len());
+        }
+    }
+}
