@@ -135,7 +135,7 @@ impl Callbacks for () {}
 /// # Invariants
 ///
 /// `chan` was returned by `relay_open()` with `shared` (which never moves:
-/// it is boxed) as private data and [`Trampolines<C>`]'s callbacks, and is not
+/// it is boxed) as private data and `Trampolines<C>`'s callbacks, and is not
 /// closed before `drop`. `max_record` is the largest record its sub-buffers
 /// take, and `task_only` is the [`Writers`] it was opened with.
 pub struct Channel<C: Callbacks = ()> {
