@@ -164,16 +164,16 @@ int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t c
 }
 
 /*
- * A debugfs file without debugfs's proxy file_operations, for relay files:
- * the proxy does not forward mmap(), and relay_file_operations are built into
- * the kernel and keep the buffer alive themselves, so they need no protection
- * against the file's removal.
+ * The debugfs file of one per-CPU relay buffer, without debugfs's proxy
+ * file_operations: the proxy does not forward mmap(), and relay's file
+ * operations are built into the kernel and keep the buffer alive themselves,
+ * so they need no protection against the file's removal. (relay then uses the
+ * file's size as the count of bytes produced.)
  */
-struct dentry *kfiles_debugfs_create_file_unsafe(const char *name, umode_t mode,
-						 struct dentry *parent, void *data,
-						 const struct file_operations *fops)
+struct dentry *kfiles_relay_create_buf_file(const char *name, umode_t mode,
+					    struct dentry *parent, struct rchan_buf *buf)
 {
-	return debugfs_create_file_unsafe(name, mode, parent, data, fops);
+	return debugfs_create_file_unsafe(name, mode, parent, buf, &relay_file_operations);
 }
 
 void kfiles_init_delayed_work(struct delayed_work *dwork,

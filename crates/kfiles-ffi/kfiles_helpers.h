@@ -49,9 +49,8 @@ void *kfiles_relay_reserve(struct rchan *chan, size_t length, unsigned long *fla
 bool kfiles_relay_unreserve(struct rchan *chan, void *slot, size_t length);
 void kfiles_relay_end(unsigned long flags);
 int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t consumed);
-struct dentry *kfiles_debugfs_create_file_unsafe(const char *name, umode_t mode,
-						 struct dentry *parent, void *data,
-						 const struct file_operations *fops);
+struct dentry *kfiles_relay_create_buf_file(const char *name, umode_t mode,
+					    struct dentry *parent, struct rchan_buf *buf);
 
 /* Delayed work: INIT_DELAYED_WORK() (a macro with a lock class), and the
  * static inline schedule_delayed_work() with a delay in milliseconds. */

@@ -1,7 +1,8 @@
 # relay-rs through the relay_exam demo and relay-read: snapshots read back
 # through relay-read and cat, no-overwrite and overwrite modes, a long run,
-# concurrent writers, bad input, permissions and unloading with the channel
-# open or mapped.
+# concurrent writers, reserve/commit, the channel's callbacks, readers that
+# take over from earlier ones, bad input, permissions and unloading with the
+# channel open or mapped.
 . /lib.sh
 D=/sys/kernel/debug/relay-exam
 C=$D/example
@@ -9,7 +10,7 @@ T=relay
 ncpu=$(grep -c '^processor' /proc/cpuinfo)
 
 check_true $T.insmod insmod /modules/relay_exam.ko period_secs=0
-check_cmd $T.files "$(i=0; while [ $i -lt $ncpu ]; do echo example$i; i=$((i + 1)); done | sort; echo burst dropped flush snapshot)" \
+check_cmd $T.files "$(i=0; while [ $i -lt $ncpu ]; do echo example$i; i=$((i + 1)); done | sort; echo burst dropped flush snapshot stats)" \
     sh -c "ls $D | grep '^example' | sort; ls $D | grep -v '^example' | sort | tr '\n' ' ' | sed 's/ \$//'"
 check "$T.mode" 400 "$(stat -c %a ${C}0)"
 check_cmd $T.param.subbuf_size 65536 cat /sys/module/relay_exam/parameters/subbuf_size
@@ -37,8 +38,6 @@ killall sleep
 check_true $T.snapshot.rmmod rmmod relay_exam
 
 # The same through plain cat, after a flush finished the sub-buffers.
-# (relay-read must read a channel from its start: every reader run below
-# gets a freshly loaded module; see docs/notes.md.)
 check_true $T.cat.insmod insmod /modules/relay_exam.ko period_secs=0
 echo 1 >$D/snapshot
 check_true $T.flush sh -c "echo 1 > $D/flush"
@@ -58,9 +57,63 @@ check_cmd $T.burst.small EINVAL kfio write $D/burst '1 4'
 check_cmd $T.burst.big EINVAL kfio write $D/burst '1 65517'
 check_cmd $T.burst.many EINVAL kfio write $D/burst '99999999 8'
 check_cmd $T.burst.words EINVAL kfio write $D/burst '1 8 9'
+check_cmd $T.burst.mode EINVAL kfio write $D/burst 'copy 1 8'
+check_cmd $T.burst.mode-only EINVAL kfio write $D/burst 'reserve'
+check_cmd $T.burst.unchanged "records 0 bytes 0 dropped 0" sh -c "cut -d' ' -f1-6 $D/burst"
 check_false $T.read-only sh -c "echo x > ${C}0"
 check_cmd $T.dropped.zero 0 cat $D/dropped
 check_true $T.rmmod rmmod relay_exam
+
+# Readers take over where earlier ones stopped, inside a sub-buffer too.
+# Bursts run on CPU 0; 1000-byte records, four to a 4096-byte sub-buffer
+# (4076 bytes after the header).
+burst0() { taskset 1 sh -c "echo '$1' > $D/burst"; }
+check_true $T.resume.insmod insmod /modules/relay_exam.ko period_secs=0 subbuf_size=4096 n_subbufs=8
+burst0 "3 1000"
+check_cmd $T.resume.first "ok 3 0 2" sh -c "relay-read -q $C >/tmp/r && kfio records /tmp/r 1000"
+burst0 "3 1000"
+check_cmd $T.resume.again "ok 3 0 2" sh -c "relay-read -q $C >/tmp/r && kfio records /tmp/r 1000"
+burst0 "2 1000"
+check_cmd $T.resume.third "ok 2 0 1" sh -c "relay-read -q $C >/tmp/r && kfio records /tmp/r 1000"
+check_true $T.resume.rmmod rmmod relay_exam
+# After another program read BYTES of CPU 0's file in one read().
+resume_after() {
+    insmod /modules/relay_exam.ko period_secs=0 subbuf_size=4096 n_subbufs=8
+    burst0 "6 1000"
+    dd if=${C}0 of=/dev/null bs=$1 count=1 2>/dev/null
+    relay-read -q $C >/tmp/r
+    rmmod relay_exam
+}
+resume_after 10
+check_cmd $T.resume.in-header "ok 6 0 5" kfio records /tmp/r 1000
+resume_after 1020
+check_cmd $T.resume.between-records "ok 5 1 5" kfio records /tmp/r 1000
+resume_after 4020
+check_cmd $T.resume.next-header "ok 2 4 5" kfio records /tmp/r 1000
+resume_after 4019
+check_cmd $T.resume.subbuf-end.size 2001 sh -c "wc -c </tmp/r"
+check_cmd $T.resume.subbuf-end "ok 2 4 5" sh -c "tail -c 2000 /tmp/r >/tmp/r5 && kfio records /tmp/r5 1000"
+resume_after 520
+check_cmd $T.resume.mid-record.size 5500 sh -c "wc -c </tmp/r"
+check_cmd $T.resume.mid-record "ok 5 1 5" sh -c "tail -c 5000 /tmp/r >/tmp/r5 && kfio records /tmp/r5 1000"
+
+# reserve/commit writes the same records as write, and is accounted alike;
+# the callbacks see every sub-buffer started and every refusal.
+check_true $T.reserve.insmod insmod /modules/relay_exam.ko period_secs=0 subbuf_size=4096 n_subbufs=4
+burst0 "reserve 10 1000"
+check_cmd $T.reserve.result "records 10 bytes 10000 dropped 0" sh -c "cut -d' ' -f1-6 $D/burst"
+check_cmd $T.reserve.records "ok 10 0 9" sh -c "relay-read -q $C >/tmp/r && kfio records /tmp/r 1000"
+check_cmd $T.reserve.stats "subbufs $((ncpu + 2)) full 0" cat $D/stats
+burst0 "reserve 100 1000"
+dropped=$(cat $D/dropped)
+check_cmd $T.reserve.dropped yes sh -c "[ $dropped -gt 0 ] && echo yes"
+relay-read -q $C >/tmp/r
+kept=$(($(wc -c </tmp/r) / 1000))
+check_cmd $T.reserve.accounted 100 echo $((kept + dropped))
+check_cmd $T.reserve.kept "ok $kept" sh -c "kfio records /tmp/r 1000 | cut -d' ' -f1,2"
+check_cmd $T.reserve.full "full $dropped" sh -c "cut -d' ' -f3,4 $D/stats"
+check_cmd $T.reserve.too-big EINVAL kfio write $D/burst 'reserve 1 4077'
+check_true $T.reserve.rmmod rmmod relay_exam
 
 # No-overwrite: a full buffer drops new records, counts them, keeps the rest.
 check_true $T.nowrap.insmod insmod /modules/relay_exam.ko period_secs=0 subbuf_size=4096 n_subbufs=4

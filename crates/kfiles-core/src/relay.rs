@@ -145,6 +145,61 @@ impl Geometry {
         }
     }
 
+    /// Whether `padding` is the padding of a finished sub-buffer of this
+    /// geometry: it must leave room for the header.
+    pub const fn finished_padding_fits(&self, padding: u32) -> bool {
+        padding != OPEN && padding as usize <= self.subbuf_size() - HEADER_LEN
+    }
+
+    /// Where the last byte a `read()` returned came from, given the file
+    /// position relay left after that read (`end_pos`, as
+    /// `/proc/self/fdinfo` shows it): the index of its sub-buffer in the ring
+    /// and its offset there. At a sub-buffer boundary relay's position skips
+    /// the previous sub-buffer's padding, which `padding_of(index)` supplies
+    /// from that sub-buffer's header. `None` if `end_pos` is not a position
+    /// of this geometry or the padding is not known.
+    ///
+    /// A reader that starts on a channel an earlier reader left in the
+    /// middle of a sub-buffer reads one byte, asks this where it was, and
+    /// resumes decoding there with [`StreamDecoder::resume`].
+    ///
+    /// ```
+    /// use kfiles_core::relay::Geometry;
+    /// let geometry = Geometry::new(100, 4).unwrap();
+    /// // Inside sub-buffer 1: the byte came from just before the position.
+    /// assert_eq!(geometry.last_read_byte(150, |_| None), Some((1, 49)));
+    /// // relay moved on to sub-buffer 2: the byte was sub-buffer 1's last
+    /// // before its 30 bytes of padding.
+    /// assert_eq!(geometry.last_read_byte(200, |_| Some(30)), Some((1, 69)));
+    /// // Position 0 after a read: the ring wrapped after sub-buffer 3.
+    /// assert_eq!(geometry.last_read_byte(0, |i| (i == 3).then_some(0)), Some((3, 99)));
+    /// assert_eq!(geometry.last_read_byte(400, |_| None), None);
+    /// ```
+    pub fn last_read_byte(
+        &self,
+        end_pos: usize,
+        padding_of: impl FnOnce(usize) -> Option<u32>,
+    ) -> Option<(usize, usize)> {
+        let size = self.subbuf_size();
+        let total = size * self.n_subbufs();
+        if end_pos >= total {
+            return None;
+        }
+        if end_pos % size != 0 {
+            return Some((end_pos / size, end_pos % size - 1));
+        }
+        let index = if end_pos == 0 {
+            self.n_subbufs()
+        } else {
+            end_pos / size
+        } - 1;
+        let padding = padding_of(index)?;
+        if !self.finished_padding_fits(padding) {
+            return None;
+        }
+        Some((index, size - padding as usize - 1))
+    }
+
     /// Offset of sub-buffer `sequence`'s start in the per-CPU buffer.
     pub const fn subbuf_offset(&self, sequence: u32) -> usize {
         self.subbuf_index(sequence as usize) * self.subbuf_size()
@@ -188,6 +243,8 @@ pub enum FormatError {
     GeometryChanged,
     /// The input ended inside a header.
     Truncated,
+    /// A position past the records of its sub-buffer.
+    BadOffset(usize),
 }
 
 impl fmt::Display for FormatError {
@@ -201,6 +258,7 @@ impl fmt::Display for FormatError {
             Self::BadPadding(p) => write!(f, "sub-buffer header has an invalid padding {p}"),
             Self::GeometryChanged => f.write_str("sub-buffer geometry changed within one stream"),
             Self::Truncated => f.write_str("input ends inside a sub-buffer header"),
+            Self::BadOffset(o) => write!(f, "offset {o} is past the sub-buffer's records"),
         }
     }
 }
@@ -244,7 +302,7 @@ impl SubbufHeader {
         let geometry = Geometry::new(le32(bytes, 12) as usize, le32(bytes, 16) as usize)
             .map_err(|_| FormatError::BadGeometry)?;
         let padding = le32(bytes, 4);
-        if padding != OPEN && padding as usize > geometry.subbuf_size() - HEADER_LEN {
+        if padding != OPEN && !geometry.finished_padding_fits(padding) {
             return Err(FormatError::BadPadding(padding));
         }
         Ok(Self {
@@ -259,10 +317,15 @@ impl SubbufHeader {
         self.padding != OPEN
     }
 
-    /// Bytes of records in a finished sub-buffer.
+    /// Bytes of records in a finished sub-buffer (none if the padding is
+    /// larger than the sub-buffer allows, which [`decode`](Self::decode)
+    /// refuses but a header built by hand may hold).
     pub fn record_bytes(&self) -> Option<usize> {
-        self.is_finished()
-            .then(|| self.geometry.subbuf_size() - HEADER_LEN - self.padding as usize)
+        self.is_finished().then(|| {
+            self.geometry
+                .max_record(true)
+                .saturating_sub(self.padding as usize)
+        })
     }
 }
 
@@ -322,6 +385,57 @@ impl StreamDecoder {
         }
     }
 
+    /// A decoder for a stream that starts at byte `offset` of sub-buffer
+    /// `header` (as it was read from the buffer's `mmap()`) rather than at a
+    /// header: for a reader that takes over a channel from an earlier one
+    /// (see [`Geometry::last_read_byte`]). Sub-buffers before it count as
+    /// consumed, not lost.
+    ///
+    /// ```
+    /// use kfiles_core::relay::{Geometry, StreamDecoder, SubbufHeader, OPEN};
+    /// let geometry = Geometry::new(100, 4).unwrap();
+    /// let header = SubbufHeader { padding: 70, sequence: 5, geometry };
+    /// // The earlier reader took the header and 4 of the 10 record bytes.
+    /// let mut decoder = StreamDecoder::resume(&header, 24).unwrap();
+    /// let mut out = Vec::new();
+    /// let mut stream = b"456789".to_vec();
+    /// stream.extend_from_slice(&SubbufHeader { padding: OPEN, sequence: 6, geometry }.encode());
+    /// stream.extend_from_slice(b"next");
+    /// decoder.feed(&stream, |_| None, |r| out.extend_from_slice(r)).unwrap();
+    /// assert_eq!(out, b"456789next");
+    /// assert_eq!((decoder.first_sequence(), decoder.subbufs_lost()), (Some(5), 0));
+    /// // Past the records of a finished sub-buffer is no position at all.
+    /// assert!(StreamDecoder::resume(&header, 31).is_err());
+    /// ```
+    pub fn resume(header: &SubbufHeader, offset: usize) -> Result<Self, FormatError> {
+        if header.is_finished() && !header.geometry.finished_padding_fits(header.padding) {
+            return Err(FormatError::BadPadding(header.padding));
+        }
+        let mut decoder = Self::new();
+        if offset < HEADER_LEN {
+            decoder.state = State::Header {
+                bytes: header.encode(),
+                have: offset,
+            };
+            return Ok(decoder);
+        }
+        let done = offset - HEADER_LEN;
+        if done
+            > header
+                .record_bytes()
+                .unwrap_or(header.geometry.max_record(true))
+        {
+            return Err(FormatError::BadOffset(offset));
+        }
+        decoder.start_subbuf(header)?;
+        decoder.state = State::Records {
+            header: *header,
+            done,
+        };
+        decoder.finish_if_done();
+        Ok(decoder)
+    }
+
     /// Decodes `input`, passing record bytes to `records` in order.
     ///
     /// `finished(sequence)` returns the padding of sub-buffer `sequence` once
@@ -351,9 +465,7 @@ impl StreamDecoder {
                 State::Records { header, done } => {
                     if !header.is_finished() {
                         if let Some(padding) = finished(header.sequence) {
-                            if padding == OPEN
-                                || padding as usize > header.geometry.subbuf_size() - HEADER_LEN
-                            {
+                            if !header.geometry.finished_padding_fits(padding) {
                                 return Err(FormatError::BadPadding(padding));
                             }
                             header.padding = padding;
@@ -735,6 +847,99 @@ mod tests {
             assert_eq!(out, expected);
             d.finish().unwrap();
         }
+    }
+
+    /// A reader that takes over at any byte of a stream, locating itself as
+    /// relay-read does (the file position after one byte, the headers in
+    /// the buffer), gets exactly the records after that byte.
+    #[test]
+    fn resume_at_every_byte() {
+        let g = geometry();
+        let mut rng = fastrand::Rng::with_seed(0x7e57);
+        for _ in 0..20 {
+            // The ring as the buffer holds it: headers, records, padding.
+            let n = g.n_subbufs();
+            let mut ring = std::vec![0u8; g.subbuf_size() * n];
+            let mut headers = Vec::new();
+            // The stream read() returns, with each byte's ring position.
+            let mut stream = Vec::new();
+            let mut positions = Vec::new();
+            let mut record_at = Vec::new();
+            for index in 0..n {
+                let len = rng.usize(0..=g.max_record(true));
+                let header = SubbufHeader {
+                    padding: (g.max_record(true) - len) as u32,
+                    sequence: 40 + index as u32,
+                    geometry: g,
+                };
+                let start = index * g.subbuf_size();
+                let bytes = header.encode();
+                ring[start..start + HEADER_LEN].copy_from_slice(&bytes);
+                headers.push(header);
+                for (i, b) in bytes.iter().enumerate() {
+                    stream.push(*b);
+                    positions.push(start + i);
+                    record_at.push(false);
+                }
+                for i in 0..len {
+                    let b = rng.u8(..);
+                    ring[start + HEADER_LEN + i] = b;
+                    stream.push(b);
+                    positions.push(start + HEADER_LEN + i);
+                    record_at.push(true);
+                }
+            }
+            for cut in 0..stream.len() {
+                // relay's position after reading byte `cut` (it skips padding
+                // and wraps to 0).
+                let next = positions.get(cut + 1).copied().unwrap_or(0);
+                let end_pos = if next % g.subbuf_size() == 0 || cut + 1 == stream.len() {
+                    next
+                } else {
+                    positions[cut] + 1
+                };
+                let (index, offset) = g
+                    .last_read_byte(end_pos, |i| Some(headers[i].padding))
+                    .unwrap();
+                assert_eq!(
+                    index * g.subbuf_size() + offset,
+                    positions[cut],
+                    "cut {cut}"
+                );
+                let header =
+                    SubbufHeader::decode(&ring[index * g.subbuf_size()..][..HEADER_LEN]).unwrap();
+                let mut d = StreamDecoder::resume(&header, offset).unwrap();
+                let mut out = Vec::new();
+                d.feed(&stream[cut..], |_| None, |r| out.extend_from_slice(r))
+                    .unwrap();
+                let expected: Vec<u8> = stream[cut..]
+                    .iter()
+                    .zip(&record_at[cut..])
+                    .filter(|(_, r)| **r)
+                    .map(|(b, _)| *b)
+                    .collect();
+                assert_eq!(out, expected, "cut {cut}");
+                assert_eq!(d.subbufs_lost(), 0);
+                d.finish().unwrap();
+            }
+        }
+    }
+
+    /// Found by the `relay_decode` fuzz target: a header built by hand with
+    /// a padding larger than its sub-buffer made `record_bytes` underflow.
+    #[test]
+    fn resume_refuses_impossible_padding() {
+        let geometry = geometry();
+        let header = SubbufHeader {
+            padding: 1000,
+            sequence: 0,
+            geometry,
+        };
+        assert_eq!(header.record_bytes(), Some(0));
+        assert!(matches!(
+            StreamDecoder::resume(&header, 30),
+            Err(FormatError::BadPadding(1000))
+        ));
     }
 
     #[test]

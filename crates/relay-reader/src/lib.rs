@@ -142,6 +142,16 @@ pub fn debugfs_mounted(mounts: &str, at: &str) -> bool {
     })
 }
 
+/// The file position in the text of `/proc/self/fdinfo/FD` (its `pos:`
+/// line). relay's `read()` leaves the position at the buffer offset it read
+/// up to, which is how a reader finds where an earlier one stopped.
+pub fn fdinfo_pos(fdinfo: &str) -> Option<usize> {
+    fdinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("pos:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 /// `bytes` per `secs` as a human-readable rate.
 pub fn rate(bytes: u64, secs: f64) -> String {
     if secs <= 0.0 {
@@ -200,6 +210,18 @@ mod tests {
             DEBUGFS
         ));
         assert!(!debugfs_mounted("", DEBUGFS));
+    }
+
+    #[test]
+    fn fdinfo() {
+        assert_eq!(
+            fdinfo_pos("pos:\t65556\nflags:\t0100000\nmnt_id:\t21\n"),
+            Some(65556)
+        );
+        assert_eq!(fdinfo_pos("flags:\t0\npos:\t0\n"), Some(0));
+        assert_eq!(fdinfo_pos("flags:\t0\n"), None);
+        assert_eq!(fdinfo_pos("pos:\t-1\n"), None);
+        assert_eq!(fdinfo_pos("pos:\tx\n"), None);
     }
 
     #[test]

@@ -8,12 +8,24 @@
 //! records end. A sub-buffer still being written has no padding yet: the
 //! reader then looks at its header again in an `mmap()` of the buffer (read
 //! only) before going on, so it never mistakes the next header for records.
+//! relay maps a buffer only at its exact size, which the first header gives.
+//!
+//! An earlier reader may have stopped inside a sub-buffer, so the stream need
+//! not start at a header. The reader therefore first reads one byte and
+//! learns from the file position relay left (in `/proc/self/fdinfo`) where
+//! in the buffer that byte was. If it starts a header (the usual case), the
+//! rest of the header follows and gives the mapping's size. Otherwise the
+//! reader finds the size by trying page multiples up to the largest buffer
+//! relay-rs opens ([`MAX_BUFFER_BYTES`]; relay refuses every wrong size at
+//! once, at the cost of one system call each), and starts decoding at that
+//! byte with the header of its sub-buffer from the mapping.
 
 use kfiles_core::relay::{
-    finished_padding, FormatError, Geometry, StreamDecoder, SubbufHeader, HEADER_LEN,
+    finished_padding, FormatError, Geometry, StreamDecoder, SubbufHeader, HEADER_LEN, MAGIC,
+    MAX_BUFFER_BYTES,
 };
 use relay_reader::{
-    cpu_of, debugfs_mounted, parse_args, rate, ChannelError, Options, DEBUGFS, USAGE,
+    cpu_of, debugfs_mounted, fdinfo_pos, parse_args, rate, ChannelError, Options, DEBUGFS, USAGE,
 };
 use std::{
     fs::{self, File},
@@ -24,6 +36,15 @@ use std::{
     sync::atomic::{AtomicBool, Ordering},
     time::{Duration, Instant},
 };
+
+/// Bytes read from a relay file at once.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// Output buffering: small runs of records (between headers, or at the end
+/// of a read) are gathered; runs at least this long, the bulk of a busy
+/// channel, go straight to `write()` without a copy (`BufWriter` passes them
+/// through).
+const OUT_BUFFER: usize = 64 * 1024;
 
 /// Set by SIGINT/SIGTERM: stop following, drain, report.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -77,6 +98,28 @@ impl Map {
     }
 }
 
+fn page_size() -> usize {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096)
+}
+
+/// Maps the whole per-CPU buffer of relay file `file` without knowing its
+/// size: relay refuses every length but the right one with `EINVAL`. Tries
+/// `hint` (another CPU's size) first. `None` if no length up to
+/// [`MAX_BUFFER_BYTES`] is accepted.
+fn probe_map(file: &File, hint: Option<usize>) -> io::Result<Option<Map>> {
+    let page = page_size();
+    let lengths = (page..=MAX_BUFFER_BYTES.next_multiple_of(page)).step_by(page);
+    for len in hint.into_iter().chain(lengths) {
+        match Map::new(file, len) {
+            Ok(map) => return Ok(Some(map)),
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
 impl Drop for Map {
     fn drop(&mut self) {
         // SAFETY: Unmaps exactly what `new` mapped, once.
@@ -89,8 +132,119 @@ struct Cpu {
     path: PathBuf,
     file: File,
     map: Option<Map>,
+    /// Whether the file is a live relay file (on debugfs) whose first bytes
+    /// are still to be placed in the buffer.
+    locate: bool,
     decoder: StreamDecoder,
     out: Option<BufWriter<File>>,
+}
+
+impl Cpu {
+    fn here(&self, what: &str) -> String {
+        format!(
+            "{}: cannot locate the read position: {what}",
+            self.path.display()
+        )
+    }
+
+    /// The file position relay left after the last read.
+    fn position(&self) -> Result<usize, String> {
+        let fdinfo = format!("/proc/self/fdinfo/{}", self.file.as_raw_fd());
+        let text = fs::read_to_string(&fdinfo).map_err(|e| self.here(&format!("{fdinfo}: {e}")))?;
+        fdinfo_pos(&text).ok_or_else(|| self.here(&format!("no position in {fdinfo}")))
+    }
+
+    /// Reads the first bytes of a live relay file into `buf`, maps the
+    /// buffer and sets the decoder up for them; returns how many bytes were
+    /// read (0: nothing to read yet). `map_len` is the size of another CPU's
+    /// buffer, if one is mapped.
+    fn start(&mut self, buf: &mut [u8], map_len: &mut Option<usize>) -> Result<usize, String> {
+        let read_err = |e: io::Error| format!("{}: {e}", self.path.display());
+        let n = read_retrying(&mut self.file, &mut buf[..1]).map_err(read_err)?;
+        if n == 0 {
+            return Ok(0);
+        }
+        let first_pos = self.position()?;
+        let mut got = 1;
+        if buf[0] == MAGIC.to_le_bytes()[0] {
+            // Perhaps a header: it is never split, so the rest follows.
+            while got < HEADER_LEN {
+                match read_retrying(&mut self.file, &mut buf[got..HEADER_LEN]).map_err(read_err)? {
+                    0 => break,
+                    n => got += n,
+                }
+            }
+            if let Ok(header) = SubbufHeader::decode(&buf[..got]) {
+                let at = header.geometry.subbuf_offset(header.sequence);
+                if first_pos == at + 1 && self.position()? == at + HEADER_LEN {
+                    let len = header.geometry.buffer_len(page_size());
+                    self.map = match Map::new(&self.file, len) {
+                        Ok(map) => Some(map),
+                        Err(_) => probe_map(&self.file, *map_len).ok().flatten(),
+                    };
+                    self.locate = false;
+                    if self.map.is_none() {
+                        self.warn_unmapped("no length accepted");
+                    }
+                    *map_len = self.map.as_ref().map(|m| m.len).or(*map_len);
+                    return Ok(got);
+                }
+            }
+        }
+        self.locate = false;
+        match probe_map(&self.file, *map_len) {
+            Ok(Some(map)) => {
+                self.decoder = self.locate(&map, first_pos)?;
+                *map_len = Some(map.len);
+                self.map = Some(map);
+            }
+            Ok(None) => self.warn_unmapped("no length accepted"),
+            Err(e) => self.warn_unmapped(&e.to_string()),
+        }
+        Ok(got)
+    }
+
+    fn warn_unmapped(&self, why: &str) {
+        eprintln!(
+            "relay-read: {}: mmap: {why}; reading from the channel's start only, \
+             without following open sub-buffers exactly",
+            self.path.display()
+        );
+    }
+
+    /// A decoder for the stream from the byte that `read()` returned first,
+    /// which left the file position at `pos`.
+    fn locate(&self, map: &Map, pos: usize) -> Result<StreamDecoder, String> {
+        let here = |what: &str| self.here(what);
+        let slot = |offset: usize| {
+            map.header(offset)
+                .and_then(|h| SubbufHeader::decode(&h).ok())
+        };
+        let geometry = slot(0)
+            .ok_or_else(|| {
+                here("no sub-buffer header at the buffer's start (not a relay-rs channel?)")
+            })?
+            .geometry;
+        let (index, offset) = geometry
+            .last_read_byte(pos, |index| {
+                slot(index * geometry.subbuf_size())
+                    .filter(|h| h.is_finished())
+                    .map(|h| h.padding)
+            })
+            .ok_or_else(|| here(&format!("position {pos} is not in the buffer")))?;
+        let header = slot(index * geometry.subbuf_size())
+            .ok_or_else(|| here(&format!("no header in sub-buffer {index}")))?;
+        StreamDecoder::resume(&header, offset).map_err(|e| here(&e.to_string()))
+    }
+}
+
+fn read_retrying(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match file.read(buf) {
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
 }
 
 /// Whether `file` is on debugfs, where a relay file can be mapped (a capture
@@ -102,12 +256,6 @@ fn on_debugfs(file: &File) -> bool {
     // SAFETY: `st` is a valid statfs to fill for an open descriptor.
     let ret = unsafe { libc::fstatfs(file.as_raw_fd(), &mut st) };
     ret == 0 && st.f_type as libc::c_long == DEBUGFS_MAGIC
-}
-
-fn page_size() -> usize {
-    // SAFETY: sysconf has no memory-safety preconditions.
-    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    usize::try_from(size).unwrap_or(4096)
 }
 
 fn channel_error(path: &Path, err: &io::Error) -> ChannelError {
@@ -158,7 +306,7 @@ fn open_channel(opts: &Options) -> Result<Vec<Cpu>, ChannelError> {
             Some(d) => {
                 let p = d.join(format!("cpu{number}"));
                 Some(BufWriter::with_capacity(
-                    1 << 20,
+                    OUT_BUFFER,
                     File::create(&p).map_err(|e| ChannelError::Io(p, e.to_string()))?,
                 ))
             }
@@ -167,6 +315,7 @@ fn open_channel(opts: &Options) -> Result<Vec<Cpu>, ChannelError> {
         cpus.push(Cpu {
             number,
             path,
+            locate: on_debugfs(&file),
             file,
             map: None,
             decoder: StreamDecoder::new(),
@@ -191,13 +340,18 @@ fn drain(
     buf: &mut [u8],
     merged: &mut dyn Write,
     totals: &mut Totals,
+    map_len: &mut Option<usize>,
 ) -> Result<bool, String> {
     let mut got = false;
     loop {
-        let n = match cpu.file.read(buf) {
-            Ok(n) => n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return Err(format!("{}: {e}", cpu.path.display())),
+        // The first bytes of a live file place the reader in the buffer;
+        // they are decoded with what follows.
+        let (n, starting) = if cpu.locate {
+            (cpu.start(buf, map_len)?, true)
+        } else {
+            let n = read_retrying(&mut cpu.file, buf)
+                .map_err(|e| format!("{}: {e}", cpu.path.display()))?;
+            (n, false)
         };
         if n == 0 {
             return Ok(got);
@@ -206,19 +360,6 @@ fn drain(
         let now = Instant::now();
         totals.first.get_or_insert(now);
         totals.last = Some(now);
-        if cpu.map.is_none() && cpu.decoder.geometry().is_none() && on_debugfs(&cpu.file) {
-            // Map the buffer as soon as the first header gives its size.
-            if let Ok(header) = SubbufHeader::decode(&buf[..n.min(HEADER_LEN)]) {
-                let len = header.geometry.buffer_len(page_size());
-                match Map::new(&cpu.file, len) {
-                    Ok(map) => cpu.map = Some(map),
-                    Err(e) => eprintln!(
-                        "relay-read: {}: mmap: {e}; cannot follow open sub-buffers exactly",
-                        cpu.path.display()
-                    ),
-                }
-            }
-        }
         let map = cpu.map.as_ref();
         let geometry: Option<Geometry> = cpu.decoder.geometry();
         let peek = |sequence: u32| {
@@ -246,9 +387,9 @@ fn drain(
             })
             .map_err(|e| match e {
                 FormatError::BadMagic(_) if at_start => format!(
-                    "{}: the data does not start at a sub-buffer header: an earlier \
-                     reader stopped inside a sub-buffer (flush the channel, e.g. with its \
-                     module's flush control, and read again)",
+                    "{}: the data does not start at a sub-buffer header, and the buffer \
+                     could not be mapped to find where it does (not on debugfs, or not a \
+                     relay-rs channel)",
                     cpu.path.display()
                 ),
                 e => format!("{}: {e}", cpu.path.display()),
@@ -257,7 +398,7 @@ fn drain(
             return Err(format!("writing output: {e}"));
         }
         totals.bytes += cpu.decoder.record_bytes() - before;
-        if n < buf.len() {
+        if !starting && n < buf.len() {
             return Ok(got);
         }
     }
@@ -267,10 +408,10 @@ fn run(opts: &Options) -> Result<(), String> {
     let mut cpus = open_channel(opts).map_err(|e| e.to_string())?;
     let mut merged: Box<dyn Write> = match &opts.output {
         Some(p) => Box::new(BufWriter::with_capacity(
-            1 << 20,
+            OUT_BUFFER,
             File::create(p).map_err(|e| format!("{}: {e}", p.display()))?,
         )),
-        None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
+        None => Box::new(BufWriter::with_capacity(OUT_BUFFER, io::stdout().lock())),
     };
     if opts.follow {
         let handler: extern "C" fn(libc::c_int) = on_signal;
@@ -284,12 +425,14 @@ fn run(opts: &Options) -> Result<(), String> {
     let progress = !opts.quiet && opts.follow && io::stderr().is_terminal();
     let start = Instant::now();
     let mut last_progress = start;
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut buf = vec![0u8; READ_BUFFER];
     let mut totals = Totals::default();
+    // The buffer size of the channel, once one CPU's buffer is mapped.
+    let mut map_len = None;
     loop {
         let mut got = false;
         for cpu in &mut cpus {
-            got |= drain(cpu, &mut buf, &mut *merged, &mut totals)?;
+            got |= drain(cpu, &mut buf, &mut *merged, &mut totals, &mut map_len)?;
         }
         if !opts.follow || STOP.load(Ordering::Relaxed) {
             break;
@@ -327,7 +470,7 @@ fn run(opts: &Options) -> Result<(), String> {
         {
             // relay_close(): the channel is gone; take what is left.
             for cpu in &mut cpus {
-                drain(cpu, &mut buf, &mut *merged, &mut totals)?;
+                drain(cpu, &mut buf, &mut *merged, &mut totals, &mut map_len)?;
             }
             break;
         }

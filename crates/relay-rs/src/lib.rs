@@ -440,21 +440,25 @@ pub struct Reservation<'a> {
 
 impl Reservation<'_> {
     /// Size of the reservation.
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the reservation is empty.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Bytes not yet written.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.len - self.filled
     }
 
     /// Appends `bytes`; `EFBIG` (and nothing written) if they do not fit.
+    #[inline]
     pub fn put(&mut self, bytes: &[u8]) -> Result {
         if bytes.len() > self.remaining() {
             return Err(EFBIG);
@@ -475,13 +479,19 @@ impl Reservation<'_> {
 
     /// Commits the record: zeroes the bytes not written, and leaves the
     /// record in the buffer for readers.
+    #[inline]
     pub fn commit(mut self) -> Committed {
         self.zero_rest();
         self.committed = true;
         Committed(())
     }
 
+    #[inline]
     fn zero_rest(&mut self) {
+        // Records are usually filled exactly: skip the out-of-line memset.
+        if self.filled == self.len {
+            return;
+        }
         // SAFETY: By the type invariants the bytes after `filled` are ours.
         unsafe { core::ptr::write_bytes(self.slot.as_ptr().add(self.filled), 0, self.remaining()) };
         self.filled = self.len;
@@ -489,12 +499,14 @@ impl Reservation<'_> {
 }
 
 impl fmt::Write for Reservation<'_> {
+    #[inline]
     fn write_str(&mut self, s: &str) -> fmt::Result {
         self.put(s.as_bytes()).map_err(|_| fmt::Error)
     }
 }
 
 impl Drop for Reservation<'_> {
+    #[inline]
     fn drop(&mut self) {
         if self.committed {
             return;
@@ -613,18 +625,10 @@ impl<C: Callbacks> Trampolines<C> {
     ) -> *mut bindings::dentry {
         // SAFETY: `buf` is a buffer of a channel opened with `C`.
         let shared = unsafe { Self::shared(buf) };
-        // SAFETY: `filename` is a C string and `parent` a live directory;
-        // relay's file operations expect the buffer as the inode's private
-        // data, and are built in (they need no owner).
-        let dentry = unsafe {
-            ffi::kfiles_debugfs_create_file_unsafe(
-                filename,
-                shared.file_mode,
-                parent,
-                buf.cast(),
-                core::ptr::addr_of!(ffi::relay_file_operations),
-            )
-        };
+        // SAFETY: `filename` is a C string, `parent` a live directory and
+        // `buf` the buffer relay is creating the file for.
+        let dentry =
+            unsafe { ffi::kfiles_relay_create_buf_file(filename, shared.file_mode, parent, buf) };
         if ffi::is_err_or_null(dentry) {
             core::ptr::null_mut()
         } else {
