@@ -29,18 +29,25 @@
 //!
 //! Beyond the article, for tests and measurements:
 //! - `dropped`: records refused because the buffer was full;
+//! - `stats`: `subbufs N full N`, sub-buffers started and refusals because a
+//!   buffer was full, counted by the channel's [`relay_rs::Callbacks`];
 //! - `flush`: writing `1` finishes every CPU's current sub-buffer;
-//! - `burst`: writing `COUNT SIZE` writes COUNT records of SIZE bytes (each
-//!   starting with its 64-bit little-endian sequence number, then that number's
-//!   low byte repeated) and times them; `memcpy COUNT SIZE` times plain copies
-//!   of the same bytes instead; reading shows the last run.
+//! - `burst`: writing `COUNT SIZE` writes COUNT records of SIZE bytes with
+//!   `Channel::write` and times them (each record starts with its 64-bit
+//!   little-endian sequence number, and byte `i` after it is `i % 256`);
+//!   `reserve COUNT SIZE` writes the same records with `Channel::reserve`;
+//!   `memcpy COUNT SIZE` copies them into a plain buffer of the size of one
+//!   CPU's relay buffer instead, at the places relay would put them (after a
+//!   header, a sub-buffer at a time): the physical limit. Reading shows the
+//!   last run. Only the sequence number changes from
+//!   record to record, so the timed loop is the writes alone.
 
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use debugfs_rs::{seq_print, Dir, File};
 use kernel::{prelude::*, sync::Arc};
 use kfiles_attr::{parse_int, ReadCallback, ReadFn, ReadWriteCallback, Store, WriteFn};
 use periodic_work::{PeriodicWork, Tick};
-use relay_rs::{Channel, Mode, Writers};
+use relay_rs::{Callbacks, Channel, Mode, Writers, HEADER_LEN};
 
 kfiles_compat::module! {
     type: RelayExam,
@@ -67,8 +74,34 @@ const SNAPSHOT_CHUNK: usize = 32 * 1024;
 const MAX_BURST: u64 = 1 << 22;
 
 struct Exam {
-    channel: Channel,
+    channel: Channel<Stats>,
     last_burst: BurstResult,
+}
+
+/// The channel's hooks: counts what relay reports.
+#[derive(Default)]
+struct Stats {
+    subbufs: AtomicU64,
+    full: AtomicU64,
+}
+
+impl Callbacks for Stats {
+    fn buffer_full(&self, _cpu: u32) {
+        self.full.fetch_add(1, Relaxed);
+    }
+
+    fn subbuf_start(&self, _cpu: u32, _sequence: u32) -> bool {
+        self.subbufs.fetch_add(1, Relaxed);
+        true
+    }
+}
+
+/// How a burst writes its records.
+#[derive(Clone, Copy, PartialEq)]
+enum BurstMode {
+    Write,
+    Reserve,
+    Memcpy,
 }
 
 #[derive(Default)]
@@ -120,15 +153,20 @@ impl Exam {
         out.finish()
     }
 
-    /// Runs a burst request: `COUNT SIZE` or `memcpy COUNT SIZE`.
+    /// Runs a burst request: `[reserve|memcpy] COUNT SIZE`.
     fn burst(&self, input: &[u8]) -> Result {
         let input = input.strip_suffix(b"\n").unwrap_or(input);
-        let (copy_only, args) = match input.strip_prefix(b"memcpy ") {
-            Some(rest) => (true, rest),
-            None => (false, input),
+        let mut words = input.split(|&b| b == b' ').filter(|w| !w.is_empty());
+        let mut first = words.next();
+        let mode = match first {
+            Some(b"reserve") => BurstMode::Reserve,
+            Some(b"memcpy") => BurstMode::Memcpy,
+            _ => BurstMode::Write,
         };
-        let mut words = args.split(|&b| b == b' ').filter(|w| !w.is_empty());
-        let (Some(count), Some(size), None) = (words.next(), words.next(), words.next()) else {
+        if mode != BurstMode::Write {
+            first = words.next();
+        }
+        let (Some(count), Some(size), None) = (first, words.next(), words.next()) else {
             return Err(EINVAL);
         };
         let count: u64 = parse_int(count)?;
@@ -137,19 +175,47 @@ impl Exam {
             return Err(EINVAL);
         }
         let mut record = KVec::from_elem(0u8, size, GFP_KERNEL)?;
-        let mut sink = KVec::from_elem(0u8, if copy_only { size } else { 0 }, GFP_KERNEL)?;
+        for (i, byte) in record.iter_mut().enumerate().skip(8) {
+            *byte = i as u8;
+        }
+        let geometry = self.channel.geometry();
+        let ring_len = match mode {
+            BurstMode::Memcpy => geometry.subbuf_size() * geometry.n_subbufs(),
+            _ => 0,
+        };
+        let mut ring = VVec::from_elem(0u8, ring_len, GFP_KERNEL)?;
+        let (mut subbuf_start, mut at) = (0, HEADER_LEN);
         let dropped_before = self.channel.dropped();
         let start = kfiles_compat::monotonic_ns();
         for seq in 0..count {
-            record[..8].copy_from_slice(&seq.to_le_bytes());
-            record[8..].fill(seq as u8);
-            if copy_only {
-                sink.copy_from_slice(&record);
-                core::hint::black_box(&mut sink);
-            } else {
-                // Drops are counted by the channel.
-                let _ = self.channel.write(&record);
+            if let Some(head) = record.first_chunk_mut::<8>() {
+                *head = seq.to_le_bytes();
             }
+            // Drops are counted by the channel.
+            let _ = match mode {
+                BurstMode::Write => self.channel.write(&record),
+                BurstMode::Reserve => self.channel.reserve(size, |mut slot| {
+                    // The slot is exactly `size` bytes: `put` cannot fail.
+                    let _ = slot.put(&record);
+                    slot.commit()
+                }),
+                BurstMode::Memcpy => {
+                    if at + size > geometry.subbuf_size() {
+                        subbuf_start += geometry.subbuf_size();
+                        if subbuf_start == ring_len {
+                            subbuf_start = 0;
+                        }
+                        at = HEADER_LEN;
+                    }
+                    let dest = subbuf_start + at;
+                    if let Some(dest) = ring.get_mut(dest..dest + size) {
+                        dest.copy_from_slice(&record);
+                    }
+                    at += size;
+                    core::hint::black_box(&mut ring);
+                    Ok(())
+                }
+            };
         }
         let nanos = kfiles_compat::monotonic_ns() - start;
         let r = &self.last_burst;
@@ -165,7 +231,7 @@ impl Exam {
 /// Snapshot text cut into records of whole lines, at most `buf.len()` bytes
 /// each. Appending never allocates (it runs under the RCU read lock).
 struct Chunks<'a> {
-    channel: &'a Channel,
+    channel: &'a Channel<Stats>,
     buf: KVec<u8>,
     len: usize,
     result: Result,
@@ -233,11 +299,24 @@ struct Controls {
     #[pin]
     dropped: File<ReadCallback<Arc<Exam>, Show>>,
     #[pin]
+    stats: File<ReadCallback<Arc<Exam>, Show>>,
+    #[pin]
     burst: File<ReadWriteCallback<Arc<Exam>, Show, Run>>,
 }
 
 fn show_dropped(exam: &Arc<Exam>, m: &debugfs_rs::SeqFile) -> Result {
     seq_print!(m, "{}\n", exam.channel.dropped());
+    Ok(())
+}
+
+fn show_stats(exam: &Arc<Exam>, m: &debugfs_rs::SeqFile) -> Result {
+    let stats = exam.channel.callbacks();
+    seq_print!(
+        m,
+        "subbufs {} full {}\n",
+        stats.subbufs.load(Relaxed),
+        stats.full.load(Relaxed)
+    );
     Ok(())
 }
 
@@ -282,7 +361,7 @@ impl kernel::Module for RelayExam {
             .mode(mode)
             // Only the timer's work item and file writes write: task context.
             .writers(Writers::TaskOnly)
-            .open(())?;
+            .open(Stats::default())?;
         let geometry = channel.geometry();
         let exam = Arc::new(
             Exam {
@@ -302,12 +381,13 @@ impl kernel::Module for RelayExam {
                 Ok(())
             },
         };
-        let (for_dropped, for_burst) = (exam.clone(), exam.clone());
+        let (for_dropped, for_stats, for_burst) = (exam.clone(), exam.clone(), exam.clone());
         let controls = KBox::pin_init(
             try_pin_init!(Controls {
                 snapshot <- dir.write_only_file(c"snapshot", 0o200, snapshot),
                 flush <- dir.write_only_file(c"flush", 0o200, flush),
                 dropped <- dir.read_callback_file(c"dropped", 0o444, for_dropped, show_dropped as Show),
+                stats <- dir.read_callback_file(c"stats", 0o444, for_stats, show_stats as Show),
                 burst <- dir.read_write_callback_file(
                     c"burst",
                     0o600,

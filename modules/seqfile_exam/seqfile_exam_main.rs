@@ -8,6 +8,9 @@
 //!   the C original, the listing is complete whatever its length: positions
 //!   past the first buffer are served too.
 //! - `/proc/exam_seq_single` (single-show form): `processes: N`.
+//! - `/proc/exam_seq_records` (beyond the article, for benchmarks): 100,000
+//!   generated records `INDEX VALUE`, the index right-aligned in 6 columns
+//!   and the value a 64-bit hash of it in 16 hex digits.
 
 use kernel::prelude::*;
 use process_list::{for_each_process, ProcessCursor};
@@ -54,6 +57,36 @@ impl SeqIterator for Processes {
     }
 }
 
+/// Records in `/proc/exam_seq_records`.
+const RECORDS: u64 = 100_000;
+
+/// Generated records: no data structure behind them, so reading the file
+/// measures seq_file and formatting alone.
+struct Records;
+
+impl SeqIterator for Records {
+    type Cursor<'a> = u64;
+
+    fn start(&self, index: u64) -> Option<u64> {
+        (index < RECORDS).then_some(index)
+    }
+
+    fn next(&self, index: &mut u64) -> bool {
+        *index += 1;
+        *index < RECORDS
+    }
+
+    fn show(&self, index: &u64, m: &SeqFile) -> Result {
+        seq_print!(m, "{:>6} {:016x}\n", index, record_value(*index));
+        Ok(())
+    }
+}
+
+/// The value of record `index` (a multiplicative hash, as the C twin's).
+fn record_value(index: u64) -> u64 {
+    index.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 /// The number of processes, printed in one go.
 struct Summary;
 
@@ -72,6 +105,8 @@ struct Entries {
     list: File<Processes>,
     #[pin]
     summary: File<Summary>,
+    #[pin]
+    records: File<Records>,
 }
 
 struct SeqfileExam {
@@ -85,6 +120,7 @@ impl kernel::Module for SeqfileExam {
             try_pin_init!(Entries {
                 list <- root.seq_file(c"exam_seq_file", 0o444, Processes),
                 summary <- root.read_only_file(c"exam_seq_single", 0o444, Summary),
+                records <- root.seq_file(c"exam_seq_records", 0o444, Records),
             }),
             GFP_KERNEL,
         )?;

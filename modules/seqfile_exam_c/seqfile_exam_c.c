@@ -2,7 +2,8 @@
 /*
  * C twin of seqfile_exam (the Rust demo): /proc/exam_seq_file_c lists every
  * process after a header (iterator form, seeking to any position, RCU held
- * from start to stop); /proc/exam_seq_single_c counts them (single_open).
+ * from start to stop); /proc/exam_seq_single_c counts them (single_open);
+ * /proc/exam_seq_records_c holds 100,000 generated records (benchmarks).
  */
 #include <linux/module.h>
 #include <linux/proc_fs.h>
@@ -66,6 +67,38 @@ static const struct seq_operations exam_seq_ops = {
 	.show = exam_show,
 };
 
+#define RECORDS 100000
+
+static void *records_start(struct seq_file *m, loff_t *pos)
+{
+	return *pos < RECORDS ? pos : NULL;
+}
+
+static void *records_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return *pos < RECORDS ? pos : NULL;
+}
+
+static void records_stop(struct seq_file *m, void *v)
+{
+}
+
+static int records_show(struct seq_file *m, void *v)
+{
+	u64 index = *(loff_t *)v;
+
+	seq_printf(m, "%6llu %016llx\n", index, index * 0x9e3779b97f4a7c15ULL);
+	return 0;
+}
+
+static const struct seq_operations records_seq_ops = {
+	.start = records_start,
+	.next = records_next,
+	.stop = records_stop,
+	.show = records_show,
+};
+
 static int summary_show(struct seq_file *m, void *v)
 {
 	struct task_struct *p;
@@ -83,15 +116,22 @@ static int __init seqfile_exam_c_init(void)
 {
 	if (!proc_create_seq("exam_seq_file_c", 0444, NULL, &exam_seq_ops))
 		return -ENOMEM;
-	if (!proc_create_single("exam_seq_single_c", 0444, NULL, summary_show)) {
-		remove_proc_entry("exam_seq_file_c", NULL);
-		return -ENOMEM;
-	}
+	if (!proc_create_single("exam_seq_single_c", 0444, NULL, summary_show))
+		goto fail_single;
+	if (!proc_create_seq("exam_seq_records_c", 0444, NULL, &records_seq_ops))
+		goto fail_records;
 	return 0;
+
+fail_records:
+	remove_proc_entry("exam_seq_single_c", NULL);
+fail_single:
+	remove_proc_entry("exam_seq_file_c", NULL);
+	return -ENOMEM;
 }
 
 static void __exit seqfile_exam_c_exit(void)
 {
+	remove_proc_entry("exam_seq_records_c", NULL);
 	remove_proc_entry("exam_seq_single_c", NULL);
 	remove_proc_entry("exam_seq_file_c", NULL);
 }

@@ -19,6 +19,8 @@ b procfs.bigprocfile.read-1b read:1 /proc/myproctest/bigprocfile /proc/myproctes
 b seqfile.list.read-4k read:4096 /proc/exam_seq_file /proc/exam_seq_file_c $R 300
 b seqfile.list.read-128k read:131072 /proc/exam_seq_file /proc/exam_seq_file_c $R 300
 b seqfile.single.read read:4096 /proc/exam_seq_single /proc/exam_seq_single_c $R 1000
+b seqfile.records.cat exec:'cat {} >/dev/null' /proc/exam_seq_records /proc/exam_seq_records_c $R 3
+b seqfile.records.read-4k read:4096 /proc/exam_seq_records /proc/exam_seq_records_c $R 3
 for m in debugfs_exam debugfs_exam_c procfs_exam procfs_exam_c seqfile_exam seqfile_exam_c; do
     rmmod $m
 done

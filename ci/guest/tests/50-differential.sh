@@ -37,7 +37,48 @@ filter /tmp/rust.list >/tmp/rust.flist
 filter /tmp/c.list >/tmp/c.flist
 check_true $T.seqfile.listing cmp /tmp/rust.flist /tmp/c.flist
 check_cmd $T.seqfile.single "$(cat /proc/exam_seq_single_c)" cat /proc/exam_seq_single
+check_true $T.seqfile.records cmp /proc/exam_seq_records /proc/exam_seq_records_c
+same seqfile.records attr /proc/exam_seq_records /proc/exam_seq_records_c 20
 
 for m in debugfs_exam debugfs_exam_c procfs_exam procfs_exam_c seqfile_exam seqfile_exam_c; do
+    check_true "$T.rmmod.$m" rmmod $m
+done
+
+# relay: the same control writes on both channels, all on CPU 0, then the
+# same records in both channels, the same drops and the same sub-buffer
+# counts. A no-overwrite channel of 8 x 4096 bytes fills within the run.
+for m in relay_exam relay_exam_c; do
+    check_true "$T.insmod.$m" insmod /modules/$m.ko period_secs=0 subbuf_size=4096 n_subbufs=8
+done
+R=$D/relay-exam RC=$D/relay-exam-c
+same_cpu0() { # NAME KIND A B OPS
+    got=$(taskset 1 kfio diff "$2" "$3" "$4" "$seed" "$5")
+    case $got in "ok "*) ok "$T.$1" ;; *) fail "$T.$1" "$got" ;; esac
+}
+same_cpu0 relay.burst burst $R/burst $RC/burst 300
+same_cpu0 relay.flush attr $R/flush $RC/flush 100
+same_cpu0 relay.burst-after-flush burst $R/burst $RC/burst 100
+check_cmd $T.relay.files "$(ls $RC)" ls $R
+check_cmd $T.relay.dropped "$(cat $RC/dropped)" cat $R/dropped
+check_cmd $T.relay.stats "$(cat $RC/stats)" cat $R/stats
+# Byte for byte, headers included (every write ran on CPU 0).
+mkdir -p /tmp/relay-rust /tmp/relay-c
+cat $R/example0 >/tmp/relay-rust/example0
+cat $RC/example0 >/tmp/relay-c/example0
+check_true $T.relay.raw cmp /tmp/relay-rust/example0 /tmp/relay-c/example0
+check_cmd $T.relay.raw-size yes sh -c "[ \$(wc -c </tmp/relay-rust/example0) -gt 4096 ] && echo yes"
+check_true $T.relay.decodes relay-read -q -o /dev/null /tmp/relay-c/example
+same_cpu0 relay.snapshot-control attr $R/snapshot $RC/snapshot 100
+relay-read -q $R/example >/dev/null
+relay-read -q $RC/example >/dev/null
+echo 1 >$R/snapshot
+echo 1 >$RC/snapshot
+filter() { grep -v -E '^(kworker|relay-read)' "$1"; }
+relay-read -q $R/example >/tmp/relay.rust
+relay-read -q $RC/example >/tmp/relay.c
+filter /tmp/relay.rust >/tmp/relay.rust.f
+filter /tmp/relay.c >/tmp/relay.c.f
+check_true $T.relay.snapshot cmp /tmp/relay.rust.f /tmp/relay.c.f
+for m in relay_exam relay_exam_c; do
     check_true "$T.rmmod.$m" rmmod $m
 done

@@ -4,8 +4,9 @@
 //! and its C twin's), in alternating rounds, reported as a ratio.
 
 use std::{
-    fs::OpenOptions,
+    fs::{self, OpenOptions},
     io::{Read, Write},
+    process::Command,
     time::Instant,
 };
 
@@ -17,10 +18,24 @@ pub enum Op {
     Write(Vec<u8>),
     /// Open, write `total` bytes in blocks of `bs` at increasing offsets, close.
     Fill { bs: usize, total: usize },
+    /// Write `MODE COUNT SIZE` to a relay_exam `burst` file, MODE being the
+    /// first of `modes` for the first file and the second for the other, and
+    /// take the kernel's own time of the run from the file: the cost per
+    /// record, without the system call around it.
+    Burst {
+        count: u64,
+        size: usize,
+        modes: [String; 2],
+    },
+    /// Run `sh -c` on the command with `{}` replaced by the file argument,
+    /// timed from user space.
+    Exec(String),
 }
 
 impl Op {
-    fn run(&self, path: &str, buf: &mut [u8]) -> Result<(), String> {
+    /// Runs the operation on `path` (the first file if `first`); returns the
+    /// kernel's time in nanoseconds per record if it measured one.
+    fn run(&self, path: &str, first: bool, buf: &mut [u8]) -> Result<Option<f64>, String> {
         let err = |e: std::io::Error| format!("{path}: {}", crate::errno_name(&e));
         match self {
             Op::Read(bs) => {
@@ -40,8 +55,34 @@ impl Op {
                     left -= n;
                 }
             }
+            Op::Burst { count, size, modes } => {
+                let mode = &modes[usize::from(!first)];
+                let command = format!("{mode} {count} {size}");
+                fs::write(path, command.trim_start()).map_err(err)?;
+                let result = fs::read_to_string(path).map_err(err)?;
+                let field = |name: &str| -> Option<u64> {
+                    let mut words = result.split_whitespace();
+                    words.position(|w| w == name)?;
+                    words.next()?.parse().ok()
+                };
+                if field("dropped") != Some(0) {
+                    return Err(format!("{path}: records were dropped: {}", result.trim()));
+                }
+                let ns = field("ns").ok_or_else(|| format!("{path}: no time in {result:?}"))?;
+                return Ok(Some(ns as f64 / (*count).max(1) as f64));
+            }
+            Op::Exec(command) => {
+                let command = command.replace("{}", path);
+                let status = Command::new("sh")
+                    .args(["-c", &command])
+                    .status()
+                    .map_err(|e| format!("sh: {e}"))?;
+                if !status.success() {
+                    return Err(format!("{command:?} failed: {status}"));
+                }
+            }
         }
-        Ok(())
+        Ok(None)
     }
 }
 
@@ -64,24 +105,30 @@ fn median(v: &mut [f64]) -> f64 {
 /// alternating between rounds.
 pub fn run(op: &Op, rust: &str, c: &str, rounds: usize, iters: usize) -> Result<Report, String> {
     let mut buf = vec![b'7'; 1 << 17];
-    let mut time = |path: &str| -> Result<f64, String> {
+    let mut time = |path: &str, first: bool| -> Result<f64, String> {
         let t0 = Instant::now();
+        let mut kernel_ns = 0.0;
         for _ in 0..iters {
-            op.run(path, &mut buf)?;
+            kernel_ns += op.run(path, first, &mut buf)?.unwrap_or(0.0);
         }
-        Ok(t0.elapsed().as_nanos() as f64 / iters as f64)
+        let user_ns = t0.elapsed().as_nanos() as f64;
+        Ok(if matches!(op, Op::Burst { .. }) {
+            kernel_ns / iters as f64
+        } else {
+            user_ns / iters as f64
+        })
     };
     // One warm-up each.
-    time(rust)?;
-    time(c)?;
+    time(rust, true)?;
+    time(c, false)?;
     let (mut r, mut cc, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
         let (a, b) = if round % 2 == 0 {
-            let a = time(rust)?;
-            (a, time(c)?)
+            let a = time(rust, true)?;
+            (a, time(c, false)?)
         } else {
-            let b = time(c)?;
-            (time(rust)?, b)
+            let b = time(c, false)?;
+            (time(rust, true)?, b)
         };
         r.push(a);
         cc.push(b);

@@ -19,13 +19,16 @@
 //!                                 read must show one of the VALUEs -> "ok R W" | "bad ..."
 //!                                 (VALUE is `TEXT`, read back as TEXT plus a newline,
 //!                                 or `TEXT=SHOWN` when it reads back differently)
-//! kfio diff attr|buffer A B SEED OPS
+//! kfio diff attr|buffer|burst A B SEED OPS
 //!                                 the same SEEDed random operations on A and B
 //!                                 (a Rust demo's file and its C twin's); prints
 //!                                 "ok OPS seed=SEED" or the first difference
 //! kfio bench NAME OP RUST C ROUNDS ITERS
-//!                                 time OP (read:BS | write:TEXT | fill:BS:TOTAL) on
-//!                                 RUST and on C -> "BENCH NAME rust_ns c_ns ratio min max"
+//!                                 time OP (read:BS | write:TEXT | fill:BS:TOTAL |
+//!                                 burst:COUNT:SIZE[:MODE[:MODE_C]], the kernel's time
+//!                                 per record of relay_exam's burst, MODE write, reserve
+//!                                 or memcpy | exec:CMD, `sh -c` CMD with {} the file)
+//!                                 on RUST and on C -> "BENCH NAME rust_ns c_ns ratio min max"
 //! kfio records FILE SIZE          FILE is whole relay_exam burst records of SIZE
 //!                                 bytes, each sequence once -> "ok N MIN MAX" | "bad ..."
 //! kfio as UID COMMAND ARGS...      run COMMAND as user and group UID (std drops
@@ -301,11 +304,12 @@ fn cmd_hammer(args: &[String]) -> Result<(), String> {
 
 fn cmd_diff(args: &[String]) -> Result<(), String> {
     let [kind, a, b, seed, ops] = args else {
-        return Err("usage: kfio diff attr|buffer A B SEED OPS".into());
+        return Err("usage: kfio diff attr|buffer|burst A B SEED OPS".into());
     };
     let kind = match kind.as_str() {
         "attr" => diff::Kind::Attr,
         "buffer" => diff::Kind::Buffer,
+        "burst" => diff::Kind::Burst,
         _ => return Err(format!("unknown kind {kind}")),
     };
     let seed = parse_num(Some(seed), 0)?;
@@ -328,6 +332,19 @@ fn cmd_bench(args: &[String]) -> Result<(), String> {
             bs: num(bs)?.clamp(1, 1 << 17),
             total: num(total)?,
         },
+        ["burst", count, size, modes @ ..] if modes.len() <= 2 => {
+            let mode = |i: usize| match modes.get(i).or(modes.first()).copied() {
+                None | Some("write") => Ok(String::new()),
+                Some(m @ ("reserve" | "memcpy")) => Ok(m.to_string()),
+                Some(m) => Err(format!("unknown burst mode {m}")),
+            };
+            bench::Op::Burst {
+                count: num(count)? as u64,
+                size: num(size)?,
+                modes: [mode(0)?, mode(1)?],
+            }
+        }
+        _ if op.starts_with("exec:") => bench::Op::Exec(op["exec:".len()..].to_string()),
         _ => return Err(format!("unknown operation {op}")),
     };
     let r = bench::run(&op, rust, c, num(rounds)?.max(1), num(iters)?.max(1))?;
@@ -360,8 +377,8 @@ fn normalize(v: &[u8]) -> Vec<u8> {
 }
 
 /// `kfio records FILE SIZE`: checks that FILE is a whole number of relay_exam
-/// burst records of SIZE bytes (64-bit little-endian sequence number, then its
-/// low byte repeated), each sequence number at most once. Prints
+/// burst records of SIZE bytes (64-bit little-endian sequence number, then
+/// byte `i` is `i % 256`), each sequence number at most once. Prints
 /// "ok COUNT MIN MAX" or the first bad record.
 fn cmd_records(args: &[String]) -> Result<(), String> {
     let [path, size] = args else {
@@ -379,7 +396,12 @@ fn cmd_records(args: &[String]) -> Result<(), String> {
     let mut seen = std::collections::HashSet::new();
     for (i, record) in data.chunks_exact(size).enumerate() {
         let seq = u64::from_le_bytes(record[..8].try_into().unwrap());
-        if record[8..].iter().any(|&b| b != seq as u8) || !seen.insert(seq) {
+        let pattern = record
+            .iter()
+            .enumerate()
+            .skip(8)
+            .all(|(i, &b)| b == i as u8);
+        if !pattern || !seen.insert(seq) {
             println!("bad record {i} (sequence {seq})");
             return Ok(());
         }
