@@ -23,6 +23,14 @@ grep -q '^test result:' "$hostlog" || { hf=$((hf + 1)); echo "  FAIL cargo test 
 grep -q '^error' "$hostlog" && { hf=$((hf + 1)); echo "  FAIL cargo test reported an error (log: $hostlog)"; }
 echo "$hp $hf" >>"$KFILES_RESULTS"
 
+say "Fuzzing the pure parsers (ci/fuzz.sh, ${KFILES_FUZZ_SECS:-15} s per target)"
+if bash "$KFILES_ROOT/ci/fuzz.sh" "${KFILES_FUZZ_SECS:-15}" 2>&1 | tee "$KFILES_CACHE/fuzz.log" | grep -E '^  |^fuzz:'; then
+    echo "1 0" >>"$KFILES_RESULTS"
+else
+    echo "  FAIL fuzzing (log: $KFILES_CACHE/fuzz.log)"
+    echo "0 1" >>"$KFILES_RESULTS"
+fi
+
 say "Formatting (rustfmt with the kernel's .rustfmt.toml)"
 if bash "$KFILES_ROOT/ci/fmt.sh" --check >"$KFILES_CACHE/fmt.log" 2>&1; then
     echo "1 0" >>"$KFILES_RESULTS"
