@@ -160,13 +160,21 @@ rm -f /tmp/long
 
 check_true $T.long.rmmod rmmod relay_exam
 
-# Writers on both CPUs at once.
+# Writers on two CPUs at once (pinned, so that both buffers are written),
+# one of them through reserve/commit.
 check_true $T.concurrent.insmod insmod /modules/relay_exam.ko period_secs=0
-(i=0; while [ $i -lt 50 ]; do echo 1 >$D/snapshot; i=$((i + 1)); done) &
-(i=0; while [ $i -lt 50 ]; do echo 1 >$D/snapshot; i=$((i + 1)); done) &
+(i=0; while [ $i -lt 50 ]; do taskset 1 sh -c "echo 1 >$D/snapshot"; i=$((i + 1)); done) &
+(i=0; while [ $i -lt 50 ]; do taskset 2 sh -c "echo 1 >$D/snapshot"; i=$((i + 1)); done) &
+taskset 2 sh -c "echo 'reserve 20 1000' >$D/burst" &
 wait
-relay-read -q $C >/tmp/many
-check_cmd $T.concurrent.snapshots 100 grep -c '^Current all the processes:$' /tmp/many
+mkdir -p /tmp/percpu
+relay-read -q -d /tmp/percpu $C
+cat /tmp/percpu/cpu* >/tmp/many
+# (Burst records are binary: a snapshot after one need not start a line.)
+snapshots() { grep -a -o 'Current all the processes:' "$1" | wc -l; }
+check_cmd $T.concurrent.snapshots 100 snapshots /tmp/many
+check_cmd $T.concurrent.cpu0 50 snapshots /tmp/percpu/cpu0
+check_cmd $T.concurrent.cpu1 50 snapshots /tmp/percpu/cpu1
 check_cmd $T.concurrent.dropped 0 cat $D/dropped
 
 # Permissions and errors of relay-read.
