@@ -31,6 +31,12 @@
 //!                                 on RUST and on C -> "BENCH NAME rust_ns c_ns ratio min max"
 //! kfio records FILE SIZE          FILE is whole relay_exam burst records of SIZE
 //!                                 bytes, each sequence once -> "ok N MIN MAX" | "bad ..."
+//! kfio fuzz SEED SECS PROCS MODULES ROOT...
+//!                                 random operations on every file under the ROOTs from
+//!                                 PROCS processes while MODULES (comma-separated .ko
+//!                                 paths, or -) are unloaded and loaded (see fuzz.rs)
+//! kfio sweep access|overlong|addresses ROOT...
+//!                                 security checks on every file (see sweep.rs)
 //! kfio as UID COMMAND ARGS...      run COMMAND as user and group UID (std drops
 //!                                 the supplementary groups when leaving root)
 //! ```
@@ -39,6 +45,8 @@
 
 mod bench;
 mod diff;
+mod fuzz;
+mod sweep;
 
 use std::{
     fs::OpenOptions,
@@ -59,12 +67,16 @@ pub(crate) fn errno_name(e: &io::Error) -> String {
         Some(1) => "EPERM",
         Some(2) => "ENOENT",
         Some(5) => "EIO",
+        Some(6) => "ENXIO",
         Some(9) => "EBADF",
         Some(11) => "EAGAIN",
+        Some(12) => "ENOMEM",
         Some(13) => "EACCES",
         Some(14) => "EFAULT",
         Some(16) => "EBUSY",
         Some(17) => "EEXIST",
+        Some(19) => "ENODEV",
+        Some(21) => "EISDIR",
         Some(22) => "EINVAL",
         Some(27) => "EFBIG",
         Some(28) => "ENOSPC",
@@ -429,8 +441,12 @@ fn main() -> ExitCode {
         Some("bench") => cmd_bench(&args[1..]),
         Some("reread") => cmd_reread(&args[1..]),
         Some("records") => cmd_records(&args[1..]),
+        Some("fuzz") => fuzz::cmd(&args[1..]),
+        Some("sweep") => sweep::cmd(&args[1..]),
+        Some("fuzz-worker") => fuzz::cmd_worker(&args[1..]),
+        Some("fuzz-churn") => fuzz::cmd_churn(&args[1..]),
         _ => Err(
-            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|as ... (see the source)"
+            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|fuzz|sweep|as ... (see the source)"
                 .into(),
         ),
     };
