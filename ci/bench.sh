@@ -25,8 +25,9 @@ tmp=$(mktemp)
     echo "\`Channel::write\` against C's \`__relay_write()\` pattern, \`reserve\`"
     echo "\`Channel::reserve\` against \`relay_reserve()\` plus \`memcpy()\`; the"
     echo "memcpy table sets each against a plain in-kernel copy of the same bytes"
-    echo "(target: within 2x for 4 KiB records). End to end: 8 MiB in 4 KiB records"
-    echo "written into a channel, then read into a file, timed from user space."
+    echo "(target: within 2x for 4 KiB records). End to end: 8 or 32 MiB (in the"
+    echo "name) of 4 KiB records written into a channel, then read into a file,"
+    echo "timed from user space, process start-up included."
 } >"$tmp"
 for v in "${vers[@]}"; do
     kos=$KFILES_CACHE/ko/$v

@@ -16,7 +16,9 @@ shift 2
 kdir=$(bash "$KFILES_ROOT/ci/kdir.sh" "$ver")
 timeout_s=${KFILES_QEMU_TIMEOUT:-600}
 
-run=$KFILES_CACHE/run/$ver-$mode
+variant=$ver
+[ "${KFILES_DEBUG:-0}" = 1 ] && variant=$ver-debug
+run=$KFILES_CACHE/run/$variant-$mode
 rm -rf "$run"
 root=$run/root
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,modules,tests,demo,bench}
@@ -46,6 +48,8 @@ cp "$KFILES_ROOT/target/x86_64-unknown-linux-gnu/release/relay-read" "$root/bin/
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initramfs.cpio.gz"
 
 append="console=ttyS0 panic=-1 oops=panic"
+# Debug kernels stop at the first warning (the harness reports the panic).
+[ "${KFILES_DEBUG:-0}" = 1 ] && append="$append panic_on_warn=1"
 [ "$mode" = test ] || append="$append quiet"
 say "Booting Linux $ver in QEMU ($mode; log: $run/console.log)"
 t0=$SECONDS
@@ -65,7 +69,8 @@ if [ "$mode" = demo ]; then
     exit 0
 fi
 
-sed -n 's/^KTEST-SEED /  differential-test seed: /p' "$log"
+sed -n 's/^KTEST-SEED /  random seed: /p' "$log"
+sed -n 's/^KTEST info fuzz.summary /  in-guest /p' "$log"
 if [ "$mode" = bench ]; then
     grep -q '^KTEST-DONE' "$log" || die "the guest did not finish (see $log)"
     grep -E '^(BENCH|MEMCPY|E2E)' "$log" || true
@@ -86,6 +91,6 @@ if [ -n "$taint" ] && [ $((taint & ~4096)) -ne 0 ]; then problem "kernel tainted
 left=$(sed -n 's/^KTEST-MODULES-LEFT *//p' "$log")
 [ -z "$left" ] || problem "modules still loaded at the end: $left"
 
-echo "Linux $ver: $passed passed, $failed failed (guest ran ${elapsed}s)"
+echo "Linux $variant: $passed passed, $failed failed (guest ran ${elapsed}s)"
 [ -z "${KFILES_RESULTS:-}" ] || echo "$passed $failed" >>"$KFILES_RESULTS"
 [ "$failed" -eq 0 ]

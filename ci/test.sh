@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Run every test: host `cargo test`, then for each supported kernel (or those
-# given) build everything with CLIPPY=1 and run the guest tests under QEMU.
-# Ends with one "N passed, N failed" line.
+# Run every test: host `cargo test` and a short fuzzing run, then for each
+# supported kernel (or those given) build everything with CLIPPY=1 and run the
+# guest tests under QEMU; without VERSIONs, also the debug configuration (KASAN,
+# lockdep, kmemleak, ...) of the kernels in KFILES_DEBUG_KERNELS (default
+# 6.12; "" for none). Ends with one "N passed, N failed" line.
 #   ci/test.sh [VERSION...]
 source "$(dirname "$0")/lib.sh"
 t0=$SECONDS
 bash "$KFILES_ROOT/ci/setup.sh"
 vers=("$@")
-[ ${#vers[@]} -gt 0 ] || vers=("${KFILES_KERNELS[@]}")
+debug_vers=()
+if [ ${#vers[@]} -eq 0 ]; then
+    vers=("${KFILES_KERNELS[@]}")
+    [ "${KFILES_DEBUG:-0}" = 1 ] || read -r -a debug_vers <<<"${KFILES_DEBUG_KERNELS-6.12}"
+fi
 bash "$KFILES_ROOT/ci/kernel.sh" "${vers[@]}"
+[ ${#debug_vers[@]} -eq 0 ] || KFILES_DEBUG=1 bash "$KFILES_ROOT/ci/kernel.sh" "${debug_vers[@]}"
 
 export KFILES_RESULTS=$KFILES_CACHE/results.$$
 : >"$KFILES_RESULTS"
@@ -47,15 +54,21 @@ else
     echo "0 1" >>"$KFILES_RESULTS"
 fi
 
-for v in "${vers[@]}"; do
-    kos=$KFILES_CACHE/ko/$v
-    if bash "$KFILES_ROOT/ci/build-modules.sh" "$v" "$kos" CLIPPY=1; then
-        bash "$KFILES_ROOT/ci/qemu-run.sh" "$v" test "$kos"/*.ko || status=1
+# One kernel configuration: build with clippy, run the guest suite.
+test_kernel() { # VERSION KO_DIR NAME
+    if bash "$KFILES_ROOT/ci/build-modules.sh" "$1" "$2" CLIPPY=1; then
+        bash "$KFILES_ROOT/ci/qemu-run.sh" "$1" test "$2"/*.ko || status=1
     else
-        echo "  FAIL [$v] build"
+        echo "  FAIL [$3] build"
         echo "0 1" >>"$KFILES_RESULTS"
         status=1
     fi
+}
+for v in "${vers[@]}"; do
+    test_kernel "$v" "$KFILES_CACHE/ko/$v" "$v"
+done
+for v in "${debug_vers[@]}"; do
+    KFILES_DEBUG=1 test_kernel "$v" "$KFILES_CACHE/ko/$v-debug" "$v debug"
 done
 
 say "Rendering rustdoc for Linux ${vers[0]} (warnings fail)"
@@ -69,6 +82,6 @@ fi
 
 read -r passed failed < <(awk '{p += $1; f += $2} END {print p + 0, f + 0}' "$KFILES_RESULTS")
 rm -f "$KFILES_RESULTS"
-echo "Kernels: ${vers[*]}; took $((SECONDS - t0)) s"
+echo "Kernels: ${vers[*]}${debug_vers[*]:+; debug: ${debug_vers[*]}}; took $((SECONDS - t0)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]

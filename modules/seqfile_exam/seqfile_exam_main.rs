@@ -14,7 +14,7 @@
 
 use kernel::prelude::*;
 use process_list::{for_each_process, ProcessCursor};
-use procfs_rs::{seq_print, File, ProcDir, SeqFile, SeqIterator, Show};
+use procfs_rs::{seq_print, Align, File, Line, ProcDir, SeqFile, SeqIterator, Show};
 
 kfiles_compat::module! {
     type: SeqfileExam,
@@ -42,7 +42,12 @@ impl SeqIterator for Processes {
 
     fn show(&self, cursor: &ProcessCursor, m: &SeqFile) -> Result {
         let p = cursor.current();
-        seq_print!(m, "{:<24}{:<5}\n", p.comm(), p.pid());
+        // `"{:<24}{:<5}\n"`, without core::fmt's per-character padding.
+        let mut line = Line::<48>::new();
+        line.text(p.comm().as_bytes(), 24, Align::Left)
+            .signed(p.pid().into(), 5, Align::Left)
+            .byte(b'\n');
+        m.write_bytes(line.as_bytes());
         Ok(())
     }
 
@@ -77,7 +82,13 @@ impl SeqIterator for Records {
     }
 
     fn show(&self, index: &u64, m: &SeqFile) -> Result {
-        seq_print!(m, "{:>6} {:016x}\n", index, record_value(*index));
+        // `"{:>6} {:016x}\n"`, built on the stack and written at once.
+        let mut line = Line::<32>::new();
+        line.unsigned(*index, 6, Align::Right)
+            .byte(b' ')
+            .hex(record_value(*index), 16)
+            .byte(b'\n');
+        m.write_bytes(line.as_bytes());
         Ok(())
     }
 }

@@ -84,4 +84,4 @@ pub use kfiles_attr::{
     parse_bool, parse_int, AtomicInt, Bounded, Hex, ReadCallback, ReadFn, ReadWriteCallback, Store,
     WriteFn, MAX_STORE_INPUT,
 };
-pub use seqfile_rs::{seq_print, SeqFile, SeqIterator, Show};
+pub use seqfile_rs::{seq_print, Align, Line, SeqFile, SeqIterator, Show};

@@ -22,6 +22,12 @@
 //! assert_eq!(NumText::hex(0x1, 1).as_bytes(), b"0x01\n");
 //! assert_eq!(NumText::bool(false).as_bytes(), b"N\n");
 //! ```
+//!
+//! [`Line`] builds one line of columns on the stack, as `printf()` would
+//! with `%-24s`, `%6llu`, `%-5d` or `%016llx`, so that a seq_file can write
+//! each record with one `seq_write()` instead of formatting it through
+//! `core::fmt`, whose padding and integer formatting cost 1.2-2.5x C's
+//! `vsnprintf()` (docs/benchmarks.md).
 
 /// Longest line produced: `"-9223372036854775808\n"` is 21 bytes.
 const CAPACITY: usize = 24;
@@ -116,10 +122,194 @@ impl NumText {
     }
 }
 
+/// Where a value sits in a column wider than itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    /// Padded with spaces after it (`%-Nd`).
+    Left,
+    /// Padded with spaces before it (`%Nd`).
+    Right,
+}
+
+/// One line of at most `N` bytes, built column by column without
+/// allocating. Output that does not fit is cut off and remembered
+/// ([`overflowed`](Self::overflowed)).
+///
+/// ```
+/// use kfiles_core::text::{Align, Line};
+///
+/// let mut line = Line::<48>::new();
+/// line.text(b"init", 24, Align::Left)
+///     .signed(1, 5, Align::Left)
+///     .byte(b'\n');
+/// assert_eq!(line.as_bytes(), format!("{:<24}{:<5}\n", "init", 1).as_bytes());
+///
+/// let mut line = Line::<32>::new();
+/// line.unsigned(42, 6, Align::Right).byte(b' ').hex(0xbeef, 16).byte(b'\n');
+/// assert_eq!(line.as_bytes(), b"    42 000000000000beef\n");
+/// ```
+pub struct Line<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+    overflowed: bool,
+}
+
+impl<const N: usize> Default for Line<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> Line<N> {
+    /// An empty line.
+    #[inline]
+    pub const fn new() -> Self {
+        Self {
+            buf: [0; N],
+            len: 0,
+            overflowed: false,
+        }
+    }
+
+    /// The line so far.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Whether something did not fit.
+    #[inline]
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    #[inline]
+    fn push(&mut self, bytes: &[u8]) {
+        let room = N - self.len;
+        let n = bytes.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&bytes[..n]);
+        self.len += n;
+        self.overflowed |= n < bytes.len();
+    }
+
+    #[inline]
+    fn spaces(&mut self, count: usize) {
+        let n = count.min(N - self.len);
+        self.buf[self.len..self.len + n].fill(b' ');
+        self.len += n;
+        self.overflowed |= n < count;
+    }
+
+    /// Appends `bytes` in a column of at least `width` (`%-Ns`, `%Ns`).
+    #[inline]
+    pub fn text(&mut self, bytes: &[u8], width: usize, align: Align) -> &mut Self {
+        let pad = width.saturating_sub(bytes.len());
+        if align == Align::Right {
+            self.spaces(pad);
+        }
+        self.push(bytes);
+        if align == Align::Left {
+            self.spaces(pad);
+        }
+        self
+    }
+
+    /// Appends one byte.
+    #[inline]
+    pub fn byte(&mut self, b: u8) -> &mut Self {
+        self.push(&[b]);
+        self
+    }
+
+    /// Appends `v` in decimal in a column of at least `width` (`%Nllu`).
+    #[inline]
+    pub fn unsigned(&mut self, v: u64, width: usize, align: Align) -> &mut Self {
+        let mut digits = [0u8; 20];
+        let start = decimal(&mut digits, v);
+        self.text(&digits[start..], width, align)
+    }
+
+    /// Appends `v` in decimal in a column of at least `width` (`%Nlld`).
+    #[inline]
+    pub fn signed(&mut self, v: i64, width: usize, align: Align) -> &mut Self {
+        let mut digits = [0u8; 21];
+        let mut start = decimal(&mut digits, v.unsigned_abs());
+        if v < 0 {
+            start -= 1;
+            digits[start] = b'-';
+        }
+        self.text(&digits[start..], width, align)
+    }
+
+    /// Appends `v` in lower-case hex, zero-padded to at least `digits`
+    /// digits (`%0Nllx`; at most 16 are padded).
+    #[inline]
+    pub fn hex(&mut self, v: u64, digits: usize) -> &mut Self {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 16];
+        let (mut start, mut rest) = (16, v);
+        while start > 16 - digits.min(16) || rest != 0 || start == 16 {
+            start -= 1;
+            out[start] = HEX[(rest & 0xf) as usize];
+            rest >>= 4;
+        }
+        self.push(&out[start..]);
+        self
+    }
+}
+
+/// Writes the decimal digits of `v` at the end of `out`; returns the index
+/// of the first.
+#[inline]
+fn decimal<const M: usize>(out: &mut [u8; M], mut v: u64) -> usize {
+    let mut start = M;
+    loop {
+        start -= 1;
+        out[start] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            return start;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::NumText;
+    use super::{Align, Line, NumText};
     use std::format;
+
+    #[test]
+    fn line_matches_printf() {
+        for v in [0u64, 7, 42, 99999, 100000, 1234567, u64::MAX] {
+            let mut l = Line::<64>::new();
+            l.unsigned(v, 6, Align::Right).byte(b'|').unsigned(v, 6, Align::Left);
+            assert_eq!(l.as_bytes(), format!("{v:>6}|{v:<6}").as_bytes());
+            let mut l = Line::<64>::new();
+            l.hex(v, 16).byte(b' ').hex(v, 1).byte(b' ').hex(v, 0);
+            assert_eq!(l.as_bytes(), format!("{v:016x} {v:x} {v:x}").as_bytes());
+        }
+        for v in [0i64, -1, 1, -12345, i64::MIN, i64::MAX] {
+            let mut l = Line::<64>::new();
+            l.signed(v, 5, Align::Left).byte(b'|').signed(v, 8, Align::Right);
+            assert_eq!(l.as_bytes(), format!("{v:<5}|{v:>8}").as_bytes());
+        }
+        let mut l = Line::<64>::new();
+        l.text(b"kworker/0:1H-kblockd", 24, Align::Left).signed(123, 5, Align::Left);
+        assert_eq!(l.as_bytes(), format!("{:<24}{:<5}", "kworker/0:1H-kblockd", 123).as_bytes());
+        assert!(!l.overflowed());
+    }
+
+    #[test]
+    fn line_overflow_cuts_and_tells() {
+        let mut l = Line::<8>::new();
+        l.text(b"abc", 6, Align::Right).unsigned(12345, 0, Align::Left);
+        assert_eq!(l.as_bytes(), b"   abc12");
+        assert!(l.overflowed());
+        let mut l = Line::<4>::new();
+        l.hex(u64::MAX, 16);
+        assert_eq!(l.as_bytes(), b"ffff");
+        assert!(l.overflowed());
+    }
 
     #[test]
     fn matches_printf() {

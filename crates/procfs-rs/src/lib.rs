@@ -70,4 +70,4 @@ pub use kfiles_attr::{
     WriteFn, MAX_STORE_INPUT,
 };
 pub use ops::{FileOps, ReadBuf, WriteBuf};
-pub use seqfile_rs::{seq_print, SeqFile, SeqIterator, Show};
+pub use seqfile_rs::{seq_print, Align, Line, SeqFile, SeqIterator, Show};

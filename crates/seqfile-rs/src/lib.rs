@@ -43,6 +43,10 @@ mod iter;
 mod scalar;
 
 pub use iter::{seq_iter_open, SeqIterator};
+/// Column formatting without `core::fmt`, for records written with one
+/// [`SeqFile::write_bytes`] (see [`SeqFile::print`] for the cost of the
+/// alternative).
+pub use kfiles_core::text::{Align, Line};
 
 /// The output buffer of a seq_file, as seen by a `show` callback.
 ///
@@ -78,6 +82,17 @@ impl SeqFile {
     }
 
     /// Appends formatted text; used by [`seq_print!`].
+    ///
+    /// `core::fmt` pads and formats integers more slowly than C's
+    /// `seq_printf()`: a file of many short numeric records prints 1.2-2.5x
+    /// slower this way (docs/benchmarks.md). Such records are better built
+    /// in a [`Line`] and written at once:
+    ///
+    /// ```ignore
+    /// let mut line = Line::<32>::new();
+    /// line.unsigned(index, 6, Align::Right).byte(b' ').hex(value, 16).byte(b'\n');
+    /// m.write_bytes(line.as_bytes());
+    /// ```
     #[inline]
     pub fn print(&self, args: fmt::Arguments<'_>) {
         // Plain strings skip the formatting machinery.
