@@ -282,7 +282,9 @@ mod tests {
     fn line_matches_printf() {
         for v in [0u64, 7, 42, 99999, 100000, 1234567, u64::MAX] {
             let mut l = Line::<64>::new();
-            l.unsigned(v, 6, Align::Right).byte(b'|').unsigned(v, 6, Align::Left);
+            l.unsigned(v, 6, Align::Right)
+                .byte(b'|')
+                .unsigned(v, 6, Align::Left);
             assert_eq!(l.as_bytes(), format!("{v:>6}|{v:<6}").as_bytes());
             let mut l = Line::<64>::new();
             l.hex(v, 16).byte(b' ').hex(v, 1).byte(b' ').hex(v, 0);
@@ -290,19 +292,26 @@ mod tests {
         }
         for v in [0i64, -1, 1, -12345, i64::MIN, i64::MAX] {
             let mut l = Line::<64>::new();
-            l.signed(v, 5, Align::Left).byte(b'|').signed(v, 8, Align::Right);
+            l.signed(v, 5, Align::Left)
+                .byte(b'|')
+                .signed(v, 8, Align::Right);
             assert_eq!(l.as_bytes(), format!("{v:<5}|{v:>8}").as_bytes());
         }
         let mut l = Line::<64>::new();
-        l.text(b"kworker/0:1H-kblockd", 24, Align::Left).signed(123, 5, Align::Left);
-        assert_eq!(l.as_bytes(), format!("{:<24}{:<5}", "kworker/0:1H-kblockd", 123).as_bytes());
+        l.text(b"kworker/0:1H-kblockd", 24, Align::Left)
+            .signed(123, 5, Align::Left);
+        assert_eq!(
+            l.as_bytes(),
+            format!("{:<24}{:<5}", "kworker/0:1H-kblockd", 123).as_bytes()
+        );
         assert!(!l.overflowed());
     }
 
     #[test]
     fn line_overflow_cuts_and_tells() {
         let mut l = Line::<8>::new();
-        l.text(b"abc", 6, Align::Right).unsigned(12345, 0, Align::Left);
+        l.text(b"abc", 6, Align::Right)
+            .unsigned(12345, 0, Align::Left);
         assert_eq!(l.as_bytes(), b"   abc12");
         assert!(l.overflowed());
         let mut l = Line::<4>::new();
