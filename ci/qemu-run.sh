@@ -31,6 +31,7 @@ cp "$KFILES_ROOT"/ci/guest/tests/${KFILES_ONLY:-*}.sh "$root/tests/" 2>/dev/null
 cp "$KFILES_ROOT"/ci/guest/demo/${KFILES_ONLY:-*}.sh "$root/demo/" 2>/dev/null || true
 cp "$KFILES_ROOT"/ci/guest/bench/${KFILES_ONLY:-*}.sh "$root/bench/" 2>/dev/null || true
 echo "$mode" >"$root/mode"
+[ "${KFILES_DEBUG:-0}" = 1 ] && touch "$root/slow"
 # Seconds the in-guest fuzzer runs (ci/guest/tests/70-fuzz.sh).
 echo "${KFILES_GUEST_FUZZ_SECS:-20}" >"$root/fuzz_secs"
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$root/etc/passwd"

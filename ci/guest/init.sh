@@ -18,7 +18,7 @@ elif [ "$mode" = bench ]; then
     for t in /bench/*.sh; do sh "$t"; done
 else
     for t in /tests/*.sh; do
-        echo "KTEST-FILE $(basename "$t")"
+        echo "KTEST-FILE $(basename "$t") at $(cut -d' ' -f1 /proc/uptime) s"
         sh "$t"
     done
 fi

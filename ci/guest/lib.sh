@@ -33,5 +33,10 @@ check_false() {
     if "$@" >/dev/null 2>&1; then fail "$name" "'$*' succeeded"; else ok "$name"; fi
 }
 
+# SLOW=1 on debug kernels (KASAN, lockdep, ... under TCG run several times
+# slower): the heaviest tests scale their sizes down, never their checks.
+SLOW=0
+[ -e /slow ] && SLOW=1
+
 # Runs a command as the unprivileged user "nobody".
 as_nobody() { kfio as 65534 "$@"; }

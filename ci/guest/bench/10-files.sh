@@ -9,6 +9,12 @@ b() { kfio bench "$@" || echo "BENCH-ERROR $1"; }
 b debugfs.u32.read read:4096 $D/debugfs-exam/u32_var $D/debugfs-exam-c/u32_var $R 3000
 b debugfs.u32.write write:123456 $D/debugfs-exam/u32_var $D/debugfs-exam-c/u32_var $R 3000
 b debugfs.bool.write write:1 $D/debugfs-exam/bool_var $D/debugfs-exam-c/bool_var $R 3000
+# A custom-formatted debugfs file: relay_exam's stats (a ReadCallback with
+# seq_print!) against the C twin's (a show function with seq_printf()).
+insmod /modules/relay_exam.ko period_secs=0
+insmod /modules/relay_exam_c.ko period_secs=0
+b debugfs.custom.read read:4096 $D/relay-exam/stats $D/relay-exam-c/stats $R 3000
+rmmod relay_exam relay_exam_c
 b procfs.aint.read read:4096 /proc/myproctest/aint /proc/myproctest_c/aint $R 3000
 b procfs.aint.write write:-12345 /proc/myproctest/aint /proc/myproctest_c/aint $R 3000
 b procfs.astring.write 'write:hello world\n' /proc/myproctest/astring /proc/myproctest_c/astring $R 3000
