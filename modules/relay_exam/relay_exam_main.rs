@@ -43,7 +43,7 @@
 //!   record to record, so the timed loop is the writes alone.
 
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
-use debugfs_rs::{seq_print, Dir, File};
+use debugfs_rs::{seq_print, Align, Dir, File, Line};
 use kernel::{prelude::*, sync::Arc};
 use kfiles_attr::{parse_int, ReadCallback, ReadFn, ReadWriteCallback, Store, WriteFn};
 use periodic_work::{PeriodicWork, Tick};
@@ -112,22 +112,6 @@ struct BurstResult {
     nanos: AtomicI64,
 }
 
-/// One line of a snapshot, formatted without allocating.
-struct Line {
-    buf: [u8; 48],
-    len: usize,
-}
-
-impl core::fmt::Write for Line {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.len + s.len();
-        let dest = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
-        dest.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 impl Exam {
     /// Writes one process snapshot, as whole records of whole lines.
     fn snapshot(&self) -> Result {
@@ -140,14 +124,14 @@ impl Exam {
         };
         out.append(b"Current all the processes:\nprocess name\t\tpid\n");
         process_list::for_each_process(|p| {
-            use core::fmt::Write;
-            let mut line = Line {
-                buf: [0; 48],
-                len: 0,
-            };
-            // A comm is at most 15 bytes and a pid 10: always fits.
-            let _ = writeln!(line, "{}\t\t{}", p.comm(), p.pid());
-            out.append(&line.buf[..line.len]);
+            // `comm\t\tpid\n`: a comm is at most 15 bytes and a pid 11, so
+            // it always fits.
+            let mut line = Line::<48>::new();
+            line.text(p.comm().as_bytes(), 0, Align::Left)
+                .text(b"\t\t", 0, Align::Left)
+                .signed(p.pid().into(), 0, Align::Left)
+                .byte(b'\n');
+            out.append(line.as_bytes());
         });
         out.append(b"\n");
         out.finish()

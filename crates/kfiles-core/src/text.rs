@@ -56,28 +56,15 @@ impl NumText {
         }
     }
 
-    /// Writes the decimal digits of `v` ending just before `end`; returns the
-    /// index of the first digit.
-    fn put_decimal(buf: &mut [u8; CAPACITY], mut end: usize, mut v: u64) -> usize {
-        loop {
-            end -= 1;
-            buf[end] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                return end;
-            }
-        }
-    }
-
     /// `"%llu\n"`.
     pub fn unsigned(v: u64) -> Self {
-        Self::from_back(|buf, end| Self::put_decimal(buf, end, v))
+        Self::from_back(|buf, end| decimal(buf, end, v))
     }
 
     /// `"%lld\n"`.
     pub fn signed(v: i64) -> Self {
         Self::from_back(|buf, end| {
-            let mut start = Self::put_decimal(buf, end, v.unsigned_abs());
+            let mut start = decimal(buf, end, v.unsigned_abs());
             if v < 0 {
                 start -= 1;
                 buf[start] = b'-';
@@ -225,7 +212,7 @@ impl<const N: usize> Line<N> {
     #[inline]
     pub fn unsigned(&mut self, v: u64, width: usize, align: Align) -> &mut Self {
         let mut digits = [0u8; 20];
-        let start = decimal(&mut digits, v);
+        let start = decimal(&mut digits, 20, v);
         self.text(&digits[start..], width, align)
     }
 
@@ -233,7 +220,7 @@ impl<const N: usize> Line<N> {
     #[inline]
     pub fn signed(&mut self, v: i64, width: usize, align: Align) -> &mut Self {
         let mut digits = [0u8; 21];
-        let mut start = decimal(&mut digits, v.unsigned_abs());
+        let mut start = decimal(&mut digits, 21, v.unsigned_abs());
         if v < 0 {
             start -= 1;
             digits[start] = b'-';
@@ -258,11 +245,11 @@ impl<const N: usize> Line<N> {
     }
 }
 
-/// Writes the decimal digits of `v` at the end of `out`; returns the index
-/// of the first.
+/// Writes the decimal digits of `v` ending just before `end` in `out`;
+/// returns the index of the first digit.
 #[inline]
-fn decimal<const M: usize>(out: &mut [u8; M], mut v: u64) -> usize {
-    let mut start = M;
+fn decimal(out: &mut [u8], end: usize, mut v: u64) -> usize {
+    let mut start = end;
     loop {
         start -= 1;
         out[start] = b'0' + (v % 10) as u8;
