@@ -19,9 +19,10 @@ tmp=$(mktemp)
     echo "the ratio is the median of the per-round Rust/C ratios, the spread its"
     echo "minimum and maximum. Target: ratio <= 1.05 (relay per record: 1.02)."
     echo
-    echo "relay figures are the kernel's own time per record of relay_exam's"
+    echo "relay figures are the kernel's own time per record of relay_lab's"
     echo "\`burst\` (ktime around the loop of writes, pre-built records, CPU 0,"
-    echo "overwrite mode so that nothing is dropped). \`write\` is"
+    echo "overwrite mode so that nothing is dropped), against its C twin written"
+    echo "with relay's own functions (relay_lab_c native=1). \`write\` is"
     echo "\`Channel::write\` against C's \`__relay_write()\` pattern, \`reserve\`"
     echo "\`Channel::reserve\` against \`relay_reserve()\` plus \`memcpy()\`; the"
     echo "memcpy table sets each against a plain in-kernel copy of the same bytes"

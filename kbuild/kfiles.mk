@@ -67,7 +67,8 @@ quiet_cmd_kfiles_bindgen = BINDGEN $@
 	--ctypes-prefix kernel::ffi --no-layout-tests --no-debug '.*' \
 	--enable-function-attribute-detection --no-recursive-allowlist \
 	--allowlist-function 'proc_(create|create_data|create_single_data|create_seq_private|mkdir|mkdir_mode|mkdir_data|symlink|remove|set_size|set_user|get_parent_data)|remove_proc_entry|pde_data|seq_(read|read_iter|lseek|write|printf|putc|puts|escape_mem|open|release|open_private|release_private|pad|hex_dump|has_overflowed)|__seq_open_private|single_(open|open_size|release)|simple_read_from_buffer|kstrtobool|relay_.*|cancel_delayed_work_sync|kfiles_.*|generic_file_llseek|default_llseek|no_llseek|noop_llseek|nonseekable_open|simple_open' \
-	--allowlist-type 'proc_ops|proc_dir_entry|rchan.*|irq_work|delayed_work' \
+	--allowlist-type 'proc_ops|proc_dir_entry|rchan.*|irq_work|delayed_work|kfiles_.*' \
+	--allowlist-var 'KFILES_.*' \
 	--raw-line 'use kernel::bindings::*;' \
 	-- $(c_flags) -I$(KFILES_FFI_DIR) -DMODULE -fno-builtin -D__BINDGEN__; } > $@
 
@@ -115,19 +116,16 @@ $(eval $(call kfiles-crate,kfiles_ffi,$$(obj)/kfiles_ffi.rs,))
 $(eval $(call kfiles-crate,kfiles_compat,$(KFILES_CRATES_DIR)/kfiles-compat/src/lib.rs,))
 $(eval $(call kfiles-crate,seqfile_rs,$(KFILES_CRATES_DIR)/seqfile-rs/src/lib.rs,kfiles_compat kfiles_core kfiles_ffi))
 $(eval $(call kfiles-crate,kfiles_attr,$(KFILES_CRATES_DIR)/kfiles-attr/src/lib.rs,kfiles_compat kfiles_core kfiles_ffi seqfile_rs))
-$(eval $(call kfiles-crate,debugfs_rs,$(KFILES_CRATES_DIR)/debugfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_ffi seqfile_rs))
+$(eval $(call kfiles-crate,debugfs_rs,$(KFILES_CRATES_DIR)/debugfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_core kfiles_ffi seqfile_rs))
 $(eval $(call kfiles-crate,procfs_rs,$(KFILES_CRATES_DIR)/procfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_core kfiles_ffi seqfile_rs))
 $(eval $(call kfiles-crate,process_list,$(KFILES_CRATES_DIR)/process-list/src/lib.rs,kfiles_ffi))
 $(eval $(call kfiles-crate,relay_rs,$(KFILES_CRATES_DIR)/relay-rs/src/lib.rs,debugfs_rs kfiles_compat kfiles_core kfiles_ffi))
-$(eval $(call kfiles-crate,periodic_work,$(KFILES_CRATES_DIR)/periodic-work/src/lib.rs,kfiles_ffi))
+$(eval $(call kfiles-crate,periodic_work,$(KFILES_CRATES_DIR)/periodic-work/src/lib.rs,kfiles_compat kfiles_ffi))
 
 # The Rust crates, in dependency order.
 kfiles-rust-crates := static_assertions kfiles_core kfiles_ffi kfiles_compat seqfile_rs kfiles_attr \
 	debugfs_rs procfs_rs process_list relay_rs periodic_work
 
-ifneq ($(KFILES_RUSTDOC),)
-always-y += $(addsuffix .rustdoc,$(filter-out static_assertions,$(kfiles-rust-crates)))
-endif
 
 # ---- What a module's Kbuild uses ---------------------------------------------
 # The crates the module links: those it names in KFILES_CRATES (set it before
@@ -143,3 +141,9 @@ kfiles-objs := $(addsuffix .o,$(kfiles-linked)) kfiles_helpers.o
 kfiles-rustflags = -L $(obj) $(addprefix --extern ,$(filter-out kfiles_ffi static_assertions,$(kfiles-linked))) $(KFILES_CFGS)
 # Prerequisites of the module's own Rust objects (`$(obj)/x.o: $(kfiles-deps)`).
 kfiles-deps = $(addprefix $(obj)/,$(addsuffix .o,$(kfiles-linked)))
+
+# The documentation of the crates the module links (a C module that only
+# needs the C helpers sets `KFILES_CRATES :=`, and gets none).
+ifneq ($(KFILES_RUSTDOC),)
+always-y += $(addsuffix .rustdoc,$(filter-out static_assertions,$(kfiles-linked)))
+endif

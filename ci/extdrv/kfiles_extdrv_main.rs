@@ -11,8 +11,12 @@
 //! - `remove_counter`: writing `1` drops the `counter` file while the module
 //!   stays loaded: descriptors still open on it then fail with `EIO`;
 //! - `numbers`: a seq_file of the lines `0` to `9999`;
+//! - `table`: a seq_file whose cursor holds a mutex guard
+//!   (`kfiles_compat::MutexGuard`, the same on 6.12 and 7.x): `values:`, then
+//!   `10`, `20`, `30`;
 //! - `escaped`: `a b\tc\\d` printed with `SeqFile::escape` (space, tab and
-//!   backslash escaped), then a newline;
+//!   backslash escaped), `x\x01y` with only the space listed (unchanged), and
+//!   `ab` with nothing listed (every byte escaped), a line each;
 //! - `types/`: one read-write file per remaining scalar type (`u64`, `usize`,
 //!   `i32`, `i64`, `x8`, `x16`, `x64`) and a read-only `flag` (`Y`).
 
@@ -41,6 +45,35 @@ type Counter = ReadWriteCallback<AtomicU32, ReadFn<AtomicU32>, WriteFn<AtomicU32
 
 /// The lines `0` to `COUNT - 1`, as a seq_file.
 struct Numbers;
+
+/// Values behind a lock; a cursor holds the lock from `start` to `stop`.
+struct Table(Pin<KBox<Mutex<KVec<u32>>>>);
+
+impl SeqIterator for Table {
+    type Cursor<'a> = (kfiles_compat::MutexGuard<'a, KVec<u32>>, usize);
+    const HAS_HEADER: bool = true;
+
+    fn start(&self, index: u64) -> Option<Self::Cursor<'_>> {
+        let guard = self.0.lock();
+        let i = usize::try_from(index).ok().filter(|&i| i < guard.len())?;
+        Some((guard, i))
+    }
+
+    fn next(&self, c: &mut Self::Cursor<'_>) -> bool {
+        c.1 += 1;
+        c.1 < c.0.len()
+    }
+
+    fn show(&self, c: &Self::Cursor<'_>, m: &SeqFile) -> Result {
+        seq_print!(m, "{}\n", c.0[c.1]);
+        Ok(())
+    }
+
+    fn show_header(&self, m: &SeqFile) -> Result {
+        seq_print!(m, "values:\n");
+        Ok(())
+    }
+}
 
 impl Numbers {
     const COUNT: u64 = 10_000;
@@ -95,6 +128,8 @@ struct Files {
     #[pin]
     numbers: File<Numbers>,
     #[pin]
+    table: File<Table>,
+    #[pin]
     escaped: File<ReadCallback<(), ReadFn<()>>>,
 }
 
@@ -122,6 +157,12 @@ struct TypeFiles {
 
 fn show_escaped(_: &(), m: &SeqFile) -> Result {
     m.escape(b"a b\tc\\d", c" \t\\");
+    m.put_byte(b'\n');
+    // Only the listed bytes are escaped: 0x01 passes through.
+    m.escape(b"x\x01y", c" ");
+    m.put_byte(b'\n');
+    // Nothing listed: every byte is escaped.
+    m.escape(b"ab", c"");
     m.put_byte(b'\n');
     Ok(())
 }
@@ -160,17 +201,20 @@ impl kernel::Module for ExtDrv {
         )?;
         let counter: CounterSlot = Arc::pin_init(new_mutex!(Some(counter)), GFP_KERNEL)?;
         let types = dir.subdir(c"types");
+        let level = Bounded::new(AtomicU8::new(3), 0..=10)?;
+        let mut values = KVec::new();
+        for v in [10, 20, 30] {
+            values.push(v, GFP_KERNEL)?;
+        }
+        let table = Table(KBox::pin_init(new_mutex!(values), GFP_KERNEL)?);
         let files = KBox::pin_init(
             try_pin_init!(Files {
                 answer <- dir.read_only_file(c"answer", 0o444, 42u32),
-                level <- dir.read_write_file(
-                    c"level",
-                    0o600,
-                    Bounded::new(AtomicU8::new(3), 0..=10)
-                ),
+                level <- dir.read_write_file(c"level", 0o600, level),
                 mask <- dir.read_write_file(c"mask", 0o600, Hex(AtomicU32::new(0xf0))),
                 remove_counter <- dir.write_only_file(c"remove_counter", 0o200, Remover(counter)),
                 numbers <- dir.seq_file(c"numbers", 0o444, Numbers),
+                table <- dir.seq_file(c"table", 0o444, table),
                 escaped <- dir.read_callback_file(c"escaped", 0o444, (), show_escaped as ReadFn<()>),
             }),
             GFP_KERNEL,

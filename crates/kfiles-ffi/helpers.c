@@ -3,7 +3,11 @@
  * C helpers of the kfiles crates; see kfiles_helpers.h for why each exists.
  * Linked into every module that uses the crates (kbuild/kfiles.mk).
  */
+#include <linux/cpu.h>
 #include <linux/debugfs.h>
+#include <linux/hrtimer.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
 #include <linux/relay.h>
@@ -12,6 +16,8 @@
 #include <linux/seq_file.h>
 #include <linux/string_helpers.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
 #include <linux/workqueue.h>
 
 #include "kfiles_helpers.h"
@@ -78,102 +84,381 @@ void kfiles_task_comm(struct task_struct *t, char *buf, size_t len)
 }
 
 /*
- * relay_write() (include/linux/relay.h), returning the bytes written: 0 when
- * relay_switch_subbuf() refused the record (buffer full in no-overwrite mode,
- * or a record larger than a sub-buffer), so that the caller can count drops
- * on every kernel version (7.x also counts them in buf->stats; 6.12 does not).
+ * relay writers.
+ *
+ * relay-rs does not call relay_write(), __relay_write(), relay_reserve() or
+ * relay_flush(): every write and switch goes through kfiles_relay_put() below,
+ * which differs from relay's inline functions in three ways.
+ *
+ * 1. No-overwrite channels decide "full" before switching. relay_switch_subbuf()
+ *    counts the new sub-buffer (subbufs_produced++) and sets offset = 0 before
+ *    it asks subbuf_start(), and only a refusal then sets offset to
+ *    subbuf_size + 1. A read() on another CPU that looks in between sees
+ *    produced - consumed >= n_subbufs with a plausible offset, takes the
+ *    buffer for overrun (relay_file_read_avail()) and skips the oldest unread
+ *    sub-buffer: silent loss in the mode that promises none. Every later write
+ *    that does not fit reopened the same window. Here a switch that would find
+ *    the buffer full is never started; the record is refused instead.
+ *
+ * 2. Context is enforced. Channels opened for task-context writers
+ *    (KFILES_RELAY_TASK_ONLY) only disable preemption while writing, which
+ *    excludes other writers only if none runs in interrupt context: every
+ *    write path of such a channel refuses !in_task(). Other channels disable
+ *    interrupts, which does not exclude NMIs: they refuse in_nmi().
+ *
+ * 3. Reservations are published when committed. A reserved slot is written
+ *    with interrupts off on this CPU; the buffer's offset moves past it only
+ *    at commit, so readers never see a slot before its bytes, and a slot given
+ *    back leaves no trace. While a reservation is open, this CPU's writes to
+ *    the same channel (from the code filling the slot) are refused (-EBUSY):
+ *    they would land on the slot.
  */
-size_t kfiles_relay_write(struct rchan *chan, const void *data, size_t length)
-{
-	unsigned long flags;
-	struct rchan_buf *buf;
+static DEFINE_PER_CPU(struct rchan *, kfiles_relay_reserving);
 
-	local_irq_save(flags);
-	buf = *this_cpu_ptr(chan->buf);
-	if (unlikely(buf->offset + length > chan->subbuf_size))
-		length = relay_switch_subbuf(buf, length);
-	memcpy(buf->data + buf->offset, data, length);
-	buf->offset += length;
-	local_irq_restore(flags);
-	return length;
+static __always_inline bool kfiles_relay_context_ok(unsigned int flags)
+{
+	if (flags & KFILES_RELAY_TASK_ONLY)
+		return in_task();
+	return !in_nmi();
 }
 
 /*
- * __relay_write(), returning the bytes written as kfiles_relay_write(). It
- * only disables preemption, which is safe only if no writer of the channel
- * ever runs in interrupt context: refusing writes outside task context here
- * makes that true by construction.
+ * Whether relay_switch_subbuf() on @buf would find the buffer full: it
+ * finishes the current sub-buffer (unless a refused switch already did, which
+ * left offset at subbuf_size + 1) and starts the next, whose slot must not
+ * hold a sub-buffer the reader has not consumed. The acquire orders the
+ * reader's copy out of that slot (done before it advanced subbufs_consumed)
+ * before our writes into it.
  */
-long kfiles_relay_write_task(struct rchan *chan, const void *data, size_t length)
+static __always_inline bool kfiles_relay_switch_would_overrun(struct rchan_buf *buf)
 {
-	struct rchan_buf *buf;
+	size_t produced = buf->subbufs_produced;
 
-	if (unlikely(!in_task()))
+	if (buf->offset != buf->chan->subbuf_size + 1)
+		produced++;
+	return produced - smp_load_acquire(&buf->subbufs_consumed) >= buf->chan->n_subbufs;
+}
+
+/*
+ * Makes room for @length bytes in @buf, switching sub-buffers if needed, and
+ * returns the offset of that room, or a negative errno: -ENOSPC when the
+ * buffer is full in no-overwrite mode, -ECANCELED when subbuf_start()
+ * refused the new sub-buffer. Called with @buf's writers excluded.
+ */
+static __always_inline long kfiles_relay_room(struct rchan_buf *buf, size_t length,
+					      unsigned int flags)
+{
+	size_t offset = buf->offset;
+
+	if (likely(offset + length <= buf->chan->subbuf_size))
+		return offset;
+	if (!(flags & KFILES_RELAY_OVERWRITE) && kfiles_relay_switch_would_overrun(buf))
+		return -ENOSPC;
+	if (!relay_switch_subbuf(buf, length))
+		return -ECANCELED;
+	return buf->offset;
+}
+
+/* Copies @length bytes into @buf and publishes them. Writers excluded. */
+static __always_inline long kfiles_relay_put(struct rchan_buf *buf, const void *data,
+					     size_t length, unsigned int flags)
+{
+	long offset = kfiles_relay_room(buf, length, flags);
+
+	if (unlikely(offset < 0))
+		return offset;
+	memcpy(buf->data + offset, data, length);
+	/* Readers copy up to buf->offset: the bytes must be there first. */
+	smp_store_release(&buf->offset, offset + length);
+	return length;
+}
+
+long kfiles_relay_write(struct rchan *chan, const void *data, size_t length, unsigned int flags)
+{
+	unsigned long irqflags;
+	long ret;
+
+	if (unlikely(!kfiles_relay_context_ok(flags)))
 		return -EPERM;
-	buf = *get_cpu_ptr(chan->buf);
-	if (unlikely(buf->offset + length > buf->chan->subbuf_size))
-		length = relay_switch_subbuf(buf, length);
-	memcpy(buf->data + buf->offset, data, length);
-	buf->offset += length;
-	put_cpu_ptr(chan->buf);
-	return length;
+	if (flags & KFILES_RELAY_TASK_ONLY) {
+		/* Interrupt-context writers are refused, so this excludes them all. */
+		preempt_disable();
+		if (unlikely(__this_cpu_read(kfiles_relay_reserving) == chan))
+			ret = -EBUSY;
+		else
+			ret = kfiles_relay_put(*this_cpu_ptr(chan->buf), data, length, flags);
+		preempt_enable();
+		return ret;
+	}
+	local_irq_save(irqflags);
+	if (unlikely(__this_cpu_read(kfiles_relay_reserving) == chan))
+		ret = -EBUSY;
+	else
+		ret = kfiles_relay_put(*this_cpu_ptr(chan->buf), data, length, flags);
+	local_irq_restore(irqflags);
+	return ret;
 }
+
+long kfiles_relay_reserve(struct rchan *chan, size_t length, unsigned int flags,
+			  struct kfiles_relay_slot *slot)
+{
+	struct rchan_buf *buf;
+	long offset;
+
+	if (unlikely(!kfiles_relay_context_ok(flags)))
+		return -EPERM;
+	local_irq_save(slot->irqflags);
+	if (unlikely(__this_cpu_read(kfiles_relay_reserving) == chan)) {
+		offset = -EBUSY;
+		goto refused;
+	}
+	buf = *this_cpu_ptr(chan->buf);
+	offset = kfiles_relay_room(buf, length, flags);
+	if (unlikely(offset < 0))
+		goto refused;
+	__this_cpu_write(kfiles_relay_reserving, chan);
+	slot->buf = buf;
+	slot->data = buf->data + offset;
+	slot->end = offset + length;
+	return 0;
+refused:
+	local_irq_restore(slot->irqflags);
+	return offset;
+}
+
+void kfiles_relay_release(const struct kfiles_relay_slot *slot, bool commit)
+{
+	if (commit)
+		smp_store_release(&slot->buf->offset, slot->end);
+	__this_cpu_write(kfiles_relay_reserving, NULL);
+	local_irq_restore(slot->irqflags);
+}
+
+unsigned int kfiles_raw_cpu(void)
+{
+	return raw_smp_processor_id();
+}
+
+struct kfiles_relay_flush_args {
+	struct rchan *chan;
+	unsigned int flags;
+};
+
+/* Finishes @buf's current sub-buffer, unless that would overrun. Writers excluded. */
+static void kfiles_relay_flush_buf(struct rchan_buf *buf, unsigned int flags)
+{
+	if (!(flags & KFILES_RELAY_OVERWRITE) && kfiles_relay_switch_would_overrun(buf))
+		return;
+	relay_switch_subbuf(buf, 0);
+}
+
+/* Runs on the buffer's CPU, in a kworker: interrupts off exclude its writers. */
+static long kfiles_relay_flush_this_cpu(void *data)
+{
+	struct kfiles_relay_flush_args *args = data;
+	unsigned long irqflags;
+
+	local_irq_save(irqflags);
+	kfiles_relay_flush_buf(*this_cpu_ptr(args->chan->buf), args->flags);
+	local_irq_restore(irqflags);
+	return 0;
+}
+
+/* Serialises flushes of buffers whose CPU is offline (done from here). */
+static DEFINE_MUTEX(kfiles_relay_flush_mutex);
 
 /*
- * relay_reserve() with interrupts disabled, so that nothing else writes to
- * this CPU's buffer until kfiles_relay_end(). On NULL (record dropped) the
- * interrupts are already restored.
+ * relay_flush() switches every CPU's buffer from the calling CPU while that
+ * CPU's writers may be inside a write. Here each online CPU's buffer is
+ * switched on that CPU, by a kworker bound to it with interrupts off, which
+ * excludes both kinds of writers: those with interrupts off and those with
+ * preemption off (a kworker cannot run on a CPU inside a preempt-disabled
+ * section). cpus_read_lock() keeps CPUs from going on- or offline meanwhile;
+ * the buffer of an offline CPU has no writers and is switched from here.
  */
-void *kfiles_relay_reserve(struct rchan *chan, size_t length, unsigned long *flags)
+int kfiles_relay_flush(struct rchan *chan, unsigned int flags)
 {
-	void *slot;
+	struct kfiles_relay_flush_args args = { .chan = chan, .flags = flags };
+	struct rchan_buf *buf;
+	unsigned int cpu;
 
-	local_irq_save(*flags);
-	slot = relay_reserve(chan, length);
-	if (!slot)
-		local_irq_restore(*flags);
-	return slot;
-}
+	if (!in_task() || irqs_disabled())
+		return -EPERM;
+	might_sleep();
+	cpus_read_lock();
+	mutex_lock(&kfiles_relay_flush_mutex);
+	for_each_possible_cpu(cpu) {
+		buf = *per_cpu_ptr(chan->buf, cpu);
+		if (!buf)
+			continue;
+		if (cpu_online(cpu)) {
+			work_on_cpu(cpu, kfiles_relay_flush_this_cpu, &args);
+		} else {
+			unsigned long irqflags;
 
-/*
- * Gives back the reservation @slot of @length bytes if it is still the last
- * thing in this CPU's sub-buffer (interrupts have been off since it was made,
- * so only the reserving code itself can have written after it).
- */
-bool kfiles_relay_unreserve(struct rchan *chan, void *slot, size_t length)
-{
-	struct rchan_buf *buf = *this_cpu_ptr(chan->buf);
-
-	if (buf->data + buf->offset != slot + length)
-		return false;
-	buf->offset -= length;
-	return true;
-}
-
-void kfiles_relay_end(unsigned long flags)
-{
-	local_irq_restore(flags);
-}
-
-int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t consumed)
-{
-	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
-		return -EINVAL;
-	relay_subbufs_consumed(chan, cpu, consumed);
+			local_irq_save(irqflags);
+			kfiles_relay_flush_buf(buf, flags);
+			local_irq_restore(irqflags);
+		}
+	}
+	mutex_unlock(&kfiles_relay_flush_mutex);
+	cpus_read_unlock();
 	return 0;
 }
 
 /*
+ * relay_subbufs_consumed() under the lock read() holds on the buffer's file,
+ * so that a kernel-side consumer and a reader in read() do not update the
+ * consumed counts at the same time (which could move them backwards).
+ */
+int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t consumed)
+{
+	struct rchan_buf *buf;
+	struct inode *inode;
+
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return -EINVAL;
+	if (!in_task() || irqs_disabled())
+		return -EPERM;
+	buf = *per_cpu_ptr(chan->buf, cpu);
+	if (!buf)
+		return -ENODEV;
+	inode = d_inode(buf->dentry);
+	inode_lock(inode);
+	relay_subbufs_consumed(chan, cpu, consumed);
+	inode_unlock(inode);
+	return 0;
+}
+
+/*
+ * read() of a relay-rs buffer file: relay_file_read() without its races.
+ *
+ * relay_file_read() reads the buffer's padding, offset and counts several
+ * times per step without a lock shared with the writer, and its steps can see
+ * different states: relay_file_read_consume() may miss the padding of a
+ * sub-buffer that relay_file_read_start_pos() then skips, leaving
+ * bytes_consumed counted against the old sub-buffer while the data came from
+ * the next one, which the following read() returns again (duplicates); in
+ * overwrite mode a padding that changes between the two looks makes
+ * relay_file_read_subbuf_avail() underflow and copy past the sub-buffer.
+ *
+ * This read takes one acquire-ordered look at subbufs_produced per step and
+ * derives everything from it: a sub-buffer below it is finished, its padding
+ * (stored before the count moved) final; the one at it is the writer's, whose
+ * published offset bounds the read, and only once buf->data shows the writer
+ * has moved to it. It keeps relay's reader state (subbufs_consumed,
+ * bytes_consumed, the file position) with relay's meaning, so poll(), mmap()
+ * readers and resuming readers see what they expect. Overwrite mode: when the
+ * writer laps the reader the oldest sub-buffers are skipped, as relay does,
+ * and bytes the writer may have overwritten while they were copied are not
+ * returned.
+ *
+ * Callers hold the file's inode lock (as relay_file_read() does), which
+ * serialises readers and kfiles_relay_subbufs_consumed().
+ */
+static ssize_t kfiles_relay_read_locked(struct rchan_buf *buf, char __user *ubuf, size_t count,
+					loff_t *ppos)
+{
+	size_t size = buf->chan->subbuf_size, n = buf->chan->n_subbufs;
+	size_t consumed = buf->subbufs_consumed, done = buf->bytes_consumed;
+	size_t written = 0;
+
+	while (count) {
+		size_t produced = smp_load_acquire(&buf->subbufs_produced);
+		size_t index, end, avail;
+		void *subbuf;
+
+		if (produced - consumed >= n) {
+			/* Overwrite mode: the writer lapped us; skip to the oldest left. */
+			consumed = produced - n + 1;
+			done = 0;
+		}
+		index = consumed % n;
+		subbuf = buf->start + index * size;
+		if (consumed != produced) {
+			end = size - READ_ONCE(buf->padding[index]);
+		} else {
+			/* The writer's sub-buffer: readable once it has moved in. */
+			end = smp_load_acquire(&buf->offset);
+			if (end > size || READ_ONCE(buf->data) != subbuf)
+				end = 0;
+		}
+		if (end <= done) {
+			if (consumed == produced)
+				break;
+			/* A finished sub-buffer read to its end. */
+			consumed++;
+			done = 0;
+			continue;
+		}
+		avail = min(count, end - done);
+		if (copy_to_user(ubuf, subbuf + done, avail))
+			break;
+		/* The copy's loads before the second look at the count. */
+		smp_rmb();
+		if (READ_ONCE(buf->subbufs_produced) - consumed >= n) {
+			/* Overwritten while we copied: do not return those bytes. */
+			continue;
+		}
+		ubuf += avail;
+		written += avail;
+		count -= avail;
+		done += avail;
+		if (consumed != produced && done == end) {
+			consumed++;
+			done = 0;
+		}
+	}
+	/* The writer may reuse what we consumed once it sees the count: after the copy. */
+	smp_store_release(&buf->subbufs_consumed, consumed);
+	buf->bytes_consumed = done;
+	/* relay's file position: where the next byte comes from. */
+	*ppos = (consumed % n) * size + done;
+	return written;
+}
+
+static ssize_t kfiles_relay_read(struct file *filp, char __user *ubuf, size_t count,
+				 loff_t *ppos)
+{
+	struct rchan_buf *buf = filp->private_data;
+	ssize_t ret;
+
+	if (!count)
+		return 0;
+	inode_lock(file_inode(filp));
+	ret = kfiles_relay_read_locked(buf, ubuf, count, ppos);
+	inode_unlock(file_inode(filp));
+	return ret;
+}
+
+/*
+ * relay's file operations with the read above. They pin the module that
+ * holds that read (THIS_MODULE: the helpers are linked into every module that
+ * uses them) while a file is open or mapped; the other operations stay
+ * relay's own, built into the kernel. Filled in before the first file is
+ * created, under relay_channels_mutex, which relay holds around every call of
+ * create_buf_file.
+ */
+static struct file_operations kfiles_relay_fops;
+static bool kfiles_relay_fops_ready;
+
+/*
  * The debugfs file of one per-CPU relay buffer, without debugfs's proxy
- * file_operations: the proxy does not forward mmap(), and relay's file
- * operations are built into the kernel and keep the buffer alive themselves,
- * so they need no protection against the file's removal. (relay then uses the
- * file's size as the count of bytes produced.)
+ * file_operations: the proxy does not forward mmap(), and relay's own file
+ * operations keep the buffer alive themselves, so they need no protection
+ * against the file's removal. (relay then uses the file's size as the count
+ * of bytes produced.)
  */
 struct dentry *kfiles_relay_create_buf_file(const char *name, umode_t mode,
 					    struct dentry *parent, struct rchan_buf *buf)
 {
-	return debugfs_create_file_unsafe(name, mode, parent, buf, &relay_file_operations);
+	if (!kfiles_relay_fops_ready) {
+		kfiles_relay_fops = relay_file_operations;
+		kfiles_relay_fops.owner = THIS_MODULE;
+		kfiles_relay_fops.read = kfiles_relay_read;
+		kfiles_relay_fops_ready = true;
+	}
+	return debugfs_create_file_unsafe(name, mode, parent, buf, &kfiles_relay_fops);
 }
 
 void kfiles_init_delayed_work(struct delayed_work *dwork,
@@ -190,4 +475,30 @@ bool kfiles_schedule_delayed_work_ms(struct delayed_work *dwork, unsigned int ms
 struct delayed_work *kfiles_to_delayed_work(struct work_struct *work)
 {
 	return to_delayed_work(work);
+}
+
+static enum hrtimer_mode kfiles_hrtimer_mode(bool hard)
+{
+	return hard ? HRTIMER_MODE_REL_PINNED_HARD : HRTIMER_MODE_REL_PINNED_SOFT;
+}
+
+void kfiles_hrtimer_setup(struct hrtimer *timer,
+			  enum hrtimer_restart (*function)(struct hrtimer *), bool hard)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+	hrtimer_init(timer, CLOCK_MONOTONIC, kfiles_hrtimer_mode(hard));
+	timer->function = function;
+#else
+	hrtimer_setup(timer, function, CLOCK_MONOTONIC, kfiles_hrtimer_mode(hard));
+#endif
+}
+
+void kfiles_hrtimer_start_ns(struct hrtimer *timer, u64 ns, bool hard)
+{
+	hrtimer_start(timer, ns_to_ktime(ns), kfiles_hrtimer_mode(hard));
+}
+
+void kfiles_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns)
+{
+	hrtimer_forward_now(timer, ns_to_ktime(ns));
 }

@@ -4,12 +4,15 @@
  * macros, and functions whose form differs between kernel versions or
  * configurations (for example debugfs_create_file(), a _Generic macro since
  * 6.14, and every debugfs function, a static inline stub without
- * CONFIG_DEBUG_FS). Each helper is a plain call of the C API it names.
+ * CONFIG_DEBUG_FS). Each helper is a plain call of the C API it names,
+ * but for relay's writers, which also close races of the inline originals
+ * (helpers.c explains each).
  */
 #ifndef KFILES_HELPERS_H
 #define KFILES_HELPERS_H
 
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/types.h>
 
 struct dentry;
@@ -36,18 +39,34 @@ pid_t kfiles_task_pid(struct task_struct *t);
 void kfiles_task_comm(struct task_struct *t, char *buf, size_t len);
 
 /*
- * relay: relay_write() and __relay_write() with the byte count they wrote
- * (0 when the record was dropped), the latter refusing (-EPERM) outside task
- * context; relay_subbufs_consumed() for possible CPUs only (it indexes per-CPU
- * data with any cpu below NR_CPUS); relay_reserve() under local_irq_save() (irqs stay off on success
- * until kfiles_relay_end()), and the undo of the last reservation.
+ * relay (see helpers.c for how these differ from relay_write(),
+ * relay_reserve() and relay_flush()). The write and reserve helpers return a
+ * negative errno when the record is refused: -ENOSPC (buffer full, no-overwrite
+ * mode), -ECANCELED (subbuf_start() refused), -EPERM (wrong context for the
+ * channel), -EBUSY (a reservation on this CPU is being filled).
  */
 struct rchan;
-size_t kfiles_relay_write(struct rchan *chan, const void *data, size_t length);
-long kfiles_relay_write_task(struct rchan *chan, const void *data, size_t length);
-void *kfiles_relay_reserve(struct rchan *chan, size_t length, unsigned long *flags);
-bool kfiles_relay_unreserve(struct rchan *chan, void *slot, size_t length);
-void kfiles_relay_end(unsigned long flags);
+struct rchan_buf;
+
+/* Channel flags passed to every helper. */
+#define KFILES_RELAY_OVERWRITE 1u	/* overwrite mode */
+#define KFILES_RELAY_TASK_ONLY 2u	/* writers run in task context only */
+
+/* An open reservation: interrupts are off until kfiles_relay_release(). */
+struct kfiles_relay_slot {
+	struct rchan_buf *buf;
+	void *data;			/* where the record goes */
+	size_t end;			/* buf->offset once committed */
+	unsigned long irqflags;
+};
+
+long kfiles_relay_write(struct rchan *chan, const void *data, size_t length, unsigned int flags);
+long kfiles_relay_reserve(struct rchan *chan, size_t length, unsigned int flags,
+			  struct kfiles_relay_slot *slot);
+void kfiles_relay_release(const struct kfiles_relay_slot *slot, bool commit);
+int kfiles_relay_flush(struct rchan *chan, unsigned int flags);
+/* raw_smp_processor_id(): the CPU the caller ran on a moment ago. */
+unsigned int kfiles_raw_cpu(void);
 int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t consumed);
 struct dentry *kfiles_relay_create_buf_file(const char *name, umode_t mode,
 					    struct dentry *parent, struct rchan_buf *buf);
@@ -60,5 +79,17 @@ void kfiles_init_delayed_work(struct delayed_work *dwork,
 			      void (*func)(struct work_struct *work));
 bool kfiles_schedule_delayed_work_ms(struct delayed_work *dwork, unsigned int ms);
 struct delayed_work *kfiles_to_delayed_work(struct work_struct *work);
+
+/*
+ * hrtimers: hrtimer_setup() (hrtimer_init() plus the function before 6.13)
+ * for a relative timer pinned to the CPU that starts it, run in softirq or,
+ * with @hard, hardirq context; the static inline hrtimer_start() and
+ * hrtimer_forward_now(), with nanoseconds.
+ */
+struct hrtimer;
+void kfiles_hrtimer_setup(struct hrtimer *timer,
+			  enum hrtimer_restart (*function)(struct hrtimer *), bool hard);
+void kfiles_hrtimer_start_ns(struct hrtimer *timer, u64 ns, bool hard);
+void kfiles_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns);
 
 #endif

@@ -27,27 +27,19 @@
 //! Each sub-buffer starts with relay-rs's header (its padding once finished),
 //! which `relay-read` strips; plain `cat` of `example0` shows it too.
 //!
-//! Beyond the article, for tests and measurements:
-//! - `dropped`: records refused because the buffer was full;
-//! - `stats`: `subbufs N full N`, sub-buffers started and refusals because a
-//!   buffer was full, counted by the channel's [`relay_rs::Callbacks`];
-//! - `flush`: writing `1` finishes every CPU's current sub-buffer;
-//! - `burst`: writing `COUNT SIZE` writes COUNT records of SIZE bytes with
-//!   `Channel::write` and times them (each record starts with its 64-bit
-//!   little-endian sequence number, and byte `i` after it is `i % 256`);
-//!   `reserve COUNT SIZE` writes the same records with `Channel::reserve`;
-//!   `memcpy COUNT SIZE` copies them into a plain buffer of the size of one
-//!   CPU's relay buffer instead, at the places relay would put them (after a
-//!   header, a sub-buffer at a time): the physical limit. Reading shows the
-//!   last run. Only the sequence number changes from
-//!   record to record, so the timed loop is the writes alone.
+//! Beyond the article: `dropped` (records refused because the buffer was
+//! full), `stats` (`subbufs N full N`: sub-buffers started and refusals
+//! because a buffer was full, counted by the channel's
+//! [`relay_rs::Callbacks`]) and `flush` (writing `1` finishes every CPU's
+//! current sub-buffer). The relay-rs test bench with bulk writes and loss
+//! tests is `relay_lab`.
 
-use core::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use debugfs_rs::{seq_print, Align, Dir, File, Line};
 use kernel::{prelude::*, sync::Arc};
-use kfiles_attr::{parse_int, ReadCallback, ReadFn, ReadWriteCallback, Store, WriteFn};
+use kfiles_attr::{parse_int, ReadCallback, ReadFn, Store};
 use periodic_work::{PeriodicWork, Tick};
-use relay_rs::{Callbacks, Channel, Mode, Writers, HEADER_LEN};
+use relay_rs::{Callbacks, Channel, Mode, Writers};
 
 kfiles_compat::module! {
     type: RelayExam,
@@ -70,12 +62,9 @@ kfiles_compat::module_params! {
 
 /// Largest record a snapshot is cut into (at line boundaries).
 const SNAPSHOT_CHUNK: usize = 32 * 1024;
-/// Most records one burst writes.
-const MAX_BURST: u64 = 1 << 22;
 
 struct Exam {
     channel: Channel<Stats>,
-    last_burst: BurstResult,
 }
 
 /// The channel's hooks: counts what relay reports.
@@ -94,22 +83,6 @@ impl Callbacks for Stats {
         self.subbufs.fetch_add(1, Relaxed);
         true
     }
-}
-
-/// How a burst writes its records.
-#[derive(Clone, Copy, PartialEq)]
-enum BurstMode {
-    Write,
-    Reserve,
-    Memcpy,
-}
-
-#[derive(Default)]
-struct BurstResult {
-    records: AtomicU64,
-    bytes: AtomicU64,
-    dropped: AtomicU64,
-    nanos: AtomicI64,
 }
 
 impl Exam {
@@ -135,80 +108,6 @@ impl Exam {
         });
         out.append(b"\n");
         out.finish()
-    }
-
-    /// Runs a burst request: `[reserve|memcpy] COUNT SIZE`.
-    fn burst(&self, input: &[u8]) -> Result {
-        let input = input.strip_suffix(b"\n").unwrap_or(input);
-        let mut words = input.split(|&b| b == b' ').filter(|w| !w.is_empty());
-        let mut first = words.next();
-        let mode = match first {
-            Some(b"reserve") => BurstMode::Reserve,
-            Some(b"memcpy") => BurstMode::Memcpy,
-            _ => BurstMode::Write,
-        };
-        if mode != BurstMode::Write {
-            first = words.next();
-        }
-        let (Some(count), Some(size), None) = (first, words.next(), words.next()) else {
-            return Err(EINVAL);
-        };
-        let count: u64 = parse_int(count)?;
-        let size: usize = parse_int(size)?;
-        if count > MAX_BURST || size < 8 || size > self.channel.max_record() {
-            return Err(EINVAL);
-        }
-        let mut record = KVec::from_elem(0u8, size, GFP_KERNEL)?;
-        for (i, byte) in record.iter_mut().enumerate().skip(8) {
-            *byte = i as u8;
-        }
-        let geometry = self.channel.geometry();
-        let ring_len = match mode {
-            BurstMode::Memcpy => geometry.subbuf_size() * geometry.n_subbufs(),
-            _ => 0,
-        };
-        let mut ring = VVec::from_elem(0u8, ring_len, GFP_KERNEL)?;
-        let (mut subbuf_start, mut at) = (0, HEADER_LEN);
-        let dropped_before = self.channel.dropped();
-        let start = kfiles_compat::monotonic_ns();
-        for seq in 0..count {
-            if let Some(head) = record.first_chunk_mut::<8>() {
-                *head = seq.to_le_bytes();
-            }
-            // Drops are counted by the channel.
-            let _ = match mode {
-                BurstMode::Write => self.channel.write(&record),
-                BurstMode::Reserve => self.channel.reserve(size, |mut slot| {
-                    // The slot is exactly `size` bytes: `put` cannot fail.
-                    let _ = slot.put(&record);
-                    slot.commit()
-                }),
-                BurstMode::Memcpy => {
-                    if at + size > geometry.subbuf_size() {
-                        subbuf_start += geometry.subbuf_size();
-                        if subbuf_start == ring_len {
-                            subbuf_start = 0;
-                        }
-                        at = HEADER_LEN;
-                    }
-                    let dest = subbuf_start + at;
-                    if let Some(dest) = ring.get_mut(dest..dest + size) {
-                        dest.copy_from_slice(&record);
-                    }
-                    at += size;
-                    core::hint::black_box(&mut ring);
-                    Ok(())
-                }
-            };
-        }
-        let nanos = kfiles_compat::monotonic_ns() - start;
-        let r = &self.last_burst;
-        r.records.store(count, Relaxed);
-        r.bytes.store(count * size as u64, Relaxed);
-        r.dropped
-            .store(self.channel.dropped() - dropped_before, Relaxed);
-        r.nanos.store(nanos, Relaxed);
-        Ok(())
     }
 }
 
@@ -272,7 +171,6 @@ impl Tick for Snapshotter {
 }
 
 type Show = ReadFn<Arc<Exam>>;
-type Run = WriteFn<Arc<Exam>>;
 
 #[pin_data]
 struct Controls {
@@ -284,8 +182,6 @@ struct Controls {
     dropped: File<ReadCallback<Arc<Exam>, Show>>,
     #[pin]
     stats: File<ReadCallback<Arc<Exam>, Show>>,
-    #[pin]
-    burst: File<ReadWriteCallback<Arc<Exam>, Show, Run>>,
 }
 
 fn show_dropped(exam: &Arc<Exam>, m: &debugfs_rs::SeqFile) -> Result {
@@ -302,23 +198,6 @@ fn show_stats(exam: &Arc<Exam>, m: &debugfs_rs::SeqFile) -> Result {
         stats.full.load(Relaxed)
     );
     Ok(())
-}
-
-fn show_burst(exam: &Arc<Exam>, m: &debugfs_rs::SeqFile) -> Result {
-    let r = &exam.last_burst;
-    seq_print!(
-        m,
-        "records {} bytes {} dropped {} ns {}\n",
-        r.records.load(Relaxed),
-        r.bytes.load(Relaxed),
-        r.dropped.load(Relaxed),
-        r.nanos.load(Relaxed)
-    );
-    Ok(())
-}
-
-fn run_burst(exam: &Arc<Exam>, input: &[u8]) -> Result {
-    exam.burst(input)
 }
 
 struct RelayExam {
@@ -347,38 +226,22 @@ impl kernel::Module for RelayExam {
             .writers(Writers::TaskOnly)
             .open(Stats::default())?;
         let geometry = channel.geometry();
-        let exam = Arc::new(
-            Exam {
-                channel,
-                last_burst: BurstResult::default(),
-            },
-            GFP_KERNEL,
-        )?;
+        let exam = Arc::new(Exam { channel }, GFP_KERNEL)?;
         let snapshot = Command {
             exam: exam.clone(),
             action: Exam::snapshot,
         };
         let flush = Command {
             exam: exam.clone(),
-            action: |e| {
-                e.channel.flush();
-                Ok(())
-            },
+            action: |e| e.channel.flush(),
         };
-        let (for_dropped, for_stats, for_burst) = (exam.clone(), exam.clone(), exam.clone());
+        let (for_dropped, for_stats) = (exam.clone(), exam.clone());
         let controls = KBox::pin_init(
             try_pin_init!(Controls {
                 snapshot <- dir.write_only_file(c"snapshot", 0o200, snapshot),
                 flush <- dir.write_only_file(c"flush", 0o200, flush),
                 dropped <- dir.read_callback_file(c"dropped", 0o444, for_dropped, show_dropped as Show),
                 stats <- dir.read_callback_file(c"stats", 0o444, for_stats, show_stats as Show),
-                burst <- dir.read_write_callback_file(
-                    c"burst",
-                    0o600,
-                    for_burst,
-                    show_burst as Show,
-                    run_burst as Run,
-                ),
             }),
             GFP_KERNEL,
         )?;

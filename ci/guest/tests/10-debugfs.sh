@@ -110,6 +110,8 @@ check_cmd $T.nonroot.kept 5 cat $D/u8_var
 # Unloading: refused while a file is open, clean once it is closed.
 exec 3<$D/u8_var
 check_false $T.rmmod.while-open rmmod debugfs_exam
+# EAGAIN: try_stop_module() refuses a module in use (busybox's rmmod is non-blocking).
+check_cmd $T.rmmod.while-open.errno yes sh -c "rmmod debugfs_exam 2>&1 | grep -q 'Resource temporarily unavailable' && echo yes"
 check_cmd $T.rmmod.while-open.still-works 5 cat $D/u8_var
 exec 3<&-
 check_true $T.rmmod rmmod debugfs_exam

@@ -55,7 +55,10 @@ limit x64.small $Y/x64 1 "ok 1" 0x0000000000000001
 check_cmd $T.flag Y cat $Y/flag
 check "$T.flag.mode" 444 "$(stat -c %a $Y/flag)"
 
-check_cmd $T.escaped 'a\040b\011c\134d' cat $D/escaped
+check_cmd $T.table "$(printf 'values:\n10\n20\n30')" cat $D/table
+check_cmd $T.escaped 'a\040b\011c\134d' sed -n 1p $D/escaped
+check_cmd $T.escaped.only-listed "$(printf 'x\001y')" sed -n 2p $D/escaped
+check_cmd $T.escaped.empty-list '\141\142' sed -n 3p $D/escaped
 
 # A seq_file in debugfs: 10000 lines, the same for every read size.
 i=0

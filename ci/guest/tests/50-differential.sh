@@ -45,13 +45,14 @@ for m in debugfs_exam debugfs_exam_c procfs_exam procfs_exam_c seqfile_exam seqf
     check_true "$T.rmmod.$m" rmmod $m
 done
 
-# relay: the same control writes on both channels, all on CPU 0, then the
-# same records in both channels, the same drops and the same sub-buffer
-# counts. A no-overwrite channel of 8 x 4096 bytes fills within the run.
-for m in relay_exam relay_exam_c; do
-    check_true "$T.insmod.$m" insmod /modules/$m.ko period_secs=0 subbuf_size=4096 n_subbufs=8
+# relay: the same control writes on relay_lab's channel and its C twin's
+# (which writes through the same helpers), all on CPU 0, then the same
+# records in both channels, the same drops and the same sub-buffer counts. A
+# no-overwrite channel of 8 x 4096 bytes fills within the run.
+for m in relay_lab relay_lab_c; do
+    check_true "$T.insmod.$m" insmod /modules/$m.ko n_subbufs=8
 done
-R=$D/relay-exam RC=$D/relay-exam-c
+R=$D/relay-lab RC=$D/relay-lab-c
 same_cpu0() { # NAME KIND A B OPS
     got=$(taskset 1 kfio diff "$2" "$3" "$4" "$seed" "$5")
     case $got in "ok "*) ok "$T.$1" ;; *) fail "$T.$1" "$got" ;; esac
@@ -64,11 +65,28 @@ check_cmd $T.relay.dropped "$(cat $RC/dropped)" cat $R/dropped
 check_cmd $T.relay.stats "$(cat $RC/stats)" cat $R/stats
 # Byte for byte, headers included (every write ran on CPU 0).
 mkdir -p /tmp/relay-rust /tmp/relay-c
-cat $R/example0 >/tmp/relay-rust/example0
-cat $RC/example0 >/tmp/relay-c/example0
-check_true $T.relay.raw cmp /tmp/relay-rust/example0 /tmp/relay-c/example0
-check_cmd $T.relay.raw-size yes sh -c "[ \$(wc -c </tmp/relay-rust/example0) -gt 4096 ] && echo yes"
-check_true $T.relay.decodes relay-read -q -o /dev/null /tmp/relay-c/example
+cat $R/chan0 >/tmp/relay-rust/chan0
+cat $RC/chan0 >/tmp/relay-c/chan0
+check_true $T.relay.raw cmp /tmp/relay-rust/chan0 /tmp/relay-c/chan0
+check_cmd $T.relay.raw-size yes sh -c "[ \$(wc -c </tmp/relay-rust/chan0) -gt 4096 ] && echo yes"
+check_true $T.relay.decodes relay-read -q -o /dev/null /tmp/relay-c/chan
+# Probe streams, refused alike once the buffers are full.
+taskset 1 sh -c "echo '3 500 100 mix' >$R/stream; echo '3 500 100 mix' >$RC/stream"
+check_cmd $T.relay.streams "$(cat $RC/streams)" cat $R/streams
+cat $R/chan0 >/tmp/relay-rust/chan0
+cat $RC/chan0 >/tmp/relay-c/chan0
+check_true $T.relay.raw-streams cmp /tmp/relay-rust/chan0 /tmp/relay-c/chan0
+for m in relay_lab relay_lab_c; do
+    check_true "$T.rmmod.$m" rmmod $m
+done
+
+# The relay demo and its twin: the same control files, the same snapshots.
+for m in relay_exam relay_exam_c; do
+    check_true "$T.insmod.$m" insmod /modules/$m.ko period_secs=0
+done
+R=$D/relay-exam RC=$D/relay-exam-c
+check_cmd $T.relay-exam.files "$(ls $RC)" ls $R
+same_cpu0 relay-exam.flush attr $R/flush $RC/flush 100
 same_cpu0 relay.snapshot-control attr $R/snapshot $RC/snapshot 100
 relay-read -q $R/example >/dev/null
 relay-read -q $RC/example >/dev/null
@@ -80,6 +98,7 @@ relay-read -q $RC/example >/tmp/relay.c
 filter /tmp/relay.rust >/tmp/relay.rust.f
 filter /tmp/relay.c >/tmp/relay.c.f
 check_true $T.relay.snapshot cmp /tmp/relay.rust.f /tmp/relay.c.f
+check_cmd $T.relay-exam.stats "$(cat $RC/stats)" cat $R/stats
 for m in relay_exam relay_exam_c; do
     check_true "$T.rmmod.$m" rmmod $m
 done

@@ -1,16 +1,19 @@
-# relay-rs through the relay_exam demo and relay-read: snapshots read back
-# through relay-read and cat, no-overwrite and overwrite modes, a long run,
-# concurrent writers, reserve/commit, the channel's callbacks, readers that
-# take over from earlier ones, bad input, permissions and unloading with the
-# channel open or mapped.
+# relay-rs through the relay_exam demo, the relay_lab bench and relay-read:
+# snapshots read back through relay-read and cat, no-overwrite and overwrite
+# modes, a long run, concurrent writers, reserve/commit, the channel's
+# callbacks, readers that take over from earlier ones, bad input,
+# permissions and unloading with the channel open or mapped. (Loss under
+# concurrent reading and writing: 65-relay-stress.sh.)
 . /lib.sh
 D=/sys/kernel/debug/relay-exam
 C=$D/example
+L=/sys/kernel/debug/relay-lab
+LC=$L/chan
 T=relay
 ncpu=$(grep -c '^processor' /proc/cpuinfo)
 
 check_true $T.insmod insmod /modules/relay_exam.ko period_secs=0
-check_cmd $T.files "$(i=0; while [ $i -lt $ncpu ]; do echo example$i; i=$((i + 1)); done | sort; echo burst dropped flush snapshot stats)" \
+check_cmd $T.files "$(i=0; while [ $i -lt $ncpu ]; do echo example$i; i=$((i + 1)); done | sort; echo dropped flush snapshot stats)" \
     sh -c "ls $D | grep '^example' | sort; ls $D | grep -v '^example' | sort | tr '\n' ' ' | sed 's/ \$//'"
 check "$T.mode" 400 "$(stat -c %a ${C}0)"
 check_cmd $T.param.subbuf_size 65536 cat /sys/module/relay_exam/parameters/subbuf_size
@@ -52,103 +55,116 @@ check_cmd $T.cat.decoded.init "$(printf 'init\t\t1')" sed -n 3p /tmp/catsnap
 # Bad input leaves everything as it was.
 check_cmd $T.snapshot.bad EINVAL kfio write $D/snapshot 2
 check_cmd $T.snapshot.garbage EINVAL kfio write $D/snapshot 'x\xff'
-check_cmd $T.burst.bad EINVAL kfio write $D/burst '1'
-check_cmd $T.burst.small EINVAL kfio write $D/burst '1 4'
-check_cmd $T.burst.big EINVAL kfio write $D/burst '1 65517'
-check_cmd $T.burst.many EINVAL kfio write $D/burst '99999999 8'
-check_cmd $T.burst.words EINVAL kfio write $D/burst '1 8 9'
-check_cmd $T.burst.mode EINVAL kfio write $D/burst 'copy 1 8'
-check_cmd $T.burst.mode-only EINVAL kfio write $D/burst 'reserve'
-check_cmd $T.burst.unchanged "records 0 bytes 0 dropped 0" sh -c "cut -d' ' -f1-6 $D/burst"
 check_false $T.read-only sh -c "echo x > ${C}0"
 check_cmd $T.dropped.zero 0 cat $D/dropped
 check_true $T.rmmod rmmod relay_exam
 
+# The bench's controls refuse bad commands and keep their state.
+check_true $T.lab.insmod insmod /modules/relay_lab.ko
+check_cmd $T.burst.bad EINVAL kfio write $L/burst '1'
+check_cmd $T.burst.small EINVAL kfio write $L/burst '1 4'
+check_cmd $T.burst.big EINVAL kfio write $L/burst '1 4073'
+check_cmd $T.burst.many EINVAL kfio write $L/burst '99999999 8'
+check_cmd $T.burst.words EINVAL kfio write $L/burst '1 8 9'
+check_cmd $T.burst.mode EINVAL kfio write $L/burst 'copy 1 8'
+check_cmd $T.burst.mode-only EINVAL kfio write $L/burst 'reserve'
+check_cmd $T.burst.unchanged "records 0 bytes 0 dropped 0" sh -c "cut -d' ' -f1-6 $L/burst"
+check_cmd $T.stream.bad EINVAL kfio write $L/stream '64 1 64'
+check_cmd $T.stream.small EINVAL kfio write $L/stream '0 1 23'
+check_cmd $T.stream.method EINVAL kfio write $L/stream '0 1 64 copy'
+check_cmd $T.timer.fast EINVAL kfio write $L/timer '0 softirq 49 64'
+check_cmd $T.timer.big EINVAL kfio write $L/timer '0 hardirq 100 257'
+check_cmd $T.timer.context EINVAL kfio write $L/timer '0 nmi 100 64'
+check_cmd $T.streams.none "" cat $L/streams
+check_cmd $T.lab.flush.bad EINVAL kfio write $L/flush 2
+check_true $T.lab.rmmod rmmod relay_lab
+
 # Readers take over where earlier ones stopped, inside a sub-buffer too.
 # Bursts run on CPU 0; 1000-byte records, four to a 4096-byte sub-buffer
-# (4076 bytes after the header).
-burst0() { taskset 1 sh -c "echo '$1' > $D/burst"; }
-check_true $T.resume.insmod insmod /modules/relay_exam.ko period_secs=0 subbuf_size=4096 n_subbufs=8
+# (4072 bytes after the 24-byte header).
+burst0() { taskset 1 sh -c "echo '$1' > $L/burst"; }
+check_true $T.resume.insmod insmod /modules/relay_lab.ko n_subbufs=8
 burst0 "3 1000"
-check_cmd $T.resume.first "ok 3 0 2" sh -c "relay-read -q $C >/tmp/r && kfio records /tmp/r 1000"
+check_cmd $T.resume.first "ok 3 0 2" sh -c "relay-read -q $LC >/tmp/r && kfio records /tmp/r 1000"
 burst0 "3 1000"
-check_cmd $T.resume.again "ok 3 0 2" sh -c "relay-read -q $C >/tmp/r && kfio records /tmp/r 1000"
+check_cmd $T.resume.again "ok 3 0 2" sh -c "relay-read -q $LC >/tmp/r && kfio records /tmp/r 1000"
 burst0 "2 1000"
-check_cmd $T.resume.third "ok 2 0 1" sh -c "relay-read -q $C >/tmp/r && kfio records /tmp/r 1000"
-check_true $T.resume.rmmod rmmod relay_exam
+check_cmd $T.resume.third "ok 2 0 1" sh -c "relay-read -q $LC >/tmp/r && kfio records /tmp/r 1000"
+check_true $T.resume.rmmod rmmod relay_lab
 # After another program read BYTES of CPU 0's file in one read().
 resume_after() {
-    insmod /modules/relay_exam.ko period_secs=0 subbuf_size=4096 n_subbufs=8
+    insmod /modules/relay_lab.ko n_subbufs=8
     burst0 "6 1000"
-    dd if=${C}0 of=/dev/null bs=$1 count=1 2>/dev/null
-    relay-read -q $C >/tmp/r
-    rmmod relay_exam
+    dd if=${LC}0 of=/dev/null bs=$1 count=1 2>/dev/null
+    relay-read -q $LC >/tmp/r
+    rmmod relay_lab
 }
 resume_after 10
 check_cmd $T.resume.in-header "ok 6 0 5" kfio records /tmp/r 1000
-resume_after 1020
+resume_after 1024
 check_cmd $T.resume.between-records "ok 5 1 5" kfio records /tmp/r 1000
-resume_after 4020
+resume_after 4024
 check_cmd $T.resume.next-header "ok 2 4 5" kfio records /tmp/r 1000
-resume_after 4019
+resume_after 4023
 check_cmd $T.resume.subbuf-end.size 2001 sh -c "wc -c </tmp/r"
 check_cmd $T.resume.subbuf-end "ok 2 4 5" sh -c "tail -c 2000 /tmp/r >/tmp/r5 && kfio records /tmp/r5 1000"
-resume_after 520
+resume_after 524
 check_cmd $T.resume.mid-record.size 5500 sh -c "wc -c </tmp/r"
 check_cmd $T.resume.mid-record "ok 5 1 5" sh -c "tail -c 5000 /tmp/r >/tmp/r5 && kfio records /tmp/r5 1000"
 
 # reserve/commit writes the same records as write, and is accounted alike;
 # the callbacks see every sub-buffer started and every refusal.
-check_true $T.reserve.insmod insmod /modules/relay_exam.ko period_secs=0 subbuf_size=4096 n_subbufs=4
+check_true $T.reserve.insmod insmod /modules/relay_lab.ko n_subbufs=4
 burst0 "reserve 10 1000"
-check_cmd $T.reserve.result "records 10 bytes 10000 dropped 0" sh -c "cut -d' ' -f1-6 $D/burst"
-check_cmd $T.reserve.records "ok 10 0 9" sh -c "relay-read -q $C >/tmp/r && kfio records /tmp/r 1000"
-check_cmd $T.reserve.stats "subbufs $((ncpu + 2)) full 0" cat $D/stats
+check_cmd $T.reserve.result "records 10 bytes 10000 dropped 0" sh -c "cut -d' ' -f1-6 $L/burst"
+check_cmd $T.reserve.records "ok 10 0 9" sh -c "relay-read -q $LC >/tmp/r && kfio records /tmp/r 1000"
+check_cmd $T.reserve.stats "subbufs $((ncpu + 2)) full 0" cat $L/stats
 burst0 "reserve 100 1000"
-dropped=$(cat $D/dropped)
+dropped=$(cat $L/dropped)
 check_cmd $T.reserve.dropped yes sh -c "[ $dropped -gt 0 ] && echo yes"
-relay-read -q $C >/tmp/r
+relay-read -q $LC >/tmp/r
 kept=$(($(wc -c </tmp/r) / 1000))
 check_cmd $T.reserve.accounted 100 echo $((kept + dropped))
 check_cmd $T.reserve.kept "ok $kept" sh -c "kfio records /tmp/r 1000 | cut -d' ' -f1,2"
-check_cmd $T.reserve.full "full $dropped" sh -c "cut -d' ' -f3,4 $D/stats"
-check_cmd $T.reserve.too-big EINVAL kfio write $D/burst 'reserve 1 4077'
-check_true $T.reserve.rmmod rmmod relay_exam
+check_cmd $T.reserve.full "full $dropped" sh -c "cut -d' ' -f3,4 $L/stats"
+check_cmd $T.reserve.too-big EINVAL kfio write $L/burst 'reserve 1 4073'
+check_true $T.reserve.rmmod rmmod relay_lab
 
 # No-overwrite: a full buffer drops new records, counts them, keeps the rest.
-check_true $T.nowrap.insmod insmod /modules/relay_exam.ko period_secs=0 subbuf_size=4096 n_subbufs=4
-check_cmd $T.nowrap.param 4096 cat /sys/module/relay_exam/parameters/subbuf_size
-echo "2000 1000" >$D/burst
-dropped=$(cat $D/dropped)
+check_true $T.nowrap.insmod insmod /modules/relay_lab.ko n_subbufs=4
+check_cmd $T.nowrap.param 4096 cat /sys/module/relay_lab/parameters/subbuf_size
+echo "2000 1000" >$L/burst
+dropped=$(cat $L/dropped)
 check_cmd $T.nowrap.dropped yes sh -c "[ $dropped -gt 0 ] && echo yes"
-relay-read -D $D/dropped $C >/tmp/nowrap 2>/tmp/nowrap.err
+relay-read -D $L/dropped $LC >/tmp/nowrap 2>/tmp/nowrap.err
 kept=$(($(wc -c </tmp/nowrap) / 1000))
 check_cmd $T.nowrap.accounted 2000 echo $((kept + dropped))
 check_cmd $T.nowrap.records "ok $kept" sh -c "kfio records /tmp/nowrap 1000 | cut -d' ' -f1,2"
 check_cmd $T.nowrap.report "relay-read: kernel dropped $dropped records" grep dropped /tmp/nowrap.err
-echo "10 1000" >$D/burst
-check_cmd $T.nowrap.room-again "records 10 bytes 10000 dropped 0" sh -c "cut -d' ' -f1-6 $D/burst"
-check_true $T.nowrap.rmmod rmmod relay_exam
+check_cmd $T.nowrap.no-loss "" grep warning /tmp/nowrap.err
+echo "10 1000" >$L/burst
+check_cmd $T.nowrap.room-again "records 10 bytes 10000 dropped 0" sh -c "cut -d' ' -f1-6 $L/burst"
+check_true $T.nowrap.rmmod rmmod relay_lab
 
 # Overwrite: the newest data is kept, the oldest overwritten and reported.
-check_true $T.wrap.insmod insmod /modules/relay_exam.ko period_secs=0 subbuf_size=4096 n_subbufs=4 overwrite=1
-echo "2000 1000" >$D/burst
-check_cmd $T.wrap.dropped 0 cat $D/dropped
-relay-read $C >/tmp/wrap 2>/tmp/wrap.err
+check_true $T.wrap.insmod insmod /modules/relay_lab.ko n_subbufs=4 overwrite=1
+echo "2000 1000" >$L/burst
+check_cmd $T.wrap.dropped 0 cat $L/dropped
+relay-read $LC >/tmp/wrap 2>/tmp/wrap.err
 check_cmd $T.wrap.newest 1999 sh -c "kfio records /tmp/wrap 1000 | cut -d' ' -f4"
 check_cmd $T.wrap.oldest-gone yes sh -c "grep -q 'starting at sub-buffer [1-9]' /tmp/wrap.err && echo yes"
-check_true $T.wrap.rmmod rmmod relay_exam
+check_true $T.wrap.rmmod rmmod relay_lab
 
 # A reader that keeps up loses nothing: 64 MiB in 4 KiB records (16 MiB on
 # slow kernels).
-check_true $T.long.insmod insmod /modules/relay_exam.ko period_secs=0 subbuf_size=262144 n_subbufs=8
-relay-read -f -o /tmp/long $C 2>/tmp/long.err &
+check_true $T.long.insmod insmod /modules/relay_lab.ko subbuf_size=262144 n_subbufs=8
+relay-read -f -o /tmp/long $LC 2>/tmp/long.err &
 reader=$!
 i=0
 rounds=1024
 [ $SLOW = 1 ] && rounds=256
 while [ $i -lt $rounds ]; do
-    echo "16 4096" >$D/burst
+    echo "16 4096" >$L/burst
     usleep 1000
     i=$((i + 1))
 done
@@ -156,24 +172,20 @@ usleep 500000
 kill -INT $reader
 wait $reader
 check_cmd $T.long.exit 0 echo $?
-check_cmd $T.long.dropped 0 cat $D/dropped
+check_cmd $T.long.dropped 0 cat $L/dropped
 check_cmd $T.long.size $((rounds << 16)) sh -c "wc -c </tmp/long"
 echo "KTEST info $T.long.throughput $(grep total /tmp/long.err)"
 rm -f /tmp/long
+check_true $T.long.rmmod rmmod relay_lab
 
-check_true $T.long.rmmod rmmod relay_exam
-
-# Writers on two CPUs at once (pinned, so that both buffers are written),
-# one of them through reserve/commit.
+# Writers on two CPUs at once (pinned, so that both buffers are written).
 check_true $T.concurrent.insmod insmod /modules/relay_exam.ko period_secs=0
 (i=0; while [ $i -lt 50 ]; do taskset 1 sh -c "echo 1 >$D/snapshot"; i=$((i + 1)); done) &
 (i=0; while [ $i -lt 50 ]; do taskset 2 sh -c "echo 1 >$D/snapshot"; i=$((i + 1)); done) &
-taskset 2 sh -c "echo 'reserve 20 1000' >$D/burst" &
 wait
 mkdir -p /tmp/percpu
 relay-read -q -d /tmp/percpu $C
 cat /tmp/percpu/cpu* >/tmp/many
-# (Burst records are binary: a snapshot after one need not start a line.)
 snapshots() { grep -a -o 'Current all the processes:' "$1" | wc -l; }
 check_cmd $T.concurrent.snapshots 100 snapshots /tmp/many
 check_cmd $T.concurrent.cpu0 50 snapshots /tmp/percpu/cpu0
@@ -194,17 +206,23 @@ relay-read -q $C >/tmp/timer
 check_cmd $T.timer.snapshots yes sh -c "[ \$(grep -c '^Current all the processes:\$' /tmp/timer) -ge 2 ] && echo yes"
 check_true $T.timer.rmmod rmmod relay_exam
 
-# Unloading while a reader holds the files open or mapped.
+# Unloading while a reader holds the files open or mapped: relay-rs's read()
+# is the module's code, so the files pin the module until they are closed.
 check_true $T.unload.insmod insmod /modules/relay_exam.ko period_secs=0
 echo 1 >$D/snapshot
 relay-read -f -o /tmp/mapped $C 2>/dev/null &
 reader=$!
 usleep 300000
 exec 3<${C}0
-check_true $T.rmmod.open rmmod relay_exam
+check_false $T.rmmod.open-mapped rmmod relay_exam
+kill -INT $reader
 wait $reader
 check_cmd $T.rmmod.reader-exit 0 echo $?
 check_cmd $T.rmmod.reader-data "Current all the processes:" sed -n 1p /tmp/mapped
-check_true $T.rmmod.read-after cat <&3
+check_false $T.rmmod.open rmmod relay_exam
+# The next records on CPU 0 follow those relay-read took, in the same sub-buffer.
+taskset 1 sh -c "echo 1 >$D/snapshot"
+check_cmd $T.rmmod.read-while-open "Current all the processes:" sh -c "head -c 200 <&3 | head -n 1"
 exec 3<&-
+check_true $T.rmmod.closed rmmod relay_exam
 check_false $T.rmmod.gone test -e $D

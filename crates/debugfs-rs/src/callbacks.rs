@@ -31,8 +31,8 @@ impl crate::Dir {
         read: R,
     ) -> impl PinInit<crate::File<ReadCallback<D, R>>, Error> + 'a
     where
-        D: Send + Sync + 'a,
-        R: Fn(&D, &SeqFile) -> Result + Send + Sync + 'a,
+        D: Send + Sync + 'static,
+        R: Fn(&D, &SeqFile) -> Result + Send + Sync + 'static,
     {
         self.read_only_file(name, mode, ReadCallback::new(data, read))
     }
@@ -73,9 +73,9 @@ impl crate::Dir {
         write: W,
     ) -> impl PinInit<crate::File<ReadWriteCallback<D, R, W>>, Error> + 'a
     where
-        D: Send + Sync + 'a,
-        R: Fn(&D, &SeqFile) -> Result + Send + Sync + 'a,
-        W: Fn(&D, &[u8]) -> Result + Send + Sync + 'a,
+        D: Send + Sync + 'static,
+        R: Fn(&D, &SeqFile) -> Result + Send + Sync + 'static,
+        W: Fn(&D, &[u8]) -> Result + Send + Sync + 'static,
     {
         self.read_write_file(name, mode, ReadWriteCallback::new(data, read, write))
     }

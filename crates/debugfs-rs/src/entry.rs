@@ -92,8 +92,14 @@ pub struct Dir {
 }
 
 impl Dir {
-    /// Creates the directory `name` in the debugfs root.
+    /// Creates the directory `name` in the debugfs root. A name that is not
+    /// one plain path component (empty, `.`, `..`, containing `/`, longer
+    /// than 255 bytes) creates nothing, as any other failure to create a
+    /// debugfs entry does.
     pub fn new(name: &CStr) -> Self {
+        if kfiles_core::name::check(name.to_bytes(), false).is_err() {
+            return Dir { entry: None };
+        }
         let name = kfiles_compat::char_ptr(name);
         // SAFETY: `name` is a valid C string; a NULL parent means the root.
         let dentry = unsafe { ffi::kfiles_debugfs_create_dir(name, core::ptr::null_mut()) };
@@ -102,11 +108,15 @@ impl Dir {
         Dir { entry }
     }
 
-    /// Creates the directory `name` inside this one.
+    /// Creates the directory `name` inside this one (names as for
+    /// [`Dir::new`]).
     pub fn subdir(&self, name: &CStr) -> Self {
         let Some(parent) = &self.entry else {
             return Dir { entry: None };
         };
+        if kfiles_core::name::check(name.to_bytes(), false).is_err() {
+            return Dir { entry: None };
+        }
         let name = kfiles_compat::char_ptr(name);
         // SAFETY: `name` is a valid C string and the parent dentry is alive
         // while `parent` is.
@@ -126,16 +136,21 @@ impl Dir {
     /// passes it to `relay_open()`), or `None` if the directory does not
     /// exist.
     ///
-    /// The dentry stays valid while this handle or a clone of it is alive;
-    /// entries created in it by other means must be removed before that.
+    /// # Safety
+    ///
+    /// The caller must not use the pointer after the last clone of `self`
+    /// (and every file and subdirectory created in it, which keep it alive)
+    /// is dropped, must not remove the directory or take its reference, and
+    /// must remove every entry it creates in it before that last drop.
     ///
     /// # Examples
     ///
     /// ```ignore
     /// let dir = debugfs_rs::Dir::new(c"my-driver");
-    /// assert_eq!(dir.dentry().is_some(), dir.exists());
+    /// // SAFETY: The pointer is only compared with NULL.
+    /// assert_eq!(unsafe { dir.dentry() }.is_some(), dir.exists());
     /// ```
-    pub fn dentry(&self) -> Option<*mut bindings::dentry> {
+    pub unsafe fn dentry(&self) -> Option<*mut bindings::dentry> {
         self.entry.as_ref().map(|entry| entry.dentry())
     }
 

@@ -22,7 +22,7 @@
 //! in progress and makes later ones on still-open files fail with `EIO`, so
 //! no callback can see a freed value. The files' owner is the module they are
 //! linked into, so the module cannot be unloaded while one of its files is
-//! open (`rmmod` fails with `EBUSY` until the file is closed).
+//! open (`rmmod` fails with `EAGAIN` until the file is closed).
 //!
 //! # Errors are not returned
 //!

@@ -93,8 +93,8 @@ pub trait Store {
 ///
 /// # Safety
 ///
-/// `buf` and `count` must be the user buffer of the write being served and
-/// `ppos` its valid position pointer, as the VFS passes them.
+/// `ppos` must be valid for reads and writes for the duration of the call.
+/// (`buf` and `count` may be anything: the user copy checks them.)
 pub unsafe fn store_user_write<T: Store>(
     data: &T,
     buf: *const kernel::ffi::c_char,
@@ -102,7 +102,7 @@ pub unsafe fn store_user_write<T: Store>(
     ppos: *mut kernel::bindings::loff_t,
 ) -> isize {
     const { assert!(T::MAX_INPUT <= MAX_STORE_INPUT) };
-    // SAFETY: The caller guarantees `ppos` is valid for the duration of the call.
+    // SAFETY: The caller guarantees `ppos` is valid for reads.
     let pos = unsafe { *ppos };
     if pos != 0 || count > T::MAX_INPUT {
         return EINVAL.to_errno() as isize;
@@ -117,7 +117,7 @@ pub unsafe fn store_user_write<T: Store>(
     }
     match data.store(input) {
         Ok(()) => {
-            // SAFETY: As above.
+            // SAFETY: The caller guarantees `ppos` is valid for writes.
             unsafe { *ppos = count as kernel::bindings::loff_t };
             count as isize
         }
@@ -274,13 +274,20 @@ impl<A: AtomicInt + Store> Store for Hex<A> {
 /// An atomic integer that only takes values within a range; a write outside
 /// it fails with `ERANGE` and changes nothing.
 ///
+/// # Invariants
+///
+/// `value` always lies within `range`: [`new`](Self::new) checks the first
+/// value, and every later one goes through [`set`](Self::set) or
+/// [`Store::store`], which check it (the atomic itself is not handed out).
+///
 /// # Examples
 ///
 /// ```ignore
 /// use core::sync::atomic::AtomicU32;
 /// use kfiles_attr::Bounded;
 ///
-/// let percent = dir.read_write_file(c"percent", 0o644, Bounded::new(AtomicU32::new(50), 0..=100));
+/// let percent = Bounded::new(AtomicU32::new(50), 0..=100)?;
+/// let file = dir.read_write_file(c"percent", 0o644, percent);
 /// ```
 pub struct Bounded<A: AtomicInt> {
     value: A,
@@ -288,22 +295,36 @@ pub struct Bounded<A: AtomicInt> {
 }
 
 impl<A: AtomicInt> Bounded<A> {
-    /// Wraps `value`, which should already lie within `range`.
-    pub fn new(value: A, range: RangeInclusive<A::Value>) -> Self {
-        Bounded { value, range }
+    /// Wraps `value`; fails with `ERANGE` if it lies outside `range` (an
+    /// empty range contains no value).
+    pub fn new(value: A, range: RangeInclusive<A::Value>) -> Result<Self> {
+        if !range.contains(&value.get()) {
+            return Err(ERANGE);
+        }
+        // INVARIANT: Checked just above.
+        Ok(Bounded { value, range })
     }
 
     /// The accepted range.
     pub fn range(&self) -> &RangeInclusive<A::Value> {
         &self.range
     }
-}
 
-impl<A: AtomicInt> Deref for Bounded<A> {
-    type Target = A;
+    /// The current value.
+    #[inline]
+    pub fn get(&self) -> A::Value {
+        self.value.get()
+    }
 
-    fn deref(&self) -> &A {
-        &self.value
+    /// Sets the value; `ERANGE` (and no change) outside the range.
+    #[inline]
+    pub fn set(&self, v: A::Value) -> Result {
+        if !self.range.contains(&v) {
+            return Err(ERANGE);
+        }
+        // INVARIANT: Checked just above.
+        self.value.set(v);
+        Ok(())
     }
 }
 
@@ -316,12 +337,7 @@ impl<A: AtomicInt + Show> Show for Bounded<A> {
 
 impl<A: AtomicInt> Store for Bounded<A> {
     fn store(&self, input: &[u8]) -> Result {
-        let v: A::Value = parse_int(input)?;
-        if !self.range.contains(&v) {
-            return Err(ERANGE);
-        }
-        self.value.set(v);
-        Ok(())
+        self.set(parse_int(input)?)
     }
 }
 

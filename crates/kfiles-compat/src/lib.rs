@@ -9,8 +9,8 @@
 //!
 //! | `--cfg`             | kernels           | what differs                                    |
 //! |---------------------|-------------------|-------------------------------------------------|
-//! | `kfiles_legacy_api` | before 6.18       | `module!` takes `author`; `UserPtr` is a `usize`; `CStr::as_ptr()` is allowed |
-//! | (none)              | 6.18 and later    | `module!` takes `authors`; `UserPtr` is a type; C strings go through `CStrExt::as_char_ptr()` |
+//! | `kfiles_legacy_api` | before 6.18       | `module!` takes `author`; `UserPtr` is a `usize`; `CStr::as_ptr()` is allowed; C enums are integer constants; no `MutexGuard` alias |
+//! | (none)              | 6.18 and later    | `module!` takes `authors`; `UserPtr` is a type; C strings go through `CStrExt::as_char_ptr()`; C enums are newtypes |
 //!
 //! Nothing else in the project tests the kernel version.
 
@@ -96,6 +96,35 @@ macro_rules! module {
     };
 }
 
+/// The guard of a locked [`kernel::sync::Mutex`], as `kernel::sync::MutexGuard`
+/// names it since 6.16-ish; 6.12 has only the generic `lock::Guard`.
+///
+/// # Examples
+///
+/// ```ignore
+/// struct Table(Pin<KBox<kernel::sync::Mutex<KVec<u32>>>>);
+/// fn first(guard: &kfiles_compat::MutexGuard<'_, KVec<u32>>) -> Option<u32> {
+///     guard.first().copied()
+/// }
+/// ```
+#[cfg(kfiles_legacy_api)]
+pub type MutexGuard<'a, T> =
+    kernel::sync::lock::Guard<'a, T, kernel::sync::lock::mutex::MutexBackend>;
+
+/// The guard of a locked [`kernel::sync::Mutex`], as `kernel::sync::MutexGuard`
+/// names it since 6.16-ish; 6.12 has only the generic `lock::Guard`.
+///
+/// # Examples
+///
+/// ```ignore
+/// struct Table(Pin<KBox<kernel::sync::Mutex<KVec<u32>>>>);
+/// fn first(guard: &kfiles_compat::MutexGuard<'_, KVec<u32>>) -> Option<u32> {
+///     guard.first().copied()
+/// }
+/// ```
+#[cfg(not(kfiles_legacy_api))]
+pub type MutexGuard<'a, T> = kernel::sync::MutexGuard<'a, T>;
+
 /// Wraps the user-space buffer `ptr[..len]` passed to a `read` or `write`
 /// file operation.
 ///
@@ -141,24 +170,43 @@ pub mod params {
     use kernel::bindings;
 
     /// Types a module parameter can have, with the C parser of each.
-    pub trait ParamType: Copy + 'static {
+    ///
+    /// # Safety
+    ///
+    /// `OPS` must point at a `kernel_param_ops` whose `set` stores, through
+    /// `kp->arg`, only a valid value of `Self` of exactly
+    /// `size_of::<Self>()` bytes (and whose `get` reads that many), as the
+    /// implementations here do for `u32`/`param_ops_uint`,
+    /// `i32`/`param_ops_int`, `usize`/`param_ops_ulong`,
+    /// `u64`/`param_ops_ullong` and `bool`/`param_ops_bool`. Another pairing
+    /// (a one-byte type with `param_ops_ullong`) lets `insmod m.ko p=1`
+    /// write past the value.
+    pub unsafe trait ParamType: Copy + 'static {
         /// C's `kernel_param_ops` for the type.
         const OPS: *const bindings::kernel_param_ops;
     }
 
-    impl ParamType for u32 {
+    // SAFETY: `param_ops_uint` stores and loads an `unsigned int`, which is `u32`.
+    unsafe impl ParamType for u32 {
         const OPS: *const bindings::kernel_param_ops = &raw const bindings::param_ops_uint;
     }
-    impl ParamType for i32 {
+    // SAFETY: `param_ops_int` stores and loads an `int`, which is `i32`.
+    unsafe impl ParamType for i32 {
         const OPS: *const bindings::kernel_param_ops = &raw const bindings::param_ops_int;
     }
-    impl ParamType for usize {
+    // SAFETY: `param_ops_ulong` stores and loads an `unsigned long`, which is
+    // `usize` on every architecture Rust-for-Linux supports.
+    unsafe impl ParamType for usize {
         const OPS: *const bindings::kernel_param_ops = &raw const bindings::param_ops_ulong;
     }
-    impl ParamType for u64 {
+    // SAFETY: `param_ops_ullong` stores and loads an `unsigned long long`,
+    // which is `u64`.
+    unsafe impl ParamType for u64 {
         const OPS: *const bindings::kernel_param_ops = &raw const bindings::param_ops_ullong;
     }
-    impl ParamType for bool {
+    // SAFETY: `param_ops_bool` stores and loads a C `bool` (one byte, 0 or 1,
+    // `param_set_bool()`), which is Rust's `bool`.
+    unsafe impl ParamType for bool {
         const OPS: *const bindings::kernel_param_ops = &raw const bindings::param_ops_bool;
     }
 
@@ -185,8 +233,9 @@ pub mod params {
         /// The parameter's value.
         #[inline]
         pub fn get(&self) -> T {
-            // SAFETY: No writer after load (type invariants); the C parsers
-            // store valid values of `T` (`param_set_bool` stores 0 or 1).
+            // SAFETY: No writer after load (type invariants), and the only
+            // writer, `T::OPS`'s parser, stores valid values of `T` (the
+            // safety contract of `ParamType`).
             unsafe { *self.0.get() }
         }
     }
@@ -274,3 +323,15 @@ pub fn monotonic_ns() -> i64 {
     // Rust code here never runs in.
     unsafe { kernel::bindings::ktime_get() }
 }
+
+/// `HRTIMER_RESTART`, the value an hrtimer callback returns to run again:
+/// bindgen spells C enum constants differently on the two kernels.
+#[cfg(kfiles_legacy_api)]
+pub const HRTIMER_RESTART: kernel::bindings::hrtimer_restart =
+    kernel::bindings::hrtimer_restart_HRTIMER_RESTART;
+
+/// `HRTIMER_RESTART`, the value an hrtimer callback returns to run again:
+/// bindgen spells C enum constants differently on the two kernels.
+#[cfg(not(kfiles_legacy_api))]
+pub const HRTIMER_RESTART: kernel::bindings::hrtimer_restart =
+    kernel::bindings::hrtimer_restart::HRTIMER_RESTART;

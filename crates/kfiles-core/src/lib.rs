@@ -10,6 +10,9 @@
 //!   (`lib/kstrtox.c`), with the range of the destination type checked;
 //! - [`buffer`]: offset arithmetic of buffer-backed files (reads at any
 //!   offset and size, bounded replace/append writes);
+//! - [`name`]: what debugfs and procfs accept as an entry name;
+//! - [`probe`]: self-checking records for tests that prove a channel loses,
+//!   duplicates and corrupts nothing;
 //! - [`relay`]: the relay sub-buffer header, channel geometry checks and a
 //!   decoder for the stream `read()` returns (used by relay-rs and relay-read);
 //! - [`text`]: allocation-free formatting of numbers in the formats that the
@@ -22,6 +25,8 @@
 extern crate std;
 
 pub mod buffer;
+pub mod name;
 pub mod parse;
+pub mod probe;
 pub mod relay;
 pub mod text;

@@ -14,17 +14,20 @@
 //! As in the classic relay examples, each sub-buffer therefore starts with a
 //! reserved header that the writer fills in when it moves on: the sub-buffer's
 //! padding. This header also carries a magic number, the sub-buffer's sequence
-//! number (so a reader sees sub-buffers lost to overwriting) and the channel
-//! geometry (so a reader needs no configuration). While a sub-buffer is still
-//! being written its padding reads [`OPEN`].
+//! number (so a reader sees sub-buffers that never reached it), the channel
+//! geometry (so a reader needs no configuration) and the channel's mode (so a
+//! reader can tell data overwritten by design from data lost). While a
+//! sub-buffer is still being written its padding reads [`OPEN`].
 //!
 //! ```text
-//!  0       4         8          12            16           20
-//!  | magic | padding | sequence | subbuf_size | n_subbufs | records ... | padding |
+//!  0       4         8          12            16          20      24
+//!  | magic | padding | sequence | subbuf_size | n_subbufs | flags | records ... | padding |
 //! ```
 //!
 //! All fields are little-endian `u32`s (the native order of every architecture
-//! the demos run on; the writer stores them with `to_le_bytes`).
+//! the demos run on; the writer stores them with `to_le_bytes`); their offsets
+//! are [`SubbufHeader::PADDING_OFFSET`] and its siblings. `flags` holds
+//! [`FLAG_OVERWRITE`] for channels in overwrite mode; other bits are zero.
 //!
 //! # Examples
 //!
@@ -32,12 +35,14 @@
 //! use kfiles_core::relay::{Geometry, SubbufHeader, StreamDecoder, HEADER_LEN, OPEN};
 //!
 //! let geometry = Geometry::new(128, 4).unwrap();
-//! // A finished sub-buffer holding "abc" (so 128 - 20 - 3 = 105 bytes of
+//! // A finished sub-buffer holding "abc" (so 128 - 24 - 3 = 101 bytes of
 //! // padding), as read() returns it: header and records, no padding.
-//! let mut stream = SubbufHeader { padding: 105, sequence: 0, geometry }.encode().to_vec();
+//! let finished = SubbufHeader { padding: 101, sequence: 0, geometry, overwrite: false };
+//! let mut stream = finished.encode().to_vec();
 //! stream.extend_from_slice(b"abc");
 //! // The next sub-buffer, still open, with "de" so far.
-//! stream.extend_from_slice(&SubbufHeader { padding: OPEN, sequence: 1, geometry }.encode());
+//! let open = SubbufHeader { padding: OPEN, sequence: 1, ..finished };
+//! stream.extend_from_slice(&open.encode());
 //! stream.extend_from_slice(b"de");
 //!
 //! let mut decoder = StreamDecoder::new();
@@ -45,14 +50,19 @@
 //! decoder.feed(&stream, |_| None, |records| out.extend_from_slice(records)).unwrap();
 //! assert_eq!(out, b"abcde");
 //! assert_eq!(decoder.subbufs_finished(), 1);
-//! assert_eq!(HEADER_LEN, 20);
+//! assert_eq!(HEADER_LEN, 24);
 //! ```
 
 use core::fmt;
 
 /// Length of [`SubbufHeader`] in bytes, reserved at the start of every
 /// sub-buffer.
-pub const HEADER_LEN: usize = 20;
+pub const HEADER_LEN: usize = 24;
+
+/// [`SubbufHeader`] flag: the channel overwrites its oldest sub-buffers when
+/// full, so a gap in the sequence is data overwritten by design. Without it a
+/// gap is data lost.
+pub const FLAG_OVERWRITE: u32 = 1;
 
 /// The header's first four bytes: `KFRL` (kfiles relay).
 pub const MAGIC: u32 = u32::from_le_bytes(*b"KFRL");
@@ -227,6 +237,8 @@ pub struct SubbufHeader {
     pub sequence: u32,
     /// The channel geometry.
     pub geometry: Geometry,
+    /// Whether the channel overwrites when full ([`FLAG_OVERWRITE`]).
+    pub overwrite: bool,
 }
 
 /// Why bytes are not a valid [`SubbufHeader`], or a stream is malformed.
@@ -239,8 +251,10 @@ pub enum FormatError {
     BadGeometry,
     /// The padding leaves no room for the header.
     BadPadding(u32),
-    /// A later header's geometry differs from the first one's.
+    /// A later header's geometry or mode differs from the first one's.
     GeometryChanged,
+    /// The header has flag bits this version does not know.
+    BadFlags(u32),
     /// The input ended inside a header.
     Truncated,
     /// A position past the records of its sub-buffer.
@@ -256,7 +270,10 @@ impl fmt::Display for FormatError {
             ),
             Self::BadGeometry => f.write_str("sub-buffer header has an invalid geometry"),
             Self::BadPadding(p) => write!(f, "sub-buffer header has an invalid padding {p}"),
-            Self::GeometryChanged => f.write_str("sub-buffer geometry changed within one stream"),
+            Self::GeometryChanged => {
+                f.write_str("sub-buffer geometry or mode changed within one stream")
+            }
+            Self::BadFlags(v) => write!(f, "sub-buffer header has unknown flags {v:#x}"),
             Self::Truncated => f.write_str("input ends inside a sub-buffer header"),
             Self::BadOffset(o) => write!(f, "offset {o} is past the sub-buffer's records"),
         }
@@ -268,15 +285,31 @@ fn le32(bytes: &[u8], at: usize) -> u32 {
 }
 
 impl SubbufHeader {
+    /// Offset of the magic number ([`MAGIC`]) in the header.
+    pub const MAGIC_OFFSET: usize = 0;
+    /// Offset of the padding field, which the writer fills in when it
+    /// finishes the sub-buffer.
+    pub const PADDING_OFFSET: usize = 4;
+    /// Offset of the sequence number.
+    pub const SEQUENCE_OFFSET: usize = 8;
+    /// Offset of the sub-buffer size.
+    pub const SUBBUF_SIZE_OFFSET: usize = 12;
+    /// Offset of the sub-buffer count.
+    pub const N_SUBBUFS_OFFSET: usize = 16;
+    /// Offset of the flags ([`FLAG_OVERWRITE`]).
+    pub const FLAGS_OFFSET: usize = 20;
+
     /// The header's bytes.
     pub fn encode(&self) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];
+        // In offset order: MAGIC_OFFSET, PADDING_OFFSET, ... FLAGS_OFFSET.
         let fields = [
             MAGIC,
             self.padding,
             self.sequence,
             self.geometry.subbuf_size,
             self.geometry.n_subbufs,
+            if self.overwrite { FLAG_OVERWRITE } else { 0 },
         ];
         for (chunk, field) in out.chunks_exact_mut(4).zip(fields) {
             chunk.copy_from_slice(&field.to_le_bytes());
@@ -289,26 +322,34 @@ impl SubbufHeader {
     /// ```
     /// use kfiles_core::relay::{FormatError, SubbufHeader};
     /// assert_eq!(SubbufHeader::decode(b"short"), Err(FormatError::Truncated));
-    /// assert!(matches!(SubbufHeader::decode(&[0u8; 20]), Err(FormatError::BadMagic(0))));
+    /// assert!(matches!(SubbufHeader::decode(&[0u8; 24]), Err(FormatError::BadMagic(0))));
     /// ```
     pub fn decode(bytes: &[u8]) -> Result<Self, FormatError> {
         if bytes.len() < HEADER_LEN {
             return Err(FormatError::Truncated);
         }
-        let magic = le32(bytes, 0);
+        let magic = le32(bytes, Self::MAGIC_OFFSET);
         if magic != MAGIC {
             return Err(FormatError::BadMagic(magic));
         }
-        let geometry = Geometry::new(le32(bytes, 12) as usize, le32(bytes, 16) as usize)
-            .map_err(|_| FormatError::BadGeometry)?;
-        let padding = le32(bytes, 4);
+        let geometry = Geometry::new(
+            le32(bytes, Self::SUBBUF_SIZE_OFFSET) as usize,
+            le32(bytes, Self::N_SUBBUFS_OFFSET) as usize,
+        )
+        .map_err(|_| FormatError::BadGeometry)?;
+        let padding = le32(bytes, Self::PADDING_OFFSET);
         if padding != OPEN && !geometry.finished_padding_fits(padding) {
             return Err(FormatError::BadPadding(padding));
         }
+        let flags = le32(bytes, Self::FLAGS_OFFSET);
+        if flags & !FLAG_OVERWRITE != 0 {
+            return Err(FormatError::BadFlags(flags));
+        }
         Ok(Self {
             padding,
-            sequence: le32(bytes, 8),
+            sequence: le32(bytes, Self::SEQUENCE_OFFSET),
             geometry,
+            overwrite: flags & FLAG_OVERWRITE != 0,
         })
     }
 
@@ -353,6 +394,7 @@ enum State {
 pub struct StreamDecoder {
     state: State,
     geometry: Option<Geometry>,
+    overwrite: Option<bool>,
     expected: Option<u32>,
     first: Option<u32>,
     finished: u64,
@@ -376,6 +418,7 @@ impl StreamDecoder {
                 have: 0,
             },
             geometry: None,
+            overwrite: None,
             expected: None,
             first: None,
             finished: 0,
@@ -394,12 +437,12 @@ impl StreamDecoder {
     /// ```
     /// use kfiles_core::relay::{Geometry, StreamDecoder, SubbufHeader, OPEN};
     /// let geometry = Geometry::new(100, 4).unwrap();
-    /// let header = SubbufHeader { padding: 70, sequence: 5, geometry };
+    /// let header = SubbufHeader { padding: 70, sequence: 5, geometry, overwrite: false };
     /// // The earlier reader took the header and 4 of the 10 record bytes.
     /// let mut decoder = StreamDecoder::resume(&header, 24).unwrap();
     /// let mut out = Vec::new();
     /// let mut stream = b"456789".to_vec();
-    /// stream.extend_from_slice(&SubbufHeader { padding: OPEN, sequence: 6, geometry }.encode());
+    /// stream.extend_from_slice(&SubbufHeader { padding: OPEN, sequence: 6, geometry, overwrite: false }.encode());
     /// stream.extend_from_slice(b"next");
     /// decoder.feed(&stream, |_| None, |r| out.extend_from_slice(r)).unwrap();
     /// assert_eq!(out, b"456789next");
@@ -487,10 +530,15 @@ impl StreamDecoder {
     }
 
     fn start_subbuf(&mut self, header: &SubbufHeader) -> Result<(), FormatError> {
-        match self.geometry {
-            None => self.geometry = Some(header.geometry),
-            Some(g) if g != header.geometry => return Err(FormatError::GeometryChanged),
-            Some(_) => {}
+        match (self.geometry, self.overwrite) {
+            (None, _) | (_, None) => {
+                self.geometry = Some(header.geometry);
+                self.overwrite = Some(header.overwrite);
+            }
+            (Some(g), Some(o)) if g != header.geometry || o != header.overwrite => {
+                return Err(FormatError::GeometryChanged)
+            }
+            _ => {}
         }
         if let Some(expected) = self.expected {
             // Sequence numbers are wrapping counters; a gap of less than half
@@ -532,6 +580,11 @@ impl StreamDecoder {
         self.geometry
     }
 
+    /// Whether the channel overwrites when full, once a header was seen.
+    pub fn overwrite(&self) -> Option<bool> {
+        self.overwrite
+    }
+
     /// Sequence number of the sub-buffer being decoded whose padding is not
     /// known yet, if any.
     pub fn open_subbuf(&self) -> Option<u32> {
@@ -552,7 +605,8 @@ impl StreamDecoder {
         self.finished
     }
 
-    /// Sub-buffers skipped in the sequence: overwritten before they were read.
+    /// Sub-buffers skipped in the sequence: overwritten before they were read
+    /// in overwrite mode ([`overwrite`](Self::overwrite)), lost otherwise.
     pub fn subbufs_lost(&self) -> u64 {
         self.lost
     }
@@ -576,10 +630,10 @@ impl StreamDecoder {
 /// ```
 /// use kfiles_core::relay::{finished_padding, Geometry, SubbufHeader, OPEN};
 /// let geometry = Geometry::new(128, 2).unwrap();
-/// let header = SubbufHeader { padding: 8, sequence: 3, geometry }.encode();
+/// let header = SubbufHeader { padding: 8, sequence: 3, geometry, overwrite: false }.encode();
 /// assert_eq!(finished_padding(&header, geometry, 3), Some(8));
 /// assert_eq!(finished_padding(&header, geometry, 1), None);
-/// let open = SubbufHeader { padding: OPEN, sequence: 3, geometry }.encode();
+/// let open = SubbufHeader { padding: OPEN, sequence: 3, geometry, overwrite: false }.encode();
 /// assert_eq!(finished_padding(&open, geometry, 3), None);
 /// ```
 pub fn finished_padding(
@@ -617,6 +671,7 @@ mod tests {
                     padding,
                     sequence: first_seq + i as u32,
                     geometry: g,
+                    overwrite: false,
                 }
                 .encode(),
             );
@@ -641,29 +696,45 @@ mod tests {
             padding: 7,
             sequence: 0xdead_beef,
             geometry: geometry(),
+            overwrite: false,
         };
         assert_eq!(SubbufHeader::decode(&h.encode()), Ok(h));
         assert_eq!(&h.encode()[..4], b"KFRL");
-        assert_eq!(h.record_bytes(), Some(100 - 20 - 7));
+        assert_eq!(h.record_bytes(), Some(100 - HEADER_LEN - 7));
     }
 
     #[test]
     fn header_rejects_malformed() {
+        let too_much = (100 - HEADER_LEN + 1) as u32;
         let mut h = SubbufHeader {
-            padding: 81,
+            padding: too_much,
             sequence: 0,
             geometry: geometry(),
+            overwrite: false,
         }
         .encode();
-        assert_eq!(SubbufHeader::decode(&h), Err(FormatError::BadPadding(81)));
-        h[4..8].copy_from_slice(&80u32.to_le_bytes());
+        let field = |h: &mut [u8; HEADER_LEN], at: usize, v: u32| {
+            h[at..at + 4].copy_from_slice(&v.to_le_bytes())
+        };
+        assert_eq!(
+            SubbufHeader::decode(&h),
+            Err(FormatError::BadPadding(too_much))
+        );
+        field(&mut h, SubbufHeader::PADDING_OFFSET, too_much - 1);
         assert!(SubbufHeader::decode(&h).is_ok());
-        h[16..20].copy_from_slice(&1u32.to_le_bytes());
+        field(&mut h, SubbufHeader::FLAGS_OFFSET, 2);
+        assert_eq!(SubbufHeader::decode(&h), Err(FormatError::BadFlags(2)));
+        field(&mut h, SubbufHeader::FLAGS_OFFSET, FLAG_OVERWRITE);
+        assert!(SubbufHeader::decode(&h).unwrap().overwrite);
+        field(&mut h, SubbufHeader::N_SUBBUFS_OFFSET, 1);
         assert_eq!(SubbufHeader::decode(&h), Err(FormatError::BadGeometry));
-        h[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
-        h[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+        field(&mut h, SubbufHeader::SUBBUF_SIZE_OFFSET, u32::MAX);
+        field(&mut h, SubbufHeader::N_SUBBUFS_OFFSET, u32::MAX);
         assert_eq!(SubbufHeader::decode(&h), Err(FormatError::BadGeometry));
-        assert_eq!(SubbufHeader::decode(&h[..19]), Err(FormatError::Truncated));
+        assert_eq!(
+            SubbufHeader::decode(&h[..HEADER_LEN - 1]),
+            Err(FormatError::Truncated)
+        );
     }
 
     #[test]
@@ -685,7 +756,7 @@ mod tests {
         let g = Geometry::new(3000, 3).unwrap();
         assert_eq!(g.buffer_len(4096), 12288);
         assert_eq!(g.subbuf_offset(4), 3000);
-        assert_eq!(g.max_record(true), 2980);
+        assert_eq!(g.max_record(true), 3000 - HEADER_LEN);
         assert_eq!(g.max_record(false), 3000);
     }
 
@@ -714,10 +785,10 @@ mod tests {
 
     #[test]
     fn full_subbuf_without_padding() {
-        let records = [b'x'; 80];
+        let records = [b'x'; 100 - HEADER_LEN];
         let input = stream(&[(&records, true), (b"y", true)], 9);
         let (out, d) = decode_in_chunks(&input, 13);
-        assert_eq!(out.len(), 81);
+        assert_eq!(out.len(), records.len() + 1);
         assert_eq!(d.subbufs_finished(), 2);
     }
 
@@ -730,6 +801,7 @@ mod tests {
             padding: OPEN,
             sequence: 5,
             geometry: g,
+            overwrite: false,
         }
         .encode()
         .to_vec();
@@ -740,6 +812,7 @@ mod tests {
                 padding: OPEN,
                 sequence: 6,
                 geometry: g,
+                overwrite: false,
             }
             .encode(),
         );
@@ -749,7 +822,7 @@ mod tests {
         let mut out = Vec::new();
         d.feed(&first, |_| None, |r| out.extend_from_slice(r))
             .unwrap();
-        let padding = (100 - 20 - 3) as u32;
+        let padding = (100 - HEADER_LEN - 3) as u32;
         d.feed(
             &second,
             |seq| (seq == 5).then_some(padding),
@@ -802,6 +875,7 @@ mod tests {
                 padding: 0,
                 sequence: 1,
                 geometry: Geometry::new(200, 4).unwrap(),
+                overwrite: false,
             }
             .encode(),
         );
@@ -838,6 +912,7 @@ mod tests {
                         padding,
                         sequence: seq,
                         geometry: g,
+                        overwrite: false,
                     }
                     .encode(),
                 );
@@ -871,6 +946,7 @@ mod tests {
                     padding: (g.max_record(true) - len) as u32,
                     sequence: 40 + index as u32,
                     geometry: g,
+                    overwrite: false,
                 };
                 let start = index * g.subbuf_size();
                 let bytes = header.encode();
@@ -934,6 +1010,7 @@ mod tests {
             padding: 1000,
             sequence: 0,
             geometry,
+            overwrite: false,
         };
         assert_eq!(header.record_bytes(), Some(0));
         assert!(matches!(

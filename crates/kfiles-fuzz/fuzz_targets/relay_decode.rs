@@ -6,7 +6,7 @@
 
 #![no_main]
 
-use kfiles_core::relay::{Geometry, StreamDecoder, SubbufHeader};
+use kfiles_core::relay::{Geometry, StreamDecoder, SubbufHeader, MIN_SUBBUF_SIZE};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -15,12 +15,16 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut decoder = if control & 1 != 0 {
         // Start inside a sub-buffer, as after an earlier reader.
-        let geometry = Geometry::new(84 + usize::from(control), 2 + usize::from(control & 7))
-            .expect("valid geometry");
+        let geometry = Geometry::new(
+            MIN_SUBBUF_SIZE + usize::from(control),
+            2 + usize::from(control & 7),
+        )
+        .expect("valid geometry");
         let header = SubbufHeader {
             padding: u32::from(control) * 3,
             sequence: u32::from(control),
             geometry,
+            overwrite: false,
         };
         match StreamDecoder::resume(&header, usize::from(control) / 2) {
             Ok(d) => d,

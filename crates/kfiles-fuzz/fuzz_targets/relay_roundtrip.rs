@@ -7,14 +7,16 @@
 
 #![no_main]
 
-use kfiles_core::relay::{Geometry, StreamDecoder, SubbufHeader, HEADER_LEN, OPEN};
+use kfiles_core::relay::{
+    Geometry, StreamDecoder, SubbufHeader, HEADER_LEN, MIN_SUBBUF_SIZE, OPEN,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 4 {
         return;
     }
-    let size = 84 + usize::from(data[0]);
+    let size = MIN_SUBBUF_SIZE + usize::from(data[0]);
     let n = 2 + usize::from(data[1] % 7);
     let geometry = Geometry::new(size, n).expect("valid geometry");
     let last_open = data[2] & 1 != 0;
@@ -39,6 +41,7 @@ fuzz_target!(|data: &[u8]| {
             },
             sequence: i as u32,
             geometry,
+            overwrite: false,
         };
         headers.push(header);
         stream.extend_from_slice(&header.encode());

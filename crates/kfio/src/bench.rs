@@ -18,7 +18,7 @@ pub enum Op {
     Write(Vec<u8>),
     /// Open, write `total` bytes in blocks of `bs` at increasing offsets, close.
     Fill { bs: usize, total: usize },
-    /// Write `MODE COUNT SIZE` to a relay_exam `burst` file, MODE being the
+    /// Write `MODE COUNT SIZE` to a relay_lab `burst` file, MODE being the
     /// first of `modes` for the first file and the second for the other, and
     /// take the kernel's own time of the run from the file: the cost per
     /// record, without the system call around it.

@@ -26,11 +26,14 @@
 //! kfio bench NAME OP RUST C ROUNDS ITERS
 //!                                 time OP (read:BS | write:TEXT | fill:BS:TOTAL |
 //!                                 burst:COUNT:SIZE[:MODE[:MODE_C]], the kernel's time
-//!                                 per record of relay_exam's burst, MODE write, reserve
+//!                                 per record of relay_lab's burst, MODE write, reserve
 //!                                 or memcpy | exec:CMD, `sh -c` CMD with {} the file)
 //!                                 on RUST and on C -> "BENCH NAME rust_ns c_ns ratio min max"
-//! kfio records FILE SIZE          FILE is whole relay_exam burst records of SIZE
+//! kfio records FILE SIZE          FILE is whole relay_lab burst records of SIZE
 //!                                 bytes, each sequence once -> "ok N MIN MAX" | "bad ..."
+//! kfio stress DIR [key=value]...   writers on every CPU, timers and a concurrent reader
+//!                                 on a relay_lab channel; every record read once and
+//!                                 intact or refused -> "ok ..." | "bad ..." (see stress.rs)
 //! kfio fuzz SEED SECS PROCS MODULES ROOT...
 //!                                 random operations on every file under the ROOTs from
 //!                                 PROCS processes while MODULES (comma-separated .ko
@@ -46,6 +49,7 @@
 mod bench;
 mod diff;
 mod fuzz;
+mod stress;
 mod sweep;
 
 use std::{
@@ -388,7 +392,7 @@ fn normalize(v: &[u8]) -> Vec<u8> {
     v
 }
 
-/// `kfio records FILE SIZE`: checks that FILE is a whole number of relay_exam
+/// `kfio records FILE SIZE`: checks that FILE is a whole number of relay_lab
 /// burst records of SIZE bytes (64-bit little-endian sequence number, then
 /// byte `i` is `i % 256`), each sequence number at most once. Prints
 /// "ok COUNT MIN MAX" or the first bad record.
@@ -441,12 +445,13 @@ fn main() -> ExitCode {
         Some("bench") => cmd_bench(&args[1..]),
         Some("reread") => cmd_reread(&args[1..]),
         Some("records") => cmd_records(&args[1..]),
+        Some("stress") => stress::cmd(&args[1..]),
         Some("fuzz") => fuzz::cmd(&args[1..]),
         Some("sweep") => sweep::cmd(&args[1..]),
         Some("fuzz-worker") => fuzz::cmd_worker(&args[1..]),
         Some("fuzz-churn") => fuzz::cmd_churn(&args[1..]),
         _ => Err(
-            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|fuzz|sweep|as ... (see the source)"
+            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|stress|fuzz|sweep|as ... (see the source)"
                 .into(),
         ),
     };

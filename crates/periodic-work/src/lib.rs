@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A periodic callback in process context: a delayed work item that re-arms
-//! itself, on every supported kernel.
+//! Periodic callbacks: in process context, a delayed work item that re-arms
+//! itself ([`PeriodicWork`]); in interrupt context, an hrtimer pinned to a CPU
+//! ([`IrqTimer`]); on every supported kernel.
 //!
-//! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h)
+//! C headers: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h),
+//! [`include/linux/hrtimer.h`](srctree/include/linux/hrtimer.h)
 //!
 //! The kernel crate has no timer or delayed-work abstraction on 6.12, and a
 //! different one later; drivers that just want "call this every N seconds"
@@ -31,6 +33,10 @@ use core::{
 };
 use kernel::{bindings, prelude::*, types::Opaque};
 use kfiles_ffi as ffi;
+
+mod timer;
+
+pub use timer::{IrqContext, IrqTick, IrqTimer};
 
 /// What a [`PeriodicWork`] runs.
 pub trait Tick: Send + Sync + 'static {
@@ -113,7 +119,8 @@ impl<T: Tick> PeriodicWork<T> {
         this.data.tick();
         // Re-arm. While `drop` cancels, queueing fails, so this cannot
         // outlive the item.
-        // SAFETY: As in `start`.
+        // SAFETY: The item is initialised and pinned until `drop` has
+        // cancelled it (type invariants), which also waits for this run.
         unsafe { ffi::kfiles_schedule_delayed_work_ms(this.work.get(), this.period_ms) };
     }
 }

@@ -5,7 +5,10 @@
 use core::ffi::CStr;
 use kernel::{
     alloc::flags::GFP_KERNEL,
-    error::{code::ENOMEM, Result},
+    error::{
+        code::{EINVAL, ENOMEM},
+        Result,
+    },
     sync::Arc,
 };
 use kfiles_ffi as ffi;
@@ -94,13 +97,19 @@ impl ProcDir {
         ProcDir { entry: None }
     }
 
-    /// Creates the directory `name` in this one, with permission bits `mode`
-    /// (`proc_mkdir_mode()`; 0 means the default, 0555).
+    /// Creates the directory `name` in this one, with the permission bits of
+    /// `mode` (`proc_mkdir_mode()`; 0 means the default, 0555). Fails with
+    /// `EINVAL` for a name that is not one plain path component (see
+    /// [`kfiles_core::name`]; in `/proc` itself numeric names are refused
+    /// too), and `ENOMEM` when procfs refuses the entry.
     pub fn subdir(&self, name: &CStr, mode: u16) -> Result<Self> {
+        self.check_name(name)?;
         let name = kfiles_compat::char_ptr(name);
-        // SAFETY: `name` is a valid C string; the parent is alive while
-        // `self` is (or NULL for /proc).
-        let pde = unsafe { ffi::proc_mkdir_mode(name, mode, self.raw()) };
+        // SAFETY: `name` is one plain path component and `mode` holds
+        // permission bits only; the parent is alive while `self` is (or NULL
+        // for /proc).
+        let pde =
+            unsafe { ffi::proc_mkdir_mode(name, mode & crate::file::PERMISSION_BITS, self.raw()) };
         // SAFETY: `pde` was just created inside this directory.
         let entry = unsafe { Entry::wrap(pde, self.entry.clone())? };
         Ok(ProcDir { entry: Some(entry) })
@@ -108,6 +117,7 @@ impl ProcDir {
 
     /// Creates a symbolic link `name` in this directory pointing at
     /// `target`, which is relative to this directory (`proc_symlink()`).
+    /// Names as for [`subdir`](Self::subdir).
     ///
     /// # Examples
     ///
@@ -115,16 +125,22 @@ impl ProcDir {
     /// let link = dir.symlink(c"current", c"aint")?;
     /// ```
     pub fn symlink(&self, name: &CStr, target: &CStr) -> Result<Symlink> {
+        self.check_name(name)?;
         let (name, target) = (
             kfiles_compat::char_ptr(name),
             kfiles_compat::char_ptr(target),
         );
-        // SAFETY: `name` and `target` are valid C strings (procfs copies
-        // them); the parent is alive while `self` is.
+        // SAFETY: `name` is one plain path component and `target` a C
+        // string (procfs copies both); the parent is alive while `self` is.
         let pde = unsafe { ffi::proc_symlink(name, self.raw(), target) };
         // SAFETY: `pde` was just created inside this directory.
         let entry = unsafe { Entry::wrap(pde, self.entry.clone())? };
         Ok(Symlink { _entry: entry })
+    }
+
+    /// Fails with `EINVAL` unless `name` may be created in this directory.
+    pub(crate) fn check_name(&self, name: &CStr) -> Result {
+        kfiles_core::name::check(name.to_bytes(), self.entry.is_none()).map_err(|_| EINVAL)
     }
 
     /// The parent pointer for the C functions (NULL for `/proc`).

@@ -60,20 +60,20 @@ impl<T> Deref for File<T> {
 
 impl ProcDir {
     /// Creates a file `name` showing `data` through [`Show`] (single-show
-    /// seq_file). Write permission bits are removed from `mode`.
+    /// seq_file). Only the read permission bits of `mode` are kept.
     ///
     /// # Examples
     ///
     /// ```ignore
     /// let version = dir.read_only_file(c"version", 0o444, 3u32);
     /// ```
-    pub fn read_only_file<'a, T: Show + Send + Sync + 'a>(
+    pub fn read_only_file<'a, T: Show + Send + Sync + 'static>(
         &'a self,
         name: &'a CStr,
         mode: u16,
         data: T,
     ) -> impl PinInit<File<T>, Error> + 'a {
-        self.create(name, mode & !0o222, data, &ShowOps::<T>::READ_ONLY)
+        self.create(name, mode & 0o444, data, &ShowOps::<T>::READ_ONLY)
     }
 
     /// Creates a file `name` showing `data` through [`Show`] and setting it
@@ -84,7 +84,7 @@ impl ProcDir {
     /// ```ignore
     /// let level = dir.read_write_file(c"level", 0o644, AtomicI32::new(0));
     /// ```
-    pub fn read_write_file<'a, T: Show + Store + Send + Sync + 'a>(
+    pub fn read_write_file<'a, T: Show + Store + Send + Sync + 'static>(
         &'a self,
         name: &'a CStr,
         mode: u16,
@@ -94,7 +94,7 @@ impl ProcDir {
     }
 
     /// Creates a seq_file `name` printing the records of `data` (see
-    /// [`SeqIterator`]). Write permission bits are removed from `mode`.
+    /// [`SeqIterator`]). Only the read permission bits of `mode` are kept.
     ///
     /// # Examples
     ///
@@ -107,7 +107,7 @@ impl ProcDir {
         mode: u16,
         data: T,
     ) -> impl PinInit<File<T>, Error> + 'a {
-        self.create(name, mode & !0o222, data, &SeqOps::<T>::OPS)
+        self.create(name, mode & 0o444, data, &SeqOps::<T>::OPS)
     }
 
     /// Creates a file `name` whose reads and writes `data`'s [`FileOps`]
@@ -118,7 +118,7 @@ impl ProcDir {
     /// ```ignore
     /// let big = dir.ops_file(c"bigprocfile", 0o644, Buffer::new(65536, b"")?);
     /// ```
-    pub fn ops_file<'a, T: FileOps + 'a>(
+    pub fn ops_file<'a, T: FileOps + 'static>(
         &'a self,
         name: &'a CStr,
         mode: u16,
@@ -127,28 +127,37 @@ impl ProcDir {
         self.create(name, mode, data, &ops::Ops::<T>::OPS)
     }
 
-    fn create<'a, T: Send + Sync + 'a>(
+    /// Creates the entry; `mode`'s bits other than permission bits are
+    /// dropped (a file type there makes procfs refuse the entry with a
+    /// `WARN`).
+    fn create<'a, T: Send + Sync + 'static>(
         &'a self,
         name: &'a CStr,
         mode: u16,
         data: T,
-        proc_ops: &'static ffi::proc_ops,
+        proc_ops: &'static ProcOps<T>,
     ) -> impl PinInit<File<T>, Error> + 'a {
         let parent = self.entry().cloned();
         let raw_parent = self.raw();
+        let name_ok = self.check_name(name);
         try_pin_init!(&this in File {
             data,
             pde: {
-                // SAFETY: `data` is initialized (fields are initialized in
-                // this order) and pinned, so its address stays valid until
-                // `File` is dropped, which first removes the entry. The parent
-                // is alive while `parent` is (or NULL for /proc).
+                name_ok?;
+                // SAFETY: `name` is one plain path component (checked) and
+                // `mode` holds permission bits only. The parent is alive
+                // while `parent` is (or NULL for /proc). `data` is
+                // initialized (fields are initialized in this order) and
+                // pinned, so the `T` it points at lives, at this address,
+                // until `File` is dropped, which first removes the entry and
+                // waits for its operations: what `ProcOps<T>` requires of the
+                // entry's data.
                 let pde = unsafe {
                     ffi::proc_create_data(
                         kfiles_compat::char_ptr(name),
-                        mode,
+                        mode & PERMISSION_BITS,
                         raw_parent,
-                        proc_ops,
+                        proc_ops.as_raw(),
                         core::ptr::addr_of!((*this.as_ptr()).data).cast_mut().cast(),
                     )
                 };
@@ -163,15 +172,61 @@ impl ProcDir {
     }
 }
 
+/// Read, write and execute for owner, group and others.
+pub(crate) const PERMISSION_BITS: u16 = 0o777;
+
+/// A `proc_ops` table for entries whose data (`pde_data()`) points at a `T`.
+///
+/// # Invariants
+///
+/// Every operation in `raw` is sound when procfs calls it on a file of an
+/// entry whose data points at a `T` that stays alive, at that address, and
+/// is only shared until `proc_remove()` of the entry has returned.
+pub(crate) struct ProcOps<T> {
+    raw: ffi::proc_ops,
+    _data: PhantomData<T>,
+}
+
+impl<T> ProcOps<T> {
+    /// Wraps `raw` as the table of entries over a `T`.
+    ///
+    /// # Safety
+    ///
+    /// Every operation in `raw` must be sound when procfs calls it on a file
+    /// of an entry whose data points at a live `T` that is only shared until
+    /// `proc_remove()` of the entry returns.
+    pub(crate) const unsafe fn new(raw: ffi::proc_ops) -> Self {
+        // INVARIANT: By the function's safety requirements.
+        Self {
+            raw,
+            _data: PhantomData,
+        }
+    }
+
+    /// The table, for `proc_create_data()`.
+    pub(crate) const fn raw(&self) -> &ffi::proc_ops {
+        &self.raw
+    }
+
+    fn as_raw(&self) -> *const ffi::proc_ops {
+        &self.raw
+    }
+}
+
+/// A table with no operations, to fill the others from.
+// SAFETY: `proc_ops` holds function pointers and flags only; all-zero is a
+// valid value of each (NULL means "not supported", no flags).
+pub(crate) const EMPTY_PROC_OPS: ffi::proc_ops = unsafe { core::mem::zeroed() };
+
 /// The data of the proc file `file` is open on.
 ///
 /// # Safety
 ///
-/// `file` must be open on a proc entry created by this crate for a `T`, and
-/// the entry must not be removed yet (procfs guarantees it inside operations).
+/// `file` must be open on a proc entry whose data points at a `T` that is
+/// alive and only shared for `'a` (procfs guarantees it for the duration of
+/// an operation on an entry created through a `ProcOps<T>`).
 pub(crate) unsafe fn data_of<'a, T>(file: *mut bindings::file) -> &'a T {
-    // SAFETY: The caller guarantees the entry is ours and alive; its data is
-    // the `T` of a live `File<T>` (type invariant of `File`).
+    // SAFETY: By the function's safety requirements.
     unsafe { &*ffi::kfiles_pde_data((*file).f_inode).cast::<T>() }
 }
 
@@ -179,21 +234,29 @@ pub(crate) unsafe fn data_of<'a, T>(file: *mut bindings::file) -> &'a T {
 struct ShowOps<T>(PhantomData<T>);
 
 impl<T: Show + Sync> ShowOps<T> {
-    const READ_ONLY: ffi::proc_ops = ffi::proc_ops {
-        proc_open: Some(open_show::<T>),
-        proc_read_iter: Some(ffi::seq_read_iter),
-        proc_lseek: Some(ffi::seq_lseek),
-        proc_release: Some(ffi::single_release),
-        // SAFETY: `proc_ops` holds pointers and integers only; zero is valid
-        // for all of them and means "not supported".
-        ..unsafe { core::mem::zeroed() }
+    // SAFETY: `open_show::<T>` asks for an entry whose data points at a live,
+    // shared `T`; `seq_read_iter`, `seq_lseek` and `single_release` use only
+    // the seq_file it set up.
+    const READ_ONLY: ProcOps<T> = unsafe {
+        ProcOps::new(ffi::proc_ops {
+            proc_open: Some(open_show::<T>),
+            proc_read_iter: Some(ffi::seq_read_iter),
+            proc_lseek: Some(ffi::seq_lseek),
+            proc_release: Some(ffi::single_release),
+            ..EMPTY_PROC_OPS
+        })
     };
 }
 
 impl<T: Show + Store + Sync> ShowOps<T> {
-    const READ_WRITE: ffi::proc_ops = ffi::proc_ops {
-        proc_write: Some(write_store::<T>),
-        ..ShowOps::<T>::READ_ONLY
+    // SAFETY: `open_show::<T>` and `write_store::<T>` ask for an entry whose
+    // data points at a live, shared `T`; the seq_file operations use only
+    // what `open_show` set up.
+    const READ_WRITE: ProcOps<T> = unsafe {
+        ProcOps::new(ffi::proc_ops {
+            proc_write: Some(write_store::<T>),
+            ..*ShowOps::<T>::READ_ONLY.raw()
+        })
     };
 }
 
@@ -201,13 +264,17 @@ impl<T: Show + Store + Sync> ShowOps<T> {
 struct SeqOps<T>(PhantomData<T>);
 
 impl<T: SeqIterator + 'static> SeqOps<T> {
-    const OPS: ffi::proc_ops = ffi::proc_ops {
-        proc_open: Some(open_seq::<T>),
-        proc_read_iter: Some(ffi::seq_read_iter),
-        proc_lseek: Some(ffi::seq_lseek),
-        proc_release: Some(ffi::seq_release_private),
-        // SAFETY: As for `ShowOps::READ_ONLY`.
-        ..unsafe { core::mem::zeroed() }
+    // SAFETY: `open_seq::<T>` asks for an entry whose data points at a live,
+    // shared `T`; `seq_read_iter`, `seq_lseek` and `seq_release_private` use
+    // only the seq_file it set up.
+    const OPS: ProcOps<T> = unsafe {
+        ProcOps::new(ffi::proc_ops {
+            proc_open: Some(open_seq::<T>),
+            proc_read_iter: Some(ffi::seq_read_iter),
+            proc_lseek: Some(ffi::seq_lseek),
+            proc_release: Some(ffi::seq_release_private),
+            ..EMPTY_PROC_OPS
+        })
     };
 }
 
@@ -215,14 +282,16 @@ impl<T: SeqIterator + 'static> SeqOps<T> {
 ///
 /// # Safety
 ///
-/// Called by procfs on an entry of ours, which stays alive while procfs can
-/// call the file's operations.
+/// - `inode` must be the inode of the entry being opened, whose data points
+///   at a `T` that stays alive and is only shared until the file is released
+///   (`proc_remove()` runs the release of every open file before it
+///   returns).
+/// - `file` must be that file, being opened.
 unsafe extern "C" fn open_show<T: Show + Sync>(
     inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> kernel::ffi::c_int {
-    // SAFETY: The entry's data is the `T` of a live `File<T>`; procfs runs
-    // the release of every open file before `proc_remove()` returns.
+    // SAFETY: By the two requirements, which are `single_open`'s.
     unsafe { seqfile_rs::single_open::<T>(file, ffi::kfiles_pde_data(inode).cast::<T>()) }
 }
 
@@ -235,7 +304,7 @@ unsafe extern "C" fn open_seq<T: SeqIterator + 'static>(
     inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> kernel::ffi::c_int {
-    // SAFETY: As in `open_show`.
+    // SAFETY: By the two requirements, which are `seq_iter_open`'s.
     unsafe { seqfile_rs::seq_iter_open::<T>(file, ffi::kfiles_pde_data(inode).cast::<T>()) }
 }
 
@@ -243,15 +312,19 @@ unsafe extern "C" fn open_seq<T: SeqIterator + 'static>(
 ///
 /// # Safety
 ///
-/// Called by procfs on an entry of ours.
+/// - `file` must be open on an entry whose data points at a `T` that is
+///   alive and only shared for the duration of the call (procfs calls
+///   operations only while the entry exists).
+/// - `buf` and `count` must be the user buffer of the call, and `ppos` a
+///   file position valid for reads and writes during it.
 unsafe extern "C" fn write_store<T: Store + Sync>(
     file: *mut bindings::file,
     buf: *const kernel::ffi::c_char,
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
-    // SAFETY: Inside a procfs operation on one of our entries.
+    // SAFETY: By the first requirement.
     let data = unsafe { data_of::<T>(file) };
-    // SAFETY: procfs passes the user buffer and position of this write.
+    // SAFETY: By the second requirement, which is `store_user_write`'s.
     unsafe { kfiles_attr::store_user_write(data, buf, count, ppos) }
 }

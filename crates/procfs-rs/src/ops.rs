@@ -2,11 +2,14 @@
 
 //! Files with typed read and write handlers.
 
-use crate::file::data_of;
+use crate::file::{data_of, ProcOps, EMPTY_PROC_OPS};
 use core::marker::PhantomData;
 use kernel::{
     bindings,
-    error::{code::EINVAL, Result},
+    error::{
+        code::{EFBIG, EINVAL, EIO},
+        Result,
+    },
     uaccess::{UserSliceReader, UserSliceWriter},
 };
 use kfiles_core::buffer::read_window;
@@ -42,13 +45,15 @@ use kfiles_ffi as ffi;
 pub trait FileOps: Send + Sync {
     /// Serves a `read()`: copies bytes for `out`'s position into `out` (see
     /// [`ReadBuf::serve`]) and returns how many, by which the file position
-    /// advances; 0 means end of file.
+    /// advances; 0 means end of file. A count larger than the read asked for
+    /// fails the read with `EIO` (position unchanged).
     fn read(&self, _out: &mut ReadBuf<'_>) -> Result<usize> {
         Err(EINVAL)
     }
 
     /// Serves a `write()` of `input.len()` bytes at `input.pos()`; returns how
-    /// many bytes were consumed.
+    /// many bytes were consumed. A count larger than the write fails it with
+    /// `EIO` (position unchanged).
     fn write(&self, _input: &mut WriteBuf<'_>) -> Result<usize> {
         Err(EINVAL)
     }
@@ -138,30 +143,34 @@ impl WriteBuf<'_> {
 pub(crate) struct Ops<T>(PhantomData<T>);
 
 impl<T: FileOps> Ops<T> {
-    pub(crate) const OPS: ffi::proc_ops = ffi::proc_ops {
-        proc_read: Some(Self::read),
-        proc_write: Some(Self::write),
-        proc_lseek: Some(ffi::default_llseek),
-        // SAFETY: `proc_ops` holds pointers and integers only; zero is valid
-        // for all of them and means "not supported".
-        ..unsafe { core::mem::zeroed() }
+    // SAFETY: `read` and `write` ask for an entry whose data points at a
+    // live, shared `T`; `default_llseek` does not look at it.
+    pub(crate) const OPS: ProcOps<T> = unsafe {
+        ProcOps::new(ffi::proc_ops {
+            proc_read: Some(Self::read),
+            proc_write: Some(Self::write),
+            proc_lseek: Some(ffi::default_llseek),
+            ..EMPTY_PROC_OPS
+        })
     };
 
     /// # Safety
     ///
-    /// Called by procfs, inside an operation on an entry of ours, with the
-    /// user buffer and position of the call.
+    /// - `file` must be open on an entry whose data points at a `T` that is
+    ///   alive and only shared for the duration of the call.
+    /// - `buf` and `count` must be the user buffer of the call, and `ppos` a
+    ///   file position valid for reads and writes during it.
     unsafe extern "C" fn read(
         file: *mut bindings::file,
         buf: *mut kernel::ffi::c_char,
         count: usize,
         ppos: *mut bindings::loff_t,
     ) -> isize {
-        // SAFETY: Inside a procfs operation on one of our entries.
+        // SAFETY: By the first requirement.
         let data = unsafe { data_of::<T>(file) };
-        // SAFETY: procfs passes a valid position.
+        // SAFETY: By the second requirement.
         unsafe {
-            at_position(ppos, |pos| {
+            at_position(ppos, count, |pos| {
                 data.read(&mut ReadBuf {
                     writer: kfiles_compat::user_slice(buf, count).writer(),
                     pos,
@@ -173,19 +182,18 @@ impl<T: FileOps> Ops<T> {
 
     /// # Safety
     ///
-    /// Called by procfs, inside an operation on an entry of ours, with the
-    /// user buffer and position of the call.
+    /// As for [`Self::read`].
     unsafe extern "C" fn write(
         file: *mut bindings::file,
         buf: *const kernel::ffi::c_char,
         count: usize,
         ppos: *mut bindings::loff_t,
     ) -> isize {
-        // SAFETY: Inside a procfs operation on one of our entries.
+        // SAFETY: By the first requirement.
         let data = unsafe { data_of::<T>(file) };
-        // SAFETY: procfs passes a valid position.
+        // SAFETY: By the second requirement.
         unsafe {
-            at_position(ppos, |pos| {
+            at_position(ppos, count, |pos| {
                 data.write(&mut WriteBuf {
                     reader: kfiles_compat::user_slice(buf, count).reader(),
                     pos,
@@ -196,27 +204,39 @@ impl<T: FileOps> Ops<T> {
     }
 }
 
-/// Runs a handler at the position `*ppos` and advances it by the count the
-/// handler returns; returns that count, or the negative errno (position
-/// unchanged). Negative positions are refused with `EINVAL`.
+/// Runs a handler of a `count`-byte call at the position `*ppos` and
+/// advances the position by the count the handler returns; returns that
+/// count, or the negative errno (position unchanged). Negative positions are
+/// refused with `EINVAL`, a handler's count above `count` with `EIO`, and a
+/// position that would pass `loff_t`'s range with `EFBIG` (as the VFS
+/// refuses writes there).
 ///
 /// # Safety
 ///
 /// `ppos` must be valid for reads and writes for the duration of the call.
 unsafe fn at_position(
     ppos: *mut bindings::loff_t,
+    count: usize,
     handler: impl FnOnce(u64) -> Result<usize>,
 ) -> isize {
-    // SAFETY: The caller guarantees `ppos` is valid.
+    // SAFETY: The caller guarantees `ppos` is valid for reads.
     let Ok(pos) = u64::try_from(unsafe { *ppos }) else {
         return EINVAL.to_errno() as isize;
     };
-    match handler(pos) {
-        Ok(n) => {
-            // SAFETY: As above.
-            unsafe { *ppos = (pos + n as u64) as bindings::loff_t };
-            n as isize
-        }
-        Err(e) => e.to_errno() as isize,
-    }
+    let n = match handler(pos) {
+        Ok(n) if n > count => return EIO.to_errno() as isize,
+        Ok(n) => n,
+        Err(e) => return e.to_errno() as isize,
+    };
+    // `n <= count`, which the VFS bounds by `MAX_RW_COUNT`, so both fit.
+    let (Ok(ret), Some(end)) = (
+        isize::try_from(n),
+        pos.checked_add(n as u64)
+            .and_then(|end| bindings::loff_t::try_from(end).ok()),
+    ) else {
+        return EFBIG.to_errno() as isize;
+    };
+    // SAFETY: The caller guarantees `ppos` is valid for writes.
+    unsafe { *ppos = end };
+    ret
 }

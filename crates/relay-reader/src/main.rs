@@ -494,20 +494,32 @@ fn run(opts: &Options) -> Result<(), String> {
 }
 
 fn summary(opts: &Options, cpus: &[Cpu], totals: &Totals) {
-    let mut lost = 0;
+    let (mut overwritten, mut lost) = (0, 0);
     for cpu in cpus {
         let d = &cpu.decoder;
-        lost += d.subbufs_lost();
+        // A gap in the sequence of a no-overwrite channel is data relay
+        // stored and then skipped, not data overwritten by design.
+        let gap_is_loss = d.overwrite() == Some(false);
+        if gap_is_loss {
+            lost += d.subbufs_lost();
+        } else {
+            overwritten += d.subbufs_lost();
+        }
         let first = d
             .first_sequence()
             .map_or("-".to_string(), |s| s.to_string());
         eprintln!(
             "relay-read: cpu{}: {} bytes, {} sub-buffers finished, starting at sub-buffer {first}, \
-             {} overwritten while reading",
+             {} {}",
             cpu.number,
             d.record_bytes(),
             d.subbufs_finished(),
-            d.subbufs_lost()
+            d.subbufs_lost(),
+            if gap_is_loss {
+                "lost (skipped in a no-overwrite channel)"
+            } else {
+                "overwritten while reading"
+            }
         );
     }
     let secs = match (totals.first, totals.last) {
@@ -517,9 +529,15 @@ fn summary(opts: &Options, cpus: &[Cpu], totals: &Totals) {
     eprintln!(
         "relay-read: total {} bytes, {} sub-buffers overwritten, {} from first to last read",
         totals.bytes,
-        lost,
+        overwritten,
         rate(totals.bytes, secs)
     );
+    if lost > 0 {
+        eprintln!(
+            "relay-read: warning: {lost} sub-buffers of a no-overwrite channel were lost \
+             (relay skipped data it had stored)"
+        );
+    }
     if let Some(path) = &opts.dropped_file {
         match fs::read_to_string(path) {
             Ok(s) => eprintln!("relay-read: kernel dropped {} records", s.trim()),

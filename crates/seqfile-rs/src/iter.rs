@@ -25,7 +25,8 @@ use kfiles_ffi as ffi;
 /// # Examples
 ///
 /// ```ignore
-/// use kernel::sync::{Mutex, MutexGuard};
+/// use kernel::sync::Mutex;
+/// use kfiles_compat::MutexGuard; // `kernel::sync::MutexGuard` exists only since 6.16-ish
 /// use seqfile_rs::{seq_print, SeqFile, SeqIterator};
 ///
 /// struct Table(Pin<KBox<Mutex<KVec<u32>>>>);
@@ -138,21 +139,25 @@ impl<T: SeqIterator + 'static> IterOps<T> {
 
     /// # Safety
     ///
-    /// Called by seq_file on a file opened by [`seq_iter_open::<T>`], with
-    /// the seq_file locked.
+    /// - `m` must be a seq_file opened by [`seq_iter_open::<T>`] whose `T`
+    ///   is still alive (the file systems stop calling a file's operations
+    ///   before the entry's value goes), locked by the caller (seq_file runs
+    ///   every `seq_operations` callback under `m->lock`).
+    /// - `pos`, where given, must be valid for reads and writes, and `v` the
+    ///   value the previous `start` or `next` of this iteration returned.
     unsafe extern "C" fn start(
         m: *mut bindings::seq_file,
         pos: *mut bindings::loff_t,
     ) -> *mut c_void {
-        // SAFETY: Called by seq_read() on a seq_file of ours, locked.
+        // SAFETY: By the first requirement, which is `state`'s.
         let st = unsafe { Self::state(m) };
-        // SAFETY: seq_read() passes a valid position.
+        // SAFETY: By the second requirement.
         let pos = unsafe { *pos } as u64;
         if T::HAS_HEADER && pos == 0 {
             return SEQ_START_TOKEN;
         }
-        // SAFETY: `data` points at the live `T` this file was opened for: the
-        // file systems keep it alive while any callback can run.
+        // SAFETY: `data` points at the `T` this file was opened for, alive
+        // by the first requirement and only ever shared.
         let data = unsafe { &*st.data };
         match data.start(pos - u64::from(T::HAS_HEADER)) {
             Some(cursor) => Self::put(st, cursor),
@@ -162,18 +167,24 @@ impl<T: SeqIterator + 'static> IterOps<T> {
 
     /// # Safety
     ///
-    /// Called by seq_file on a file opened by [`seq_iter_open::<T>`], with
-    /// the seq_file locked.
+    /// - `m` must be a seq_file opened by [`seq_iter_open::<T>`] whose `T`
+    ///   is still alive (the file systems stop calling a file's operations
+    ///   before the entry's value goes), locked by the caller (seq_file runs
+    ///   every `seq_operations` callback under `m->lock`).
+    /// - `pos`, where given, must be valid for reads and writes, and `v` the
+    ///   value the previous `start` or `next` of this iteration returned.
     unsafe extern "C" fn next(
         m: *mut bindings::seq_file,
         v: *mut c_void,
         pos: *mut bindings::loff_t,
     ) -> *mut c_void {
-        // SAFETY: As in `start`.
+        // SAFETY: By the first requirement, which is `state`'s.
         let st = unsafe { Self::state(m) };
-        // SAFETY: seq_read() passes a valid position; it must always advance.
+        // SAFETY: By the second requirement. (The position must always
+        // advance.)
         unsafe { *pos += 1 };
-        // SAFETY: As in `start`.
+        // SAFETY: `data` points at the `T` this file was opened for, alive
+        // by the first requirement and only ever shared.
         let data = unsafe { &*st.data };
         if v == SEQ_START_TOKEN {
             return match data.start(0) {
@@ -194,10 +205,14 @@ impl<T: SeqIterator + 'static> IterOps<T> {
 
     /// # Safety
     ///
-    /// Called by seq_file on a file opened by [`seq_iter_open::<T>`], with
-    /// the seq_file locked.
+    /// - `m` must be a seq_file opened by [`seq_iter_open::<T>`] whose `T`
+    ///   is still alive (the file systems stop calling a file's operations
+    ///   before the entry's value goes), locked by the caller (seq_file runs
+    ///   every `seq_operations` callback under `m->lock`).
+    /// - `pos`, where given, must be valid for reads and writes, and `v` the
+    ///   value the previous `start` or `next` of this iteration returned.
     unsafe extern "C" fn stop(m: *mut bindings::seq_file, _v: *mut c_void) {
-        // SAFETY: As in `start`.
+        // SAFETY: By the first requirement, which is `state`'s.
         let st = unsafe { Self::state(m) };
         if st.active {
             st.active = false;
@@ -209,19 +224,26 @@ impl<T: SeqIterator + 'static> IterOps<T> {
 
     /// # Safety
     ///
-    /// Called by seq_file on a file opened by [`seq_iter_open::<T>`], with
-    /// the seq_file locked.
+    /// - `m` must be a seq_file opened by [`seq_iter_open::<T>`] whose `T`
+    ///   is still alive (the file systems stop calling a file's operations
+    ///   before the entry's value goes), locked by the caller (seq_file runs
+    ///   every `seq_operations` callback under `m->lock`).
+    /// - `pos`, where given, must be valid for reads and writes, and `v` the
+    ///   value the previous `start` or `next` of this iteration returned.
     unsafe extern "C" fn show(m: *mut bindings::seq_file, v: *mut c_void) -> kernel::ffi::c_int {
-        // SAFETY: As in `start`.
+        // SAFETY: By the first requirement, which is `state`'s.
         let st = unsafe { Self::state(m) };
-        // SAFETY: As in `start`.
+        // SAFETY: `data` points at the `T` this file was opened for, alive
+        // by the first requirement and only ever shared.
         let data = unsafe { &*st.data };
-        // SAFETY: seq_read() calls `show` with `m` locked by this thread.
+        // SAFETY: `m` is live and locked by this thread (first requirement)
+        // for the whole call, which `seq` does not outlive.
         let seq = unsafe { SeqFile::from_raw(m) };
         let r = if v == SEQ_START_TOKEN {
             data.show_header(seq)
         } else {
-            // SAFETY: `v` is the active cursor (see `next`).
+            // SAFETY: `v` is not the token, so it is the active cursor
+            // returned by `start` or `next` (second requirement).
             data.show(unsafe { &*v.cast::<T::Cursor<'_>>() }, seq)
         };
         match r {

@@ -126,14 +126,18 @@ impl SeqFile {
         self.write_bytes(s.as_bytes());
     }
 
-    /// Appends `bytes` with every byte listed in `esc`, and every
-    /// non-printable byte, written as a `\ooo` octal escape, as
-    /// `seq_escape()` (which `/proc/mounts` uses for paths with spaces).
+    /// Appends `bytes` with the bytes listed in `esc` written as `\ooo`
+    /// octal escapes, as `seq_escape_mem(m, src, len, ESCAPE_OCTAL, esc)`
+    /// (`/proc/mounts` escapes paths this way). Only the listed bytes are
+    /// escaped: other bytes, non-printable ones included, pass through
+    /// unchanged. An empty `esc` escapes every byte.
     ///
     /// # Examples
     ///
     /// ```ignore
     /// m.escape(b"my file\n", c" \t\n\\"); // my\040file\012
+    /// m.escape(b"a\x01", c" ");             // a and the 0x01 byte, unchanged
+    /// m.escape(b"ab", c"");                 // \141\142
     /// ```
     #[inline]
     pub fn escape(&self, bytes: &[u8], esc: &core::ffi::CStr) {
@@ -153,7 +157,8 @@ impl SeqFile {
     /// Appends one byte, as `seq_putc()`.
     #[inline]
     pub fn put_byte(&self, byte: u8) {
-        // SAFETY: As for `write_bytes`.
+        // SAFETY: `self.inner` is a live seq_file used by this thread only
+        // (type invariant).
         unsafe { ffi::seq_putc(self.as_raw(), byte as kernel::ffi::c_char) };
     }
 

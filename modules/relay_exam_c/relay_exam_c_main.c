@@ -5,19 +5,19 @@
  * sub-buffer header scheme (kfiles_core::relay), control files and contracts,
  * so that the two can be read by the same relay-read, compared byte for byte
  * and timed against each other:
- * - every sub-buffer starts with a 20-byte little-endian header
+ * - every sub-buffer starts with a 24-byte little-endian header
  *   { "KFRL", padding (0xffffffff while open), sequence, subbuf_size,
- *   n_subbufs }; subbuf_start() fills in the previous sub-buffer's padding;
+ *   n_subbufs, flags (1: overwrite) }; subbuf_start() fills in the previous
+ *   sub-buffer's padding;
  * - snapshot, flush: writing "1" (kstrtouint() rules) acts, anything else is
  *   EINVAL; writes start at offset 0 and hold at most 64 bytes;
- * - burst: "[reserve|memcpy] COUNT SIZE" times COUNT records of SIZE bytes
- *   (64-bit little-endian sequence number, then byte i is i % 256) written
- *   with a relay_write()-style copy, with relay_reserve(), or copied into a
- *   plain buffer of the size of one CPU's relay buffer, at the places relay
- *   would put them (after a header, a sub-buffer at a time); reading shows
- *   the last run;
  * - dropped: records refused because the buffer was full; stats: sub-buffers
  *   started and refusals seen by subbuf_start().
+ *
+ * It writes, flushes and reads through the C helpers relay-rs itself uses
+ * (crates/kfiles-ffi/helpers.c), which close races of relay's own
+ * __relay_write(), relay_flush() and read(): the contract includes what
+ * happens when a buffer is full. relay_lab_c (native=1) measures those races.
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -29,20 +29,19 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 #include <linux/unaligned.h>
 #include <linux/workqueue.h>
 
-#define HEADER_LEN 20
+#include "kfiles_helpers.h"
+
+#define HEADER_LEN 24
 #define HEADER_MAGIC 0x4c52464bU /* "KFRL" read as a little-endian u32 */
 #define PADDING_OPEN 0xffffffffU
 #define MIN_SUBBUF_SIZE (HEADER_LEN + 64)
 #define MAX_SUBBUFS 4096
 #define MAX_BUFFER_BYTES (64UL << 20)
 #define SNAPSHOT_CHUNK (32 * 1024)
-#define MAX_BURST (1ULL << 22)
 #define CONTROL_MAX_INPUT 64
 
 static unsigned long subbuf_size = 65536;
@@ -60,17 +59,11 @@ MODULE_PARM_DESC(period_secs, "Seconds between process snapshots; 0 disables the
 
 static struct rchan *chan;
 static struct dentry *dir;
-static struct dentry *controls[5];
+static struct dentry *controls[4];
 static struct delayed_work snapshot_work;
 static atomic64_t dropped = ATOMIC64_INIT(0);
 static atomic64_t stat_subbufs = ATOMIC64_INIT(0);
 static atomic64_t stat_full = ATOMIC64_INIT(0);
-
-static struct {
-	u64 records, bytes, dropped;
-	s64 nanos;
-} last_burst;
-static DEFINE_SPINLOCK(last_burst_lock);
 
 static size_t max_record(void)
 {
@@ -84,6 +77,7 @@ static void put_header(void *at, u32 padding, u32 sequence)
 	put_unaligned_le32(sequence, at + 8);
 	put_unaligned_le32(subbuf_size, at + 12);
 	put_unaligned_le32(n_subbufs, at + 16);
+	put_unaligned_le32(overwrite ? 1 : 0, at + 20);
 }
 
 static int subbuf_start(struct rchan_buf *buf, void *subbuf, void *prev_subbuf
@@ -97,21 +91,20 @@ static int subbuf_start(struct rchan_buf *buf, void *subbuf, void *prev_subbuf
 	/* relay recorded the finished sub-buffer's padding before calling us. */
 	if (prev_subbuf)
 		put_unaligned_le32(buf->padding[(produced - 1) % n_subbufs], prev_subbuf + 4);
-	if (!overwrite && relay_buf_full(buf)) {
-		atomic64_inc(&stat_full);
-		return 0;
-	}
+	/* The helpers never switch into a full buffer: no full check here. */
 	atomic64_inc(&stat_subbufs);
 	put_header(subbuf, PADDING_OPEN, produced);
-	subbuf_start_reserve(buf, HEADER_LEN);
+	/* As relay-rs: the new sub-buffer is in place before the offset moves. */
+	WRITE_ONCE(buf->padding[produced % n_subbufs], 0);
+	WRITE_ONCE(buf->data, subbuf);
+	smp_store_release(&buf->offset, HEADER_LEN);
 	return 1;
 }
 
 static struct dentry *create_buf_file(const char *filename, struct dentry *parent,
 				      umode_t mode, struct rchan_buf *buf, int *is_global)
 {
-	/* The unproxied variant: debugfs's proxy does not forward mmap(). */
-	return debugfs_create_file_unsafe(filename, 0400, parent, buf, &relay_file_operations);
+	return kfiles_relay_create_buf_file(filename, 0400, parent, buf);
 }
 
 static int remove_buf_file(struct dentry *dentry)
@@ -127,36 +120,21 @@ static const struct rchan_callbacks relay_callbacks = {
 };
 
 /*
- * __relay_write() returning the bytes written, 0 when relay refused the
- * record: how a C driver counts its drops on 6.12, which keeps no count.
- * Writers run in task context only (file writes and the work item).
+ * A write from task context (file writes and the work item), as relay-rs's
+ * Channel::write on a task-only channel; returns 0 when the record was
+ * refused, counted in dropped (and in stats when the buffer was full).
  */
 static size_t exam_write(const void *data, size_t length)
 {
-	struct rchan_buf *buf = *get_cpu_ptr(chan->buf);
+	unsigned int flags = KFILES_RELAY_TASK_ONLY | (overwrite ? KFILES_RELAY_OVERWRITE : 0);
+	long ret = kfiles_relay_write(chan, data, length, flags);
 
-	if (unlikely(buf->offset + length > chan->subbuf_size))
-		length = relay_switch_subbuf(buf, length);
-	memcpy(buf->data + buf->offset, data, length);
-	buf->offset += length;
-	put_cpu_ptr(chan->buf);
-	if (unlikely(!length))
-		atomic64_inc(&dropped);
-	return length;
-}
-
-static void exam_reserve(const void *data, size_t length)
-{
-	unsigned long flags;
-	void *slot;
-
-	local_irq_save(flags);
-	slot = relay_reserve(chan, length);
-	if (slot)
-		memcpy(slot, data, length);
-	local_irq_restore(flags);
-	if (unlikely(!slot))
-		atomic64_inc(&dropped);
+	if (likely(ret >= 0))
+		return length;
+	atomic64_inc(&dropped);
+	if (ret == -ENOSPC)
+		atomic64_inc(&stat_full);
+	return 0;
 }
 
 /* Snapshot text, cut into records of whole lines. */
@@ -221,86 +199,6 @@ static void snapshot_tick(struct work_struct *work)
 	schedule_delayed_work(&snapshot_work, period_jiffies());
 }
 
-enum burst_mode { BURST_WRITE, BURST_RESERVE, BURST_MEMCPY };
-
-static int burst(char *input)
-{
-	enum burst_mode mode = BURST_WRITE;
-	char *words[4], *word;
-	u64 count, seq, drops;
-	unsigned long long size;
-	u8 *record, *ring = NULL;
-	size_t i, subbuf = 0, at = HEADER_LEN, ring_len = subbuf_size * n_subbufs;
-	int n = 0, first = 0, ret;
-	s64 start;
-
-	while ((word = strsep(&input, " "))) {
-		if (!*word)
-			continue;
-		if (n == ARRAY_SIZE(words))
-			return -EINVAL;
-		words[n++] = word;
-	}
-	if (n && !strcmp(words[0], "reserve"))
-		mode = BURST_RESERVE, first = 1;
-	else if (n && !strcmp(words[0], "memcpy"))
-		mode = BURST_MEMCPY, first = 1;
-	if (n - first != 2)
-		return -EINVAL;
-	ret = kstrtou64(words[first], 0, &count);
-	if (ret)
-		return ret;
-	ret = kstrtoull(words[first + 1], 0, &size);
-	if (ret)
-		return ret;
-	if (count > MAX_BURST || size < 8 || size > max_record())
-		return -EINVAL;
-	record = kmalloc(size, GFP_KERNEL);
-	if (!record)
-		return -ENOMEM;
-	for (i = 8; i < size; i++)
-		record[i] = i;
-	if (mode == BURST_MEMCPY) {
-		ring = vzalloc(ring_len);
-		if (!ring) {
-			kfree(record);
-			return -ENOMEM;
-		}
-	}
-	drops = atomic64_read(&dropped);
-	start = ktime_get_ns();
-	for (seq = 0; seq < count; seq++) {
-		put_unaligned_le64(seq, record);
-		switch (mode) {
-		case BURST_WRITE:
-			exam_write(record, size);
-			break;
-		case BURST_RESERVE:
-			exam_reserve(record, size);
-			break;
-		case BURST_MEMCPY:
-			if (at + size > subbuf_size) {
-				subbuf = (subbuf + 1) % n_subbufs;
-				at = HEADER_LEN;
-			}
-			memcpy(ring + subbuf * subbuf_size + at, record, size);
-			at += size;
-			barrier_data(ring);
-			break;
-		}
-	}
-	start = ktime_get_ns() - start;
-	spin_lock(&last_burst_lock);
-	last_burst.records = count;
-	last_burst.bytes = count * size;
-	last_burst.dropped = atomic64_read(&dropped) - drops;
-	last_burst.nanos = start;
-	spin_unlock(&last_burst_lock);
-	vfree(ring);
-	kfree(record);
-	return 0;
-}
-
 /* Control files: writes of at most CONTROL_MAX_INPUT bytes, at offset 0. */
 static ssize_t control_write(struct file *file, const char __user *ubuf, size_t count,
 			     loff_t *ppos, int (*action)(char *input))
@@ -339,17 +237,7 @@ static int do_flush(char *input)
 		return ret;
 	if (v != 1)
 		return -EINVAL;
-	relay_flush(chan);
-	return 0;
-}
-
-static int do_burst(char *input)
-{
-	size_t len = strlen(input);
-
-	if (len && input[len - 1] == '\n')
-		input[len - 1] = '\0';
-	return burst(input);
+	return kfiles_relay_flush(chan, KFILES_RELAY_TASK_ONLY | (overwrite ? KFILES_RELAY_OVERWRITE : 0));
 }
 
 static ssize_t snapshot_write(struct file *f, const char __user *u, size_t n, loff_t *pos)
@@ -360,11 +248,6 @@ static ssize_t snapshot_write(struct file *f, const char __user *u, size_t n, lo
 static ssize_t flush_write(struct file *f, const char __user *u, size_t n, loff_t *pos)
 {
 	return control_write(f, u, n, pos, do_flush);
-}
-
-static ssize_t burst_write(struct file *f, const char __user *u, size_t n, loff_t *pos)
-{
-	return control_write(f, u, n, pos, do_burst);
 }
 
 static int dropped_show(struct seq_file *m, void *v)
@@ -380,29 +263,8 @@ static int stats_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int burst_show(struct seq_file *m, void *v)
-{
-	u64 records, bytes, drops;
-	s64 nanos;
-
-	spin_lock(&last_burst_lock);
-	records = last_burst.records;
-	bytes = last_burst.bytes;
-	drops = last_burst.dropped;
-	nanos = last_burst.nanos;
-	spin_unlock(&last_burst_lock);
-	seq_printf(m, "records %llu bytes %llu dropped %llu ns %lld\n", records, bytes, drops,
-		   nanos);
-	return 0;
-}
-
 DEFINE_SHOW_ATTRIBUTE(dropped);
 DEFINE_SHOW_ATTRIBUTE(stats);
-
-static int burst_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, burst_show, NULL);
-}
 
 static const struct file_operations snapshot_fops = {
 	.owner = THIS_MODULE,
@@ -416,15 +278,6 @@ static const struct file_operations flush_fops = {
 	.open = simple_open,
 	.write = flush_write,
 	.llseek = default_llseek,
-};
-
-static const struct file_operations burst_fops = {
-	.owner = THIS_MODULE,
-	.open = burst_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-	.write = burst_write,
 };
 
 static bool geometry_ok(void)
@@ -449,7 +302,6 @@ static int __init relay_exam_c_init(void)
 	controls[1] = debugfs_create_file("flush", 0200, dir, NULL, &flush_fops);
 	controls[2] = debugfs_create_file("dropped", 0444, dir, NULL, &dropped_fops);
 	controls[3] = debugfs_create_file("stats", 0444, dir, NULL, &stats_fops);
-	controls[4] = debugfs_create_file("burst", 0600, dir, NULL, &burst_fops);
 	INIT_DELAYED_WORK(&snapshot_work, snapshot_tick);
 	if (period_secs)
 		schedule_delayed_work(&snapshot_work, period_jiffies());
@@ -466,7 +318,7 @@ static void __exit relay_exam_c_exit(void)
 	for (i = 0; i < ARRAY_SIZE(controls); i++)
 		debugfs_remove(controls[i]);
 	cancel_delayed_work_sync(&snapshot_work);
-	relay_flush(chan);
+	kfiles_relay_flush(chan, KFILES_RELAY_TASK_ONLY | (overwrite ? KFILES_RELAY_OVERWRITE : 0));
 	relay_close(chan);
 	debugfs_remove(dir);
 }

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A channel's hooks ([`Callbacks`]) and the C callback table built from them.
+
+use crate::channel::Shared;
+use core::{
+    ffi::{c_int, c_void},
+    marker::PhantomData,
+    sync::atomic::{AtomicUsize, Ordering},
+};
+use kernel::bindings;
+use kfiles_core::relay::{SubbufHeader, HEADER_LEN, OPEN};
+use kfiles_ffi as ffi;
+
+/// Hooks a channel calls. Every method has a default; `()` uses them all.
+///
+/// The hooks run in the writer's context, often with interrupts or
+/// preemption disabled: they must not sleep.
+///
+/// The C callbacks `buf_mapped()`/`buf_unmapped()` no longer exist in the
+/// kernels this crate supports (they were removed upstream), so they are not
+/// offered.
+///
+/// # Examples
+///
+/// ```ignore
+/// struct CountFull(AtomicU64);
+///
+/// impl relay_rs::Callbacks for CountFull {
+///     fn buffer_full(&self, _cpu: u32) {
+///         self.0.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+/// ```
+pub trait Callbacks: Send + Sync + 'static {
+    /// Whether sub-buffers start with a [`SubbufHeader`] (the padding header
+    /// scheme). Without it, records fill sub-buffers from their first byte,
+    /// and a reader cannot tell where padding was.
+    const HEADER: bool = true;
+
+    /// Called after a record was refused because the writer's buffer is full
+    /// in [`Mode::NoOverwrite`] (already counted in
+    /// [`Channel::dropped`]). `cpu` is the CPU the writer runs on, which is
+    /// the full buffer's unless a preemptible writer has just moved.
+    ///
+    /// [`Mode::NoOverwrite`]: crate::Mode::NoOverwrite
+    /// [`Channel::dropped`]: crate::Channel::dropped
+    fn buffer_full(&self, _cpu: u32) {}
+
+    /// Called when the writer on `cpu` moves to sub-buffer number `sequence`,
+    /// and for each CPU's first sub-buffer when the channel is opened or
+    /// reset. Returning `false` refuses the sub-buffer: the record that
+    /// needed it is dropped, and relay asks again at every later write until
+    /// the hook accepts. (For the first sub-buffers relay ignores the answer.)
+    /// In [`Mode::NoOverwrite`] it is not called while the buffer is full.
+    ///
+    /// [`Mode::NoOverwrite`]: crate::Mode::NoOverwrite
+    fn subbuf_start(&self, _cpu: u32, _sequence: u32) -> bool {
+        true
+    }
+}
+
+impl Callbacks for () {}
+
+/// The `rchan_callbacks` of channels whose private data is a `Shared<C>`.
+///
+/// # Invariants
+///
+/// Every callback in `raw` is sound when relay calls it for a buffer of a
+/// channel opened with this table whose `private_data` points at a
+/// `Shared<C>` that outlives the channel (until `relay_close()` returns).
+pub(crate) struct CallbackTable<C> {
+    raw: ffi::rchan_callbacks,
+    _data: PhantomData<C>,
+}
+
+// SAFETY: The table is immutable function pointers; `PhantomData<C>` only
+// ties it to its type.
+unsafe impl<C> Sync for CallbackTable<C> {}
+
+impl<C> CallbackTable<C> {
+    /// Wraps `raw` as the table of channels with private data `Shared<C>`.
+    ///
+    /// # Safety
+    ///
+    /// Every callback in `raw` must be sound when relay calls it for a buffer
+    /// of a channel opened with this table and a `Shared<C>` as private data
+    /// that outlives the channel.
+    const unsafe fn new(raw: ffi::rchan_callbacks) -> Self {
+        // INVARIANT: By the function's safety requirements.
+        Self {
+            raw,
+            _data: PhantomData,
+        }
+    }
+
+    /// The C table, for `relay_open()`.
+    pub(crate) fn as_raw(&self) -> *const ffi::rchan_callbacks {
+        &self.raw
+    }
+}
+
+/// The callbacks of channels with hooks `C`.
+pub(crate) struct Trampolines<C>(PhantomData<C>);
+
+impl<C: Callbacks> Trampolines<C> {
+    // SAFETY: Each trampoline's `# Safety` section asks only for a buffer of
+    // a channel opened with this table and a live `Shared<C>` private data
+    // (plus what relay guarantees of every call: the writer of `buf`
+    // excluded during `subbuf_start`, the file's parent directory alive
+    // during `create_buf_file`, a dentry from `create_buf_file` for
+    // `remove_buf_file`).
+    pub(crate) const TABLE: CallbackTable<C> = unsafe {
+        CallbackTable::new(ffi::rchan_callbacks {
+            subbuf_start: Some(Self::subbuf_start),
+            create_buf_file: Some(Self::create_buf_file),
+            remove_buf_file: Some(Self::remove_buf_file),
+        })
+    };
+
+    /// The channel's `Shared` state.
+    ///
+    /// # Safety
+    ///
+    /// `buf` must be a live buffer of a channel opened with [`Self::TABLE`],
+    /// whose private data is a `Shared<C>` that is alive for `'a`.
+    unsafe fn shared<'a>(buf: *mut ffi::rchan_buf) -> &'a Shared<C> {
+        // SAFETY: By the function's safety requirements `buf->chan` is such a
+        // channel and its private data a live `Shared<C>`, only ever shared.
+        unsafe { &*(*(*buf).chan).private_data.cast::<Shared<C>>() }
+    }
+
+    /// relay moves the writer of `buf` to sub-buffer `subbuf`, having finished
+    /// `prev_subbuf` (NULL for the first). Returns 0 to refuse it.
+    ///
+    /// # Safety
+    ///
+    /// - `buf` must be a live buffer of a channel opened with
+    ///   [`Self::TABLE`] and a live `Shared<C>` as private data.
+    /// - `buf`'s writers must be excluded for the call (relay calls this from
+    ///   `relay_switch_subbuf()` under the writer's exclusion, and from
+    ///   `__relay_reset()` before or, for `relay_reset()`, without writers).
+    /// - `subbuf` must be the start of the sub-buffer numbered
+    ///   `buf->subbufs_produced`, and `prev_subbuf`, unless NULL, the start of
+    ///   the one before it, finished with its padding recorded.
+    unsafe extern "C" fn subbuf_start(
+        buf: *mut ffi::rchan_buf,
+        subbuf: *mut c_void,
+        prev_subbuf: *mut c_void,
+        // Before 6.17-ish relay also passed the previous padding; the value
+        // is read from `buf->padding` below on every version.
+        #[cfg(kfiles_relay_prev_padding)] _prev_padding: usize,
+    ) -> c_int {
+        // SAFETY: `buf` is a buffer of a channel opened with `C`'s table
+        // (first requirement).
+        let shared = unsafe { Self::shared(buf) };
+        // SAFETY: `buf` is live; these fields are written only by its writer,
+        // which is excluded (second requirement), or are constant.
+        let (produced, cpu, padding) =
+            unsafe { ((*buf).subbufs_produced, (*buf).cpu, (*buf).padding) };
+        if C::HEADER && !prev_subbuf.is_null() {
+            // relay recorded the finished sub-buffer's padding before calling
+            // us; `prev_subbuf` is that sub-buffer, number `produced - 1`.
+            let prev = shared.geometry.subbuf_index(produced.wrapping_sub(1));
+            // SAFETY: `padding` has `n_subbufs` entries and `prev` is below
+            // that.
+            let prev_padding = unsafe { *padding.add(prev) };
+            let field = (prev_padding as u32).to_le_bytes();
+            // SAFETY: `prev_subbuf` starts a sub-buffer of the channel (third
+            // requirement), which begins with a header; the padding field is
+            // within it.
+            unsafe {
+                core::ptr::copy_nonoverlapping(
+                    field.as_ptr(),
+                    prev_subbuf.cast::<u8>().add(SubbufHeader::PADDING_OFFSET),
+                    field.len(),
+                )
+            };
+        }
+        // No "buffer full" test here: in no-overwrite mode the write helpers
+        // never start a switch that would find the buffer full (see
+        // helpers.c), and the first sub-buffer of an empty buffer always fits.
+        let accepted = shared.callbacks.subbuf_start(cpu, produced as u32);
+        // relay ignores the answer for a buffer's first sub-buffer (no
+        // `prev_subbuf`) and writes into it all the same: set it up.
+        if !accepted && !prev_subbuf.is_null() {
+            return 0;
+        }
+        let index = shared.geometry.subbuf_index(produced);
+        // SAFETY: `index` is below `n_subbufs`, the length of `padding`;
+        // `buf` is live and its writer excluded (second requirement). relay
+        // itself sets `data` and this padding right after we return; doing it
+        // before `offset` moves past the header means that a concurrent
+        // read(), which reads `offset` first, never pairs the new offset with
+        // the old sub-buffer or with a stale padding of the new one.
+        unsafe {
+            core::ptr::write_volatile(padding.add(index), 0);
+            core::ptr::write_volatile(&raw mut (*buf).data, subbuf);
+        }
+        if C::HEADER {
+            let header = SubbufHeader {
+                padding: OPEN,
+                sequence: produced as u32,
+                geometry: shared.geometry,
+                overwrite: shared.overwrite,
+            }
+            .encode();
+            // SAFETY: `subbuf` is a whole sub-buffer (third requirement), now
+            // owned by the excluded writer, larger than a header (`Geometry`
+            // guarantees it).
+            unsafe {
+                core::ptr::copy_nonoverlapping(header.as_ptr(), subbuf.cast::<u8>(), HEADER_LEN)
+            };
+            // SAFETY: `offset` is a live, aligned `size_t` of `buf`, which
+            // relay's readers only read. Setting it is
+            // `subbuf_start_reserve()`; the release orders the header and the
+            // stores above before it.
+            let offset = unsafe { AtomicUsize::from_ptr(&raw mut (*buf).offset) };
+            offset.store(HEADER_LEN, Ordering::Release);
+        }
+        1
+    }
+
+    /// Creates the debugfs file of one per-CPU buffer.
+    ///
+    /// # Safety
+    ///
+    /// - `buf` must be a live buffer of a channel opened with
+    ///   [`Self::TABLE`] and a live `Shared<C>` as private data.
+    /// - `filename` must be a C string and `parent` a live debugfs
+    ///   directory (relay passes the channel's name and parent).
+    unsafe extern "C" fn create_buf_file(
+        filename: *const kernel::ffi::c_char,
+        parent: *mut bindings::dentry,
+        _mode: bindings::umode_t,
+        buf: *mut ffi::rchan_buf,
+        _is_global: *mut c_int,
+    ) -> *mut bindings::dentry {
+        // SAFETY: By the first requirement.
+        let shared = unsafe { Self::shared(buf) };
+        // SAFETY: By the second requirement; `buf` is the buffer the file
+        // serves, alive as long as relay's file operations hold it.
+        let dentry =
+            unsafe { ffi::kfiles_relay_create_buf_file(filename, shared.file_mode, parent, buf) };
+        if ffi::is_err_or_null(dentry) {
+            core::ptr::null_mut()
+        } else {
+            dentry
+        }
+    }
+
+    /// Removes a file made by `create_buf_file`.
+    ///
+    /// # Safety
+    ///
+    /// `dentry` must be a file `create_buf_file` returned, not yet removed.
+    unsafe extern "C" fn remove_buf_file(dentry: *mut bindings::dentry) -> c_int {
+        // SAFETY: By the function's safety requirement.
+        unsafe { ffi::kfiles_debugfs_remove(dentry) };
+        0
+    }
+}

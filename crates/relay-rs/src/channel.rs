@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The channel: opening it, writing, flushing, and closing it on drop.
+
+use crate::{
+    callbacks::{Callbacks, Trampolines},
+    reservation::{Committed, Reservation},
+};
+use core::{
+    ffi::CStr,
+    ptr::NonNull,
+    sync::atomic::{AtomicU64, Ordering},
+};
+use debugfs_rs::Dir;
+use kernel::{alloc::flags::GFP_KERNEL, bindings, error::code::*, ffi::c_long, prelude::*};
+use kfiles_core::relay::Geometry;
+use kfiles_ffi as ffi;
+
+/// What a channel does when a CPU's buffer is full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// New records are refused (and counted) until the reader consumes a
+    /// sub-buffer: nothing stored is lost, also while a reader reads
+    /// concurrently. The default.
+    NoOverwrite,
+    /// The oldest sub-buffer is overwritten: the newest data is kept.
+    Overwrite,
+}
+
+/// Where a channel's writers run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Writers {
+    /// Any context but NMI, interrupts included: writes run with local
+    /// interrupts disabled, as `relay_write()`. The default.
+    Any,
+    /// Task context only: writes only disable preemption, as
+    /// `__relay_write()`, which is cheaper. A write or reservation attempted
+    /// from interrupt context is refused with `EPERM` (and counted as
+    /// dropped): it could otherwise land in the middle of another write to
+    /// the same sub-buffer.
+    TaskOnly,
+}
+
+/// What the callbacks reach through `chan->private_data`.
+pub(crate) struct Shared<C> {
+    pub(crate) callbacks: C,
+    pub(crate) geometry: Geometry,
+    pub(crate) overwrite: bool,
+    pub(crate) file_mode: u16,
+    pub(crate) dropped: AtomicU64,
+}
+
+/// A relay channel whose hooks are `C`.
+///
+/// Created with [`Channel::builder`]. Writing needs only `&self`, from any
+/// CPU at once; share the channel with an `Arc` or keep it in a module's
+/// state.
+///
+/// # Invariants
+///
+/// - `chan` was returned by `relay_open()` with `Trampolines::<C>::TABLE` as
+///   callbacks and `shared` (boxed, so it never moves) as private data, and is
+///   not closed before `drop`.
+/// - `flags` are the `KFILES_RELAY_*` flags of its [`Mode`] and [`Writers`],
+///   which every write helper is given.
+/// - `max_record` is the largest record its sub-buffers take.
+pub struct Channel<C: Callbacks = ()> {
+    chan: NonNull<ffi::rchan>,
+    flags: u32,
+    max_record: usize,
+    shared: KBox<Shared<C>>,
+    _dir: Dir,
+}
+
+// SAFETY: Every C function the channel calls may be called from any thread:
+// writes work on the calling CPU's buffer with its writers excluded, flushes
+// and consumption take their own locks. The rest of the state is atomics and
+// `C`, which is `Send + Sync`.
+unsafe impl<C: Callbacks> Send for Channel<C> {}
+// SAFETY: Every method taking `&self` is safe to call concurrently (see
+// `Send`); `reset`, which is not, takes `&mut self`.
+unsafe impl<C: Callbacks> Sync for Channel<C> {}
+
+/// Options of a channel being opened; see [`Channel::builder`].
+pub struct Builder<'a> {
+    base: &'a CStr,
+    dir: &'a Dir,
+    subbuf_size: usize,
+    n_subbufs: usize,
+    mode: Mode,
+    writers: Writers,
+    file_mode: u16,
+}
+
+impl<'a> Builder<'a> {
+    /// Sub-buffer size in bytes (header included) and count per CPU;
+    /// 64 KiB x 4 by default. Checked by [`Geometry::new`] when opening.
+    pub fn subbufs(mut self, size: usize, count: usize) -> Self {
+        self.subbuf_size = size;
+        self.n_subbufs = count;
+        self
+    }
+
+    /// What happens when a buffer is full; [`Mode::NoOverwrite`] by default.
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Where writers run; [`Writers::Any`] by default.
+    pub fn writers(mut self, writers: Writers) -> Self {
+        self.writers = writers;
+        self
+    }
+
+    /// Permissions of the per-CPU files; `0o400` (root reads) by default.
+    /// Only read bits are kept: relay files cannot be written.
+    pub fn file_mode(mut self, mode: u16) -> Self {
+        self.file_mode = mode & 0o444;
+        self
+    }
+
+    /// Opens the channel and creates its files, with hooks `callbacks`.
+    ///
+    /// Fails with `EINVAL` for a geometry [`Geometry::new`] refuses, `ENOENT`
+    /// if the directory does not exist in debugfs, and `ENOMEM` if relay
+    /// cannot allocate the buffers or create the files (for example because
+    /// files of that name exist).
+    pub fn open<C: Callbacks>(self, callbacks: C) -> Result<Channel<C>> {
+        let geometry = Geometry::new(self.subbuf_size, self.n_subbufs).map_err(|_| EINVAL)?;
+        // SAFETY: The pointer is only passed to `relay_open()`, which creates
+        // the files in it; `relay_close()` in `Channel::drop` removes them
+        // before the `Dir` clone kept in the channel is dropped.
+        let parent = unsafe { self.dir.dentry() }.ok_or(ENOENT)?;
+        let overwrite = self.mode == Mode::Overwrite;
+        let shared = KBox::new(
+            Shared {
+                callbacks,
+                geometry,
+                overwrite,
+                file_mode: self.file_mode,
+                dropped: AtomicU64::new(0),
+            },
+            GFP_KERNEL,
+        )?;
+        let private: *const Shared<C> = &*shared;
+        // SAFETY: `base` is a C string and `parent` a live debugfs directory.
+        // The table serves channels whose private data is a `Shared<C>`, and
+        // `private` is one that outlives the channel: it is dropped after
+        // `relay_close()` in `Channel::drop`.
+        let chan = unsafe {
+            ffi::relay_open(
+                kfiles_compat::char_ptr(self.base),
+                parent,
+                geometry.subbuf_size(),
+                geometry.n_subbufs(),
+                Trampolines::<C>::TABLE.as_raw(),
+                private.cast_mut().cast(),
+            )
+        };
+        let chan = NonNull::new(chan).ok_or(ENOMEM)?;
+        let mut flags = 0;
+        if overwrite {
+            flags |= ffi::KFILES_RELAY_OVERWRITE;
+        }
+        if self.writers == Writers::TaskOnly {
+            flags |= ffi::KFILES_RELAY_TASK_ONLY;
+        }
+        // INVARIANT: Just opened as described, with `shared` and `C`'s table;
+        // `flags` match the mode and writers.
+        Ok(Channel {
+            chan,
+            flags,
+            max_record: geometry.max_record(C::HEADER),
+            shared,
+            _dir: self.dir.clone(),
+        })
+    }
+}
+
+impl Channel<()> {
+    /// Starts opening a channel whose per-CPU files are `base0`, `base1`, ...
+    /// in `dir`.
+    pub fn builder<'a>(base: &'a CStr, dir: &'a Dir) -> Builder<'a> {
+        Builder {
+            base,
+            dir,
+            subbuf_size: 64 * 1024,
+            n_subbufs: 4,
+            mode: Mode::NoOverwrite,
+            writers: Writers::Any,
+            file_mode: 0o400,
+        }
+    }
+}
+
+impl<C: Callbacks> Channel<C> {
+    /// Writes `record` into the current CPU's buffer, whole.
+    ///
+    /// Readers see it at once (in the current sub-buffer; [`flush`] also
+    /// completes the sub-buffer's header). Fails, counting the record in
+    /// [`dropped`](Self::dropped), with:
+    ///
+    /// - `EFBIG`: the record is larger than a sub-buffer takes
+    ///   ([`max_record`](Self::max_record));
+    /// - `ENOSPC`: the buffer is full in [`Mode::NoOverwrite`] (also reported
+    ///   to [`Callbacks::buffer_full`]), or [`Callbacks::subbuf_start`]
+    ///   refused the sub-buffer the record needed;
+    /// - `EPERM`: called from interrupt context on a [`Writers::TaskOnly`]
+    ///   channel, or from NMI context;
+    /// - `EBUSY`: called from the code filling a [`Reservation`] of this
+    ///   channel on the same CPU.
+    ///
+    /// [`flush`]: Self::flush
+    #[inline]
+    pub fn write(&self, record: &[u8]) -> Result {
+        if record.len() > self.max_record {
+            return Err(self.refused(EFBIG));
+        }
+        // SAFETY: By the type invariants `chan` is open and `flags` are its
+        // own; the helper reads `record.len()` bytes from a live slice.
+        let ret = unsafe {
+            ffi::kfiles_relay_write(
+                self.chan.as_ptr(),
+                record.as_ptr().cast(),
+                record.len(),
+                self.flags,
+            )
+        };
+        if ret < 0 {
+            return Err(self.refused_by_helper(ret));
+        }
+        Ok(())
+    }
+
+    /// Counts a refused record.
+    #[cold]
+    fn refused(&self, err: Error) -> Error {
+        self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+        err
+    }
+
+    /// Counts a record a write helper refused with `ret` (a `-errno`), and
+    /// reports a full buffer to the hooks.
+    #[cold]
+    fn refused_by_helper(&self, ret: c_long) -> Error {
+        if ret == -(bindings::ENOSPC as c_long) {
+            // SAFETY: Reading the CPU number has no precondition.
+            let cpu = unsafe { ffi::kfiles_raw_cpu() };
+            self.shared.callbacks.buffer_full(cpu);
+        }
+        let err = if ret == -(bindings::ECANCELED as c_long) {
+            // The hook refused the sub-buffer: for the writer, no room.
+            ENOSPC
+        } else {
+            i32::try_from(ret).map_or(EIO, Error::from_errno)
+        };
+        self.refused(err)
+    }
+
+    /// Reserves `len` bytes in the current CPU's buffer and lets `fill`
+    /// write them in place (no intermediate copy), as `relay_reserve()`.
+    ///
+    /// `fill` runs with local interrupts disabled and must not sleep. Readers
+    /// see the record only once it is committed ([`Reservation::commit`], the
+    /// only way to get the [`Committed`] that `fill` returns), with the bytes
+    /// `fill` did not write zeroed; a reservation dropped uncommitted leaves
+    /// nothing in the buffer. While `fill` runs, writes to this channel on
+    /// this CPU (from `fill` itself) fail with `EBUSY`.
+    ///
+    /// Fails, counting a drop and without calling `fill`, as
+    /// [`write`](Self::write) does.
+    ///
+    /// # Examples
+    ///
+    /// ```ignore
+    /// use core::fmt::Write;
+    /// channel.reserve(32, |mut slot| {
+    ///     let _ = write!(slot, "irq {} at {}\n", irq, stamp);
+    ///     slot.commit()
+    /// })?;
+    /// ```
+    #[inline]
+    pub fn reserve(&self, len: usize, fill: impl FnOnce(Reservation<'_>) -> Committed) -> Result {
+        if len > self.max_record {
+            return Err(self.refused(EFBIG));
+        }
+        let mut slot = ffi::kfiles_relay_slot::default();
+        // SAFETY: By the type invariants `chan` is open and `flags` are its
+        // own; `slot` is writable.
+        let ret =
+            unsafe { ffi::kfiles_relay_reserve(self.chan.as_ptr(), len, self.flags, &mut slot) };
+        if ret < 0 {
+            return Err(self.refused_by_helper(ret));
+        }
+        let Some(data) = NonNull::new(slot.data.cast::<u8>()) else {
+            // Not reached: the helper always sets `data` on success.
+            // SAFETY: The reservation succeeded and is released once.
+            unsafe { ffi::kfiles_relay_release(&slot, false) };
+            return Err(self.refused(EIO));
+        };
+        let mut committed = false;
+        // SAFETY: `data` points at `len` bytes reserved for us in this CPU's
+        // buffer, with interrupts off until the release below, which follows
+        // `fill`'s return.
+        let reservation = unsafe { Reservation::new(data, len, &mut committed) };
+        let _: Committed = fill(reservation);
+        // Released here, not by the `Reservation`, so that interrupts come
+        // back on even if `fill` leaked it.
+        // SAFETY: The reservation succeeded and this is its only release.
+        unsafe { ffi::kfiles_relay_release(&slot, committed) };
+        Ok(())
+    }
+
+    /// Finishes every CPU's current sub-buffer, completing its header, so
+    /// that a reader that waits for whole sub-buffers (an `mmap()` reader)
+    /// sees it; `read()` readers see records as soon as they are written.
+    ///
+    /// Each CPU's buffer is switched on that CPU with its writers excluded,
+    /// so flushing is safe while writers run. Each flush uses up a
+    /// sub-buffer; in [`Mode::NoOverwrite`] a CPU whose buffer is full keeps
+    /// its current sub-buffer open (its records stay readable).
+    ///
+    /// Sleeps: fails with `EPERM` outside task context or with interrupts
+    /// disabled (for example inside a [`Reservation`]'s `fill`).
+    pub fn flush(&self) -> Result {
+        // SAFETY: By the type invariants `chan` is open and `flags` are its
+        // own.
+        let ret = unsafe { ffi::kfiles_relay_flush(self.chan.as_ptr(), self.flags) };
+        kernel::error::to_result(ret)
+    }
+
+    /// Empties every buffer, as `relay_reset()`. `&mut self` guarantees that
+    /// no writer, reservation or flush of this channel runs meanwhile, as
+    /// relay requires. A reader inside `read()` at that moment may still
+    /// return data written before the reset; the sub-buffer headers'
+    /// sequence numbers restart at 0, which relay-read reports as a reset.
+    pub fn reset(&mut self) {
+        // SAFETY: By the type invariants `chan` is open; the exclusive borrow
+        // excludes concurrent use of the channel's write paths.
+        unsafe { ffi::relay_reset(self.chan.as_ptr()) };
+    }
+
+    /// Tells relay that a kernel-side reader consumed `count` sub-buffers of
+    /// CPU `cpu`'s buffer, as `relay_subbufs_consumed()`: for drivers whose
+    /// readers use `mmap()` and report progress through a control file.
+    /// Readers using `read()` need not call this; the two are serialised (the
+    /// lock `read()` holds is taken), so they never move the count backwards.
+    ///
+    /// Sleeps. Fails with `EINVAL` for a CPU that is not possible, `ENODEV`
+    /// for one without a buffer, and `EPERM` outside task context.
+    pub fn subbufs_consumed(&self, cpu: u32, count: usize) -> Result {
+        // SAFETY: By the type invariants `chan` is open; the helper checks
+        // `cpu` and the context.
+        let ret = unsafe { ffi::kfiles_relay_subbufs_consumed(self.chan.as_ptr(), cpu, count) };
+        kernel::error::to_result(ret)
+    }
+
+    /// Records refused so far, for any reason [`write`](Self::write) lists.
+    pub fn dropped(&self) -> u64 {
+        self.shared.dropped.load(Ordering::Relaxed)
+    }
+
+    /// The channel's geometry.
+    pub fn geometry(&self) -> Geometry {
+        self.shared.geometry
+    }
+
+    /// The channel's mode.
+    pub fn mode(&self) -> Mode {
+        if self.shared.overwrite {
+            Mode::Overwrite
+        } else {
+            Mode::NoOverwrite
+        }
+    }
+
+    /// The largest record [`write`](Self::write) takes: a sub-buffer minus
+    /// its header.
+    pub fn max_record(&self) -> usize {
+        self.max_record
+    }
+
+    /// The channel's hooks.
+    pub fn callbacks(&self) -> &C {
+        &self.shared.callbacks
+    }
+}
+
+impl<C: Callbacks> Drop for Channel<C> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants `chan` is open, and this is its last
+        // use. `relay_close()` removes the files through `remove_buf_file`;
+        // afterwards relay calls none of the callbacks and no longer reads
+        // `private_data` (buffers still open by readers only use relay's own
+        // code), so `shared` may be dropped after it. The flush fails only in
+        // atomic context, where `relay_close()` could not run either.
+        unsafe {
+            let _ = ffi::kfiles_relay_flush(self.chan.as_ptr(), self.flags);
+            ffi::relay_close(self.chan.as_ptr());
+        }
+    }
+}

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A test bench for relay-rs (not one of the article's demos): bulk bursts
+//! for measurements, streams of probe records for loss tests, and writers in
+//! interrupt context.
+//!
+//! Opens the relay channel `relay-lab/chan0` ... (4 KiB x 4 sub-buffers per
+//! CPU by default; module parameters `subbuf_size`, `n_subbufs`, `overwrite`
+//! and `task_only`, which makes the channel [`Writers::TaskOnly`], the
+//! default) with these control files beside it:
+//!
+//! - `burst` (read, write): `[write|reserve|memcpy] COUNT SIZE` writes COUNT
+//!   records of SIZE bytes with `Channel::write` or `Channel::reserve`, or
+//!   copies them into a plain buffer of the size of one CPU's relay buffer at
+//!   the places relay would put them (the physical limit), and times the
+//!   loop. Each record starts with its 64-bit little-endian number and byte
+//!   `i` after it is `i % 256`. Reading shows the last run.
+//! - `stream` (write): `STREAM COUNT SIZE [write|reserve|mix]` writes the next
+//!   COUNT probe records ([`kfiles_core::probe`]) of stream STREAM (below 64),
+//!   SIZE bytes each, in the writing task; `mix` alternates the two methods.
+//! - `streams` (read): `STREAM ATTEMPTED REFUSED` for every stream used, so a
+//!   reader can account for every record.
+//! - `timer` (write): `STREAM softirq|hardirq PERIOD_US SIZE [write|reserve|mix]`
+//!   starts a timer on the writing task's CPU that writes one probe record of
+//!   STREAM (SIZE at most 256) every PERIOD_US microseconds (at least 50), in
+//!   that context;
+//!   `stop` stops every timer.
+//! - `flush` (write `1`), `dropped` and `stats` (`subbufs N full N`, what the
+//!   channel's hooks counted).
+
+use core::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use debugfs_rs::{seq_print, Dir, File, SeqFile};
+use kernel::{new_mutex, prelude::*, sync::Arc, sync::Mutex};
+use kfiles_attr::{parse_int, ReadCallback, ReadFn, ReadWriteCallback, Store, WriteFn};
+use kfiles_core::probe;
+use periodic_work::{IrqContext, IrqTick, IrqTimer};
+use relay_rs::{Callbacks, Channel, Mode, Writers, HEADER_LEN};
+
+kfiles_compat::module! {
+    type: RelayLab,
+    name: "relay_lab",
+    authors: ["kfiles-rs developers"],
+    description: "relay-rs test bench: bursts, probe streams, interrupt-context writers",
+    license: "GPL",
+}
+
+kfiles_compat::module_params! {
+    /// Bytes per sub-buffer, header included.
+    subbuf_size: usize = 4096;
+    /// Sub-buffers per CPU.
+    n_subbufs: usize = 4;
+    /// Overwrite the oldest data when a buffer is full (default: drop new data).
+    overwrite: bool = false;
+    /// Writers run in task context only (Writers::TaskOnly); 0: any context.
+    task_only: bool = true;
+}
+
+/// Streams of probe records.
+const MAX_STREAMS: usize = 64;
+/// Timers running at once.
+const MAX_TIMERS: usize = 8;
+/// Largest probe record a timer writes (built on its stack).
+const MAX_TIMER_RECORD: usize = 256;
+/// Shortest timer period in microseconds (shorter ones starve the guest).
+const MIN_TIMER_PERIOD_US: u32 = 50;
+/// Most records one burst writes.
+const MAX_BURST: u64 = 1 << 22;
+
+/// The channel's hooks: counts what relay reports.
+#[derive(Default)]
+struct Stats {
+    subbufs: AtomicU64,
+    full: AtomicU64,
+}
+
+impl Callbacks for Stats {
+    fn buffer_full(&self, _cpu: u32) {
+        self.full.fetch_add(1, Relaxed);
+    }
+
+    fn subbuf_start(&self, _cpu: u32, _sequence: u32) -> bool {
+        self.subbufs.fetch_add(1, Relaxed);
+        true
+    }
+}
+
+/// Per probe stream: records numbered so far, and how many were refused.
+#[derive(Default)]
+struct Stream {
+    attempted: AtomicU64,
+    refused: AtomicU64,
+}
+
+/// How records are written.
+#[derive(Clone, Copy, PartialEq)]
+enum Method {
+    Write,
+    Reserve,
+    /// `Reserve` for odd sequence numbers, `Write` for even ones.
+    Mix,
+    /// Bursts only: a plain `memcpy`, for the physical limit.
+    Memcpy,
+}
+
+impl Method {
+    fn parse(word: Option<&[u8]>) -> Result<Self> {
+        match word {
+            None | Some(b"write") => Ok(Self::Write),
+            Some(b"reserve") => Ok(Self::Reserve),
+            Some(b"mix") => Ok(Self::Mix),
+            _ => Err(EINVAL),
+        }
+    }
+}
+
+#[derive(Default)]
+struct BurstResult {
+    records: AtomicU64,
+    bytes: AtomicU64,
+    dropped: AtomicU64,
+    nanos: AtomicI64,
+}
+
+struct Lab {
+    channel: Channel<Stats>,
+    streams: [Stream; MAX_STREAMS],
+    last_burst: BurstResult,
+}
+
+/// The words of a command, without its trailing newline.
+fn words(input: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let input = input.strip_suffix(b"\n").unwrap_or(input);
+    input.split(|&b| b == b' ').filter(|w| !w.is_empty())
+}
+
+impl Lab {
+    /// Writes one record with `method` (never `Memcpy`).
+    fn put(&self, record: &[u8], method: Method, seq: u64) -> Result {
+        let reserve = match method {
+            Method::Reserve => true,
+            Method::Mix => seq % 2 == 1,
+            Method::Write | Method::Memcpy => false,
+        };
+        if reserve {
+            self.channel.reserve(record.len(), |mut slot| {
+                // The slot is exactly `record.len()` bytes: `put` cannot fail.
+                let _ = slot.put(record);
+                slot.commit()
+            })
+        } else {
+            self.channel.write(record)
+        }
+    }
+
+    /// Writes the next probe record of `stream`, built in `record` (whose
+    /// length is the record's).
+    fn probe(&self, stream: usize, record: &mut [u8], method: Method) {
+        let Some(counts) = self.streams.get(stream) else {
+            return;
+        };
+        let seq = counts.attempted.fetch_add(1, Relaxed);
+        let ok = probe::encode(record, stream as u32, seq).is_ok()
+            && self.put(record, method, seq).is_ok();
+        if !ok {
+            counts.refused.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Runs a `stream` command: `STREAM COUNT SIZE [write|reserve|mix]`.
+    fn stream(&self, input: &[u8]) -> Result {
+        let mut words = words(input);
+        let (Some(stream), Some(count), Some(size)) = (words.next(), words.next(), words.next())
+        else {
+            return Err(EINVAL);
+        };
+        let method = Method::parse(words.next())?;
+        let (stream, count, size): (usize, u64, usize) =
+            (parse_int(stream)?, parse_int(count)?, parse_int(size)?);
+        if words.next().is_some()
+            || stream >= MAX_STREAMS
+            || count > MAX_BURST
+            || size < probe::PROBE_HEADER_LEN
+            || size > self.channel.max_record()
+        {
+            return Err(EINVAL);
+        }
+        let mut record = KVec::from_elem(0u8, size, GFP_KERNEL)?;
+        for _ in 0..count {
+            self.probe(stream, &mut record, method);
+        }
+        Ok(())
+    }
+
+    /// Runs a burst request: `[write|reserve|memcpy] COUNT SIZE`.
+    fn burst(&self, input: &[u8]) -> Result {
+        let mut words = words(input).peekable();
+        let named = match words.peek().copied() {
+            Some(b"write") => Some(Method::Write),
+            Some(b"reserve") => Some(Method::Reserve),
+            Some(b"memcpy") => Some(Method::Memcpy),
+            _ => None,
+        };
+        if named.is_some() {
+            words.next();
+        }
+        let method = named.unwrap_or(Method::Write);
+        let (Some(count), Some(size), None) = (words.next(), words.next(), words.next()) else {
+            return Err(EINVAL);
+        };
+        let count: u64 = parse_int(count)?;
+        let size: usize = parse_int(size)?;
+        if count > MAX_BURST || size < 8 || size > self.channel.max_record() {
+            return Err(EINVAL);
+        }
+        let mut record = KVec::from_elem(0u8, size, GFP_KERNEL)?;
+        for (i, byte) in record.iter_mut().enumerate().skip(8) {
+            *byte = i as u8;
+        }
+        let geometry = self.channel.geometry();
+        let ring_len = match method {
+            Method::Memcpy => geometry.subbuf_size() * geometry.n_subbufs(),
+            _ => 0,
+        };
+        let mut ring = VVec::from_elem(0u8, ring_len, GFP_KERNEL)?;
+        let (mut subbuf_start, mut at) = (0, HEADER_LEN);
+        let dropped_before = self.channel.dropped();
+        let start = kfiles_compat::monotonic_ns();
+        for seq in 0..count {
+            if let Some(head) = record.first_chunk_mut::<8>() {
+                *head = seq.to_le_bytes();
+            }
+            if method != Method::Memcpy {
+                // Drops are counted by the channel.
+                let _ = self.put(&record, method, seq);
+                continue;
+            }
+            if at + size > geometry.subbuf_size() {
+                subbuf_start += geometry.subbuf_size();
+                if subbuf_start == ring_len {
+                    subbuf_start = 0;
+                }
+                at = HEADER_LEN;
+            }
+            let dest = subbuf_start + at;
+            if let Some(dest) = ring.get_mut(dest..dest + size) {
+                dest.copy_from_slice(&record);
+            }
+            at += size;
+            core::hint::black_box(&mut ring);
+        }
+        let nanos = kfiles_compat::monotonic_ns() - start;
+        let r = &self.last_burst;
+        r.records.store(count, Relaxed);
+        r.bytes.store(count * size as u64, Relaxed);
+        r.dropped
+            .store(self.channel.dropped() - dropped_before, Relaxed);
+        r.nanos.store(nanos, Relaxed);
+        Ok(())
+    }
+}
+
+/// A timer's work: one probe record per tick.
+struct ProbeTick {
+    lab: Arc<Lab>,
+    stream: usize,
+    len: usize,
+    method: Method,
+}
+
+impl IrqTick for ProbeTick {
+    fn tick(&self) {
+        let mut record = [0u8; MAX_TIMER_RECORD];
+        if let Some(record) = record.get_mut(..self.len) {
+            self.lab.probe(self.stream, record, self.method);
+        }
+    }
+}
+
+type Timers = Mutex<KVec<Pin<KBox<IrqTimer<ProbeTick>>>>>;
+
+/// The `timer` control file.
+struct TimerControl {
+    lab: Arc<Lab>,
+    timers: Arc<Timers>,
+}
+
+impl Store for TimerControl {
+    fn store(&self, input: &[u8]) -> Result {
+        let mut words = words(input);
+        let first = words.next();
+        if first == Some(b"stop") {
+            if words.next().is_some() {
+                return Err(EINVAL);
+            }
+            // Cancelled (and waited for) as they drop, outside the lock.
+            let stopped = core::mem::take(&mut *self.timers.lock());
+            drop(stopped);
+            return Ok(());
+        }
+        let (Some(stream), Some(context), Some(period), Some(size)) =
+            (first, words.next(), words.next(), words.next())
+        else {
+            return Err(EINVAL);
+        };
+        let context = match context {
+            b"softirq" => IrqContext::Softirq,
+            b"hardirq" => IrqContext::Hardirq,
+            _ => return Err(EINVAL),
+        };
+        let method = Method::parse(words.next())?;
+        let (stream, period, size): (usize, u32, usize) =
+            (parse_int(stream)?, parse_int(period)?, parse_int(size)?);
+        if words.next().is_some()
+            || stream >= MAX_STREAMS
+            || period < MIN_TIMER_PERIOD_US
+            || !(probe::PROBE_HEADER_LEN..=MAX_TIMER_RECORD).contains(&size)
+            || size > self.lab.channel.max_record()
+        {
+            return Err(EINVAL);
+        }
+        let mut timers = self.timers.lock();
+        if timers.len() >= MAX_TIMERS {
+            return Err(ENOSPC);
+        }
+        let tick = ProbeTick {
+            lab: self.lab.clone(),
+            stream,
+            len: size,
+            method,
+        };
+        let timer = KBox::pin_init(IrqTimer::new(tick, period, context), GFP_KERNEL)?;
+        // On this CPU: the writing task's (pin it with taskset).
+        timer.as_ref().start();
+        timers.push(timer, GFP_KERNEL)?;
+        Ok(())
+    }
+}
+
+/// A control file whose writes run `action` on the lab.
+struct Command {
+    lab: Arc<Lab>,
+    action: fn(&Lab, &[u8]) -> Result,
+}
+
+impl Store for Command {
+    fn store(&self, input: &[u8]) -> Result {
+        (self.action)(&self.lab, input)
+    }
+}
+
+fn flush(lab: &Lab, input: &[u8]) -> Result {
+    match parse_int::<u32>(input)? {
+        1 => lab.channel.flush(),
+        _ => Err(EINVAL),
+    }
+}
+
+fn show_dropped(lab: &Arc<Lab>, m: &SeqFile) -> Result {
+    seq_print!(m, "{}\n", lab.channel.dropped());
+    Ok(())
+}
+
+fn show_stats(lab: &Arc<Lab>, m: &SeqFile) -> Result {
+    let stats = lab.channel.callbacks();
+    seq_print!(
+        m,
+        "subbufs {} full {}\n",
+        stats.subbufs.load(Relaxed),
+        stats.full.load(Relaxed)
+    );
+    Ok(())
+}
+
+fn show_streams(lab: &Arc<Lab>, m: &SeqFile) -> Result {
+    for (i, s) in lab.streams.iter().enumerate() {
+        let attempted = s.attempted.load(Relaxed);
+        if attempted > 0 {
+            seq_print!(m, "{} {} {}\n", i, attempted, s.refused.load(Relaxed));
+        }
+    }
+    Ok(())
+}
+
+fn show_burst(lab: &Arc<Lab>, m: &SeqFile) -> Result {
+    let r = &lab.last_burst;
+    seq_print!(
+        m,
+        "records {} bytes {} dropped {} ns {}\n",
+        r.records.load(Relaxed),
+        r.bytes.load(Relaxed),
+        r.dropped.load(Relaxed),
+        r.nanos.load(Relaxed)
+    );
+    Ok(())
+}
+
+fn run_burst(lab: &Arc<Lab>, input: &[u8]) -> Result {
+    lab.burst(input)
+}
+
+type Show = ReadFn<Arc<Lab>>;
+type Run = WriteFn<Arc<Lab>>;
+
+#[pin_data]
+struct Controls {
+    #[pin]
+    stream: File<Command>,
+    #[pin]
+    flush: File<Command>,
+    #[pin]
+    timer: File<TimerControl>,
+    #[pin]
+    streams: File<ReadCallback<Arc<Lab>, Show>>,
+    #[pin]
+    dropped: File<ReadCallback<Arc<Lab>, Show>>,
+    #[pin]
+    stats: File<ReadCallback<Arc<Lab>, Show>>,
+    #[pin]
+    burst: File<ReadWriteCallback<Arc<Lab>, Show, Run>>,
+}
+
+struct RelayLab {
+    // Dropped in this order: the control files (waiting for writes in
+    // progress), the timers (cancelled and waited for), then the channel.
+    _controls: Pin<KBox<Controls>>,
+    _timers: Arc<Timers>,
+    _lab: Arc<Lab>,
+}
+
+impl kernel::Module for RelayLab {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let dir = Dir::new(c"relay-lab");
+        let mode = if module_params::overwrite.get() {
+            Mode::Overwrite
+        } else {
+            Mode::NoOverwrite
+        };
+        let writers = if module_params::task_only.get() {
+            Writers::TaskOnly
+        } else {
+            Writers::Any
+        };
+        let channel = Channel::builder(c"chan", &dir)
+            .subbufs(
+                module_params::subbuf_size.get(),
+                module_params::n_subbufs.get(),
+            )
+            .mode(mode)
+            .writers(writers)
+            .open(Stats::default())?;
+        let lab = Arc::new(
+            Lab {
+                channel,
+                streams: core::array::from_fn(|_| Stream::default()),
+                last_burst: BurstResult::default(),
+            },
+            GFP_KERNEL,
+        )?;
+        let timers = Arc::pin_init(new_mutex!(KVec::new()), GFP_KERNEL)?;
+        let stream = Command {
+            lab: lab.clone(),
+            action: Lab::stream,
+        };
+        let flush = Command {
+            lab: lab.clone(),
+            action: flush,
+        };
+        let timer = TimerControl {
+            lab: lab.clone(),
+            timers: timers.clone(),
+        };
+        let (for_streams, for_dropped, for_stats, for_burst) =
+            (lab.clone(), lab.clone(), lab.clone(), lab.clone());
+        let controls = KBox::pin_init(
+            try_pin_init!(Controls {
+                stream <- dir.write_only_file(c"stream", 0o200, stream),
+                flush <- dir.write_only_file(c"flush", 0o200, flush),
+                timer <- dir.write_only_file(c"timer", 0o200, timer),
+                streams <- dir.read_callback_file(c"streams", 0o444, for_streams, show_streams as Show),
+                dropped <- dir.read_callback_file(c"dropped", 0o444, for_dropped, show_dropped as Show),
+                stats <- dir.read_callback_file(c"stats", 0o444, for_stats, show_stats as Show),
+                burst <- dir.read_write_callback_file(
+                    c"burst",
+                    0o600,
+                    for_burst,
+                    show_burst as Show,
+                    run_burst as Run,
+                ),
+            }),
+            GFP_KERNEL,
+        )?;
+        Ok(RelayLab {
+            _controls: controls,
+            _timers: timers,
+            _lab: lab,
+        })
+    }
+}
