@@ -6,6 +6,7 @@
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/hrtimer.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
@@ -87,8 +88,9 @@ void kfiles_task_comm(struct task_struct *t, char *buf, size_t len)
  * relay writers.
  *
  * relay-rs does not call relay_write(), __relay_write(), relay_reserve() or
- * relay_flush(): every write and switch goes through kfiles_relay_put() below,
- * which differs from relay's inline functions in three ways.
+ * relay_flush(): every write and switch goes through the functions below,
+ * which differ from relay's in these ways (docs/relay-races.md has the
+ * races and their measurements).
  *
  * 1. No-overwrite channels decide "full" before switching. relay_switch_subbuf()
  *    counts the new sub-buffer (subbufs_produced++) and sets offset = 0 before
@@ -96,9 +98,8 @@ void kfiles_task_comm(struct task_struct *t, char *buf, size_t len)
  *    subbuf_size + 1. A read() on another CPU that looks in between sees
  *    produced - consumed >= n_subbufs with a plausible offset, takes the
  *    buffer for overrun (relay_file_read_avail()) and skips the oldest unread
- *    sub-buffer: silent loss in the mode that promises none. Every later write
- *    that does not fit reopened the same window. Here a switch that would find
- *    the buffer full is never started; the record is refused instead.
+ *    sub-buffer: silent loss in the mode that promises none. Here a switch
+ *    that would find the buffer full is never started; the record is refused.
  *
  * 2. Context is enforced. Channels opened for task-context writers
  *    (KFILES_RELAY_TASK_ONLY) only disable preemption while writing, which
@@ -106,20 +107,67 @@ void kfiles_task_comm(struct task_struct *t, char *buf, size_t len)
  *    write path of such a channel refuses !in_task(). Other channels disable
  *    interrupts, which does not exclude NMIs: they refuse in_nmi().
  *
- * 3. Reservations are published when committed. A reserved slot is written
- *    with interrupts off on this CPU; the buffer's offset moves past it only
- *    at commit, so readers never see a slot before its bytes, and a slot given
- *    back leaves no trace. While a reservation is open, this CPU's writes to
- *    the same channel (from the code filling the slot) are refused (-EBUSY):
- *    they would land on the slot.
+ * 3. Nothing re-enters a buffer being written. While this CPU writes to,
+ *    switches or holds a reservation in a channel's buffer (the writer
+ *    excluded), the channel is on this CPU's nesting stack; a write or
+ *    reservation from code running inside (a hook, the code filling a
+ *    reservation, an interrupt) to a channel on the stack is refused
+ *    (-EBUSY): it would land in the middle of the outer one. Only one
+ *    reservation may be open per CPU.
+ *
+ * 4. Reservations are published when committed: the offset moves past a slot
+ *    only at commit, so read() never returns a slot before its bytes.
+ *
+ * 5. Publication is ordered for readers on other CPUs: the finished
+ *    sub-buffer's padding before relay counts it, bytes before the offset
+ *    that covers them, and (in the subbuf_start callback) the new sub-buffer's
+ *    data pointer before its offset.
  */
-static DEFINE_PER_CPU(struct rchan *, kfiles_relay_reserving);
+#define KFILES_RELAY_MAX_NEST 4
+
+struct kfiles_relay_nest {
+	unsigned int depth;
+	struct rchan *chan[KFILES_RELAY_MAX_NEST];
+};
+static DEFINE_PER_CPU(struct kfiles_relay_nest, kfiles_relay_nest);
+
+/* Puts @chan on this CPU's nesting stack; false if it is there already or the
+ * stack is full. Called with the channel's writers excluded on this CPU. */
+static __always_inline bool kfiles_relay_enter(struct rchan *chan)
+{
+	struct kfiles_relay_nest *nest = this_cpu_ptr(&kfiles_relay_nest);
+	unsigned int i;
+
+	if (unlikely(nest->depth)) {
+		if (nest->depth == KFILES_RELAY_MAX_NEST)
+			return false;
+		for (i = 0; i < nest->depth; i++)
+			if (nest->chan[i] == chan)
+				return false;
+	}
+	nest->chan[nest->depth++] = chan;
+	return true;
+}
+
+static __always_inline void kfiles_relay_exit(void)
+{
+	this_cpu_ptr(&kfiles_relay_nest)->depth--;
+}
 
 static __always_inline bool kfiles_relay_context_ok(unsigned int flags)
 {
 	if (flags & KFILES_RELAY_TASK_ONLY)
 		return in_task();
 	return !in_nmi();
+}
+
+/* Whether a sleeping call may run here (flush, consumption, reset). */
+static bool kfiles_relay_may_sleep(void)
+{
+	if (!in_task() || irqs_disabled())
+		return false;
+	/* Without PREEMPT_COUNT a held spinlock cannot be seen from here. */
+	return !(IS_ENABLED(CONFIG_PREEMPT_COUNT) && in_atomic());
 }
 
 /*
@@ -140,37 +188,75 @@ static __always_inline bool kfiles_relay_switch_would_overrun(struct rchan_buf *
 }
 
 /*
+ * Calls relay_switch_subbuf(), having stored the padding of the sub-buffer it
+ * finishes first: relay stores it just before it counts the sub-buffer, with
+ * no barrier between, so a reader on a weakly ordered CPU could see the count
+ * without it. relay stores the same value again.
+ */
+static size_t kfiles_relay_switch(struct rchan_buf *buf, size_t length)
+{
+	size_t size = buf->chan->subbuf_size, offset = buf->offset;
+
+	if (offset <= size) {
+		WRITE_ONCE(buf->padding[buf->subbufs_produced % buf->chan->n_subbufs], size - offset);
+		smp_wmb();
+	}
+	return relay_switch_subbuf(buf, length);
+}
+
+/* The callbacks a channel was opened with (kfiles_relay_open()). */
+static __always_inline const struct kfiles_relay_callbacks *
+kfiles_relay_callbacks_of(struct rchan *chan)
+{
+	return container_of(chan->cb, const struct kfiles_relay_callbacks, cb);
+}
+
+/*
  * Makes room for @length bytes in @buf, switching sub-buffers if needed, and
  * returns the offset of that room, or a negative errno: -ENOSPC when the
- * buffer is full in no-overwrite mode, -ECANCELED when subbuf_start()
- * refused the new sub-buffer. Called with @buf's writers excluded.
+ * buffer is full in no-overwrite mode (reported to the buffer_full hook, on
+ * this CPU, writers still excluded), -ECANCELED when subbuf_start() refused
+ * the new sub-buffer. Called with @buf's writers excluded and the channel
+ * entered.
  */
-static __always_inline long kfiles_relay_room(struct rchan_buf *buf, size_t length,
-					      unsigned int flags)
+static __always_inline long kfiles_relay_room(struct rchan *chan, struct rchan_buf *buf,
+					      size_t length, unsigned int flags)
 {
 	size_t offset = buf->offset;
 
-	if (likely(offset + length <= buf->chan->subbuf_size))
+	if (likely(offset + length <= chan->subbuf_size))
 		return offset;
-	if (!(flags & KFILES_RELAY_OVERWRITE) && kfiles_relay_switch_would_overrun(buf))
+	if (!(flags & KFILES_RELAY_OVERWRITE) && kfiles_relay_switch_would_overrun(buf)) {
+		const struct kfiles_relay_callbacks *cb = kfiles_relay_callbacks_of(chan);
+
+		if (cb->buffer_full)
+			cb->buffer_full(chan->private_data, buf->cpu);
 		return -ENOSPC;
-	if (!relay_switch_subbuf(buf, length))
+	}
+	if (!kfiles_relay_switch(buf, length))
 		return -ECANCELED;
 	return buf->offset;
 }
 
 /* Copies @length bytes into @buf and publishes them. Writers excluded. */
-static __always_inline long kfiles_relay_put(struct rchan_buf *buf, const void *data,
-					     size_t length, unsigned int flags)
+static __always_inline long kfiles_relay_put(struct rchan *chan, struct rchan_buf *buf,
+					     const void *data, size_t length, unsigned int flags)
 {
-	long offset = kfiles_relay_room(buf, length, flags);
+	long offset;
 
-	if (unlikely(offset < 0))
-		return offset;
-	memcpy(buf->data + offset, data, length);
-	/* Readers copy up to buf->offset: the bytes must be there first. */
-	smp_store_release(&buf->offset, offset + length);
-	return length;
+	if (unlikely(!buf))
+		return -ENODEV;
+	if (unlikely(!kfiles_relay_enter(chan)))
+		return -EBUSY;
+	offset = kfiles_relay_room(chan, buf, length, flags);
+	if (likely(offset >= 0)) {
+		memcpy(buf->data + offset, data, length);
+		/* Readers copy up to buf->offset: the bytes must be there first. */
+		smp_store_release(&buf->offset, offset + length);
+		offset = length;
+	}
+	kfiles_relay_exit();
+	return offset;
 }
 
 long kfiles_relay_write(struct rchan *chan, const void *data, size_t length, unsigned int flags)
@@ -183,18 +269,12 @@ long kfiles_relay_write(struct rchan *chan, const void *data, size_t length, uns
 	if (flags & KFILES_RELAY_TASK_ONLY) {
 		/* Interrupt-context writers are refused, so this excludes them all. */
 		preempt_disable();
-		if (unlikely(__this_cpu_read(kfiles_relay_reserving) == chan))
-			ret = -EBUSY;
-		else
-			ret = kfiles_relay_put(*this_cpu_ptr(chan->buf), data, length, flags);
+		ret = kfiles_relay_put(chan, *this_cpu_ptr(chan->buf), data, length, flags);
 		preempt_enable();
 		return ret;
 	}
 	local_irq_save(irqflags);
-	if (unlikely(__this_cpu_read(kfiles_relay_reserving) == chan))
-		ret = -EBUSY;
-	else
-		ret = kfiles_relay_put(*this_cpu_ptr(chan->buf), data, length, flags);
+	ret = kfiles_relay_put(chan, *this_cpu_ptr(chan->buf), data, length, flags);
 	local_irq_restore(irqflags);
 	return ret;
 }
@@ -208,17 +288,24 @@ long kfiles_relay_reserve(struct rchan *chan, size_t length, unsigned int flags,
 	if (unlikely(!kfiles_relay_context_ok(flags)))
 		return -EPERM;
 	local_irq_save(slot->irqflags);
-	if (unlikely(__this_cpu_read(kfiles_relay_reserving) == chan)) {
+	buf = *this_cpu_ptr(chan->buf);
+	if (unlikely(!buf)) {
+		offset = -ENODEV;
+		goto refused;
+	}
+	/* One reservation per CPU: the nesting stack must be empty. */
+	if (unlikely(__this_cpu_read(kfiles_relay_nest.depth)) || !kfiles_relay_enter(chan)) {
 		offset = -EBUSY;
 		goto refused;
 	}
-	buf = *this_cpu_ptr(chan->buf);
-	offset = kfiles_relay_room(buf, length, flags);
-	if (unlikely(offset < 0))
+	offset = kfiles_relay_room(chan, buf, length, flags);
+	if (unlikely(offset < 0)) {
+		kfiles_relay_exit();
 		goto refused;
-	__this_cpu_write(kfiles_relay_reserving, chan);
+	}
 	slot->buf = buf;
 	slot->data = buf->data + offset;
+	slot->len = length;
 	slot->end = offset + length;
 	return 0;
 refused:
@@ -230,13 +317,28 @@ void kfiles_relay_release(const struct kfiles_relay_slot *slot, bool commit)
 {
 	if (commit)
 		smp_store_release(&slot->buf->offset, slot->end);
-	__this_cpu_write(kfiles_relay_reserving, NULL);
+	else
+		/* An mmap() reader may have seen bytes of it: leave none. */
+		memset(slot->data, 0, slot->len);
+	kfiles_relay_exit();
 	local_irq_restore(slot->irqflags);
 }
 
-unsigned int kfiles_raw_cpu(void)
+struct rchan *kfiles_relay_open(const char *base_filename, struct dentry *parent,
+				size_t subbuf_size, size_t n_subbufs,
+				const struct kfiles_relay_callbacks *cb, void *private_data)
 {
-	return raw_smp_processor_id();
+	struct rchan *chan;
+
+	/*
+	 * relay_open() creates buffers for the online CPUs without holding the
+	 * hotplug lock: a CPU coming online meanwhile would get none, and a
+	 * write there would find no buffer.
+	 */
+	cpus_read_lock();
+	chan = relay_open(base_filename, parent, subbuf_size, n_subbufs, &cb->cb, private_data);
+	cpus_read_unlock();
+	return chan;
 }
 
 struct kfiles_relay_flush_args {
@@ -245,21 +347,26 @@ struct kfiles_relay_flush_args {
 };
 
 /* Finishes @buf's current sub-buffer, unless that would overrun. Writers excluded. */
-static void kfiles_relay_flush_buf(struct rchan_buf *buf, unsigned int flags)
+static void kfiles_relay_flush_buf(struct rchan *chan, struct rchan_buf *buf, unsigned int flags)
 {
-	if (!(flags & KFILES_RELAY_OVERWRITE) && kfiles_relay_switch_would_overrun(buf))
+	if (!kfiles_relay_enter(chan))
 		return;
-	relay_switch_subbuf(buf, 0);
+	if ((flags & KFILES_RELAY_OVERWRITE) || !kfiles_relay_switch_would_overrun(buf))
+		kfiles_relay_switch(buf, 0);
+	kfiles_relay_exit();
 }
 
 /* Runs on the buffer's CPU, in a kworker: interrupts off exclude its writers. */
 static long kfiles_relay_flush_this_cpu(void *data)
 {
 	struct kfiles_relay_flush_args *args = data;
+	struct rchan_buf *buf;
 	unsigned long irqflags;
 
 	local_irq_save(irqflags);
-	kfiles_relay_flush_buf(*this_cpu_ptr(args->chan->buf), args->flags);
+	buf = *this_cpu_ptr(args->chan->buf);
+	if (buf)
+		kfiles_relay_flush_buf(args->chan, buf, args->flags);
 	local_irq_restore(irqflags);
 	return 0;
 }
@@ -282,7 +389,7 @@ int kfiles_relay_flush(struct rchan *chan, unsigned int flags)
 	struct rchan_buf *buf;
 	unsigned int cpu;
 
-	if (!in_task() || irqs_disabled())
+	if (!kfiles_relay_may_sleep())
 		return -EPERM;
 	might_sleep();
 	cpus_read_lock();
@@ -297,7 +404,7 @@ int kfiles_relay_flush(struct rchan *chan, unsigned int flags)
 			unsigned long irqflags;
 
 			local_irq_save(irqflags);
-			kfiles_relay_flush_buf(buf, flags);
+			kfiles_relay_flush_buf(chan, buf, flags);
 			local_irq_restore(irqflags);
 		}
 	}
@@ -306,29 +413,49 @@ int kfiles_relay_flush(struct rchan *chan, unsigned int flags)
 	return 0;
 }
 
+int kfiles_relay_reset(struct rchan *chan)
+{
+	if (!kfiles_relay_may_sleep())
+		return -EPERM;
+	might_sleep();
+	relay_reset(chan);
+	return 0;
+}
+
 /*
  * relay_subbufs_consumed() under the lock read() holds on the buffer's file,
  * so that a kernel-side consumer and a reader in read() do not update the
- * consumed counts at the same time (which could move them backwards).
+ * consumed counts at the same time (which could move them backwards). The
+ * reader's position inside the sub-buffer it was in goes with it.
  */
 int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t consumed)
 {
 	struct rchan_buf *buf;
 	struct inode *inode;
+	size_t before;
 
-	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu) || consumed > chan->n_subbufs)
 		return -EINVAL;
-	if (!in_task() || irqs_disabled())
+	if (!kfiles_relay_may_sleep())
 		return -EPERM;
 	buf = *per_cpu_ptr(chan->buf, cpu);
 	if (!buf)
 		return -ENODEV;
 	inode = d_inode(buf->dentry);
 	inode_lock(inode);
+	before = buf->subbufs_consumed;
 	relay_subbufs_consumed(chan, cpu, consumed);
+	if (buf->subbufs_consumed != before) {
+		buf->bytes_consumed = 0;
+		/* Publish the count with release, as read() does. */
+		smp_store_release(&buf->subbufs_consumed, buf->subbufs_consumed);
+	}
 	inode_unlock(inode);
 	return 0;
 }
+
+/* Copies of a sub-buffer read() may retry against a lapping writer. */
+#define KFILES_RELAY_TORN_RETRIES 8
 
 /*
  * read() of a relay-rs buffer file: relay_file_read() without its races.
@@ -344,14 +471,15 @@ int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t c
  *
  * This read takes one acquire-ordered look at subbufs_produced per step and
  * derives everything from it: a sub-buffer below it is finished, its padding
- * (stored before the count moved) final; the one at it is the writer's, whose
- * published offset bounds the read, and only once buf->data shows the writer
- * has moved to it. It keeps relay's reader state (subbufs_consumed,
- * bytes_consumed, the file position) with relay's meaning, so poll(), mmap()
- * readers and resuming readers see what they expect. Overwrite mode: when the
- * writer laps the reader the oldest sub-buffers are skipped, as relay does,
- * and bytes the writer may have overwritten while they were copied are not
- * returned.
+ * (stored before the count moved, kfiles_relay_switch()) final; the one at
+ * it is the writer's, whose published offset bounds the read once buf->data
+ * shows the writer has moved in (data is published after the offset was
+ * reset, and is read before and after the offset). It keeps relay's reader
+ * state (subbufs_consumed, bytes_consumed, the file position) with relay's
+ * meaning, so poll(), mmap() readers and resuming readers see what they
+ * expect. Overwrite mode: when the writer laps the reader the oldest
+ * sub-buffers are skipped, as relay does, and bytes the writer may have
+ * overwritten while they were copied are not returned.
  *
  * Callers hold the file's inode lock (as relay_file_read() does), which
  * serialises readers and kfiles_relay_subbufs_consumed().
@@ -362,6 +490,8 @@ static ssize_t kfiles_relay_read_locked(struct rchan_buf *buf, char __user *ubuf
 	size_t size = buf->chan->subbuf_size, n = buf->chan->n_subbufs;
 	size_t consumed = buf->subbufs_consumed, done = buf->bytes_consumed;
 	size_t written = 0;
+	unsigned int torn = 0;
+	bool fault = false;
 
 	while (count) {
 		size_t produced = smp_load_acquire(&buf->subbufs_produced);
@@ -379,9 +509,15 @@ static ssize_t kfiles_relay_read_locked(struct rchan_buf *buf, char __user *ubuf
 			end = size - READ_ONCE(buf->padding[index]);
 		} else {
 			/* The writer's sub-buffer: readable once it has moved in. */
+			void *data = smp_load_acquire(&buf->data);
+
 			end = smp_load_acquire(&buf->offset);
-			if (end > size || READ_ONCE(buf->data) != subbuf)
+			if (data != subbuf || READ_ONCE(buf->data) != subbuf || end > size) {
+				/* Mid-switch: look at the count again, or stop. */
+				if (smp_load_acquire(&buf->subbufs_produced) != produced)
+					continue;
 				end = 0;
+			}
 		}
 		if (end <= done) {
 			if (consumed == produced)
@@ -392,12 +528,16 @@ static ssize_t kfiles_relay_read_locked(struct rchan_buf *buf, char __user *ubuf
 			continue;
 		}
 		avail = min(count, end - done);
-		if (copy_to_user(ubuf, subbuf + done, avail))
+		if (copy_to_user(ubuf, subbuf + done, avail)) {
+			fault = true;
 			break;
+		}
 		/* The copy's loads before the second look at the count. */
 		smp_rmb();
 		if (READ_ONCE(buf->subbufs_produced) - consumed >= n) {
 			/* Overwritten while we copied: do not return those bytes. */
+			if (++torn == KFILES_RELAY_TORN_RETRIES)
+				break;
 			continue;
 		}
 		ubuf += avail;
@@ -414,6 +554,8 @@ static ssize_t kfiles_relay_read_locked(struct rchan_buf *buf, char __user *ubuf
 	buf->bytes_consumed = done;
 	/* relay's file position: where the next byte comes from. */
 	*ppos = (consumed % n) * size + done;
+	if (!written && fault)
+		return -EFAULT;
 	return written;
 }
 
@@ -432,11 +574,40 @@ static ssize_t kfiles_relay_read(struct file *filp, char __user *ubuf, size_t co
 }
 
 /*
- * relay's file operations with the read above. They pin the module that
- * holds that read (THIS_MODULE: the helpers are linked into every module that
- * uses them) while a file is open or mapped; the other operations stay
- * relay's own, built into the kernel. Filled in before the first file is
- * created, under relay_channels_mutex, which relay holds around every call of
+ * mmap() of a buffer file: relay maps the buffer at the file offset the
+ * caller chose without checking it, and its fault handler then maps whatever
+ * page lies that far past the buffer (other vmalloc memory, kernel stacks).
+ * Only offset 0, and read-only. (relay moved from mmap to mmap_prepare
+ * between the two kernels the crates support.)
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+static int kfiles_relay_mmap_prepare(struct vm_area_desc *desc)
+{
+	if (desc->pgoff)
+		return -EINVAL;
+	if (vma_desc_test_any(desc, VMA_WRITE_BIT))
+		return -EPERM;
+	vma_desc_clear_flags(desc, VMA_MAYWRITE_BIT);
+	return relay_file_operations.mmap_prepare(desc);
+}
+#else
+static int kfiles_relay_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	if (vma->vm_pgoff)
+		return -EINVAL;
+	if (vma->vm_flags & VM_WRITE)
+		return -EPERM;
+	vm_flags_clear(vma, VM_MAYWRITE);
+	return relay_file_operations.mmap(filp, vma);
+}
+#endif
+
+/*
+ * relay's file operations with the read and mmap above. They pin the module
+ * that holds them (THIS_MODULE: the helpers are linked into every module that
+ * uses them) while a file is open or mapped; open, poll and release stay
+ * relay's own. Filled in before the first file is created, under
+ * relay_channels_mutex, which relay holds around every call of
  * create_buf_file.
  */
 static struct file_operations kfiles_relay_fops;
@@ -456,6 +627,11 @@ struct dentry *kfiles_relay_create_buf_file(const char *name, umode_t mode,
 		kfiles_relay_fops = relay_file_operations;
 		kfiles_relay_fops.owner = THIS_MODULE;
 		kfiles_relay_fops.read = kfiles_relay_read;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+		kfiles_relay_fops.mmap_prepare = kfiles_relay_mmap_prepare;
+#else
+		kfiles_relay_fops.mmap = kfiles_relay_mmap;
+#endif
 		kfiles_relay_fops_ready = true;
 	}
 	return debugfs_create_file_unsafe(name, mode, parent, buf, &kfiles_relay_fops);

@@ -13,6 +13,7 @@
 
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/relay.h>
 #include <linux/types.h>
 
 struct dentry;
@@ -43,30 +44,45 @@ void kfiles_task_comm(struct task_struct *t, char *buf, size_t len);
  * relay_reserve() and relay_flush()). The write and reserve helpers return a
  * negative errno when the record is refused: -ENOSPC (buffer full, no-overwrite
  * mode), -ECANCELED (subbuf_start() refused), -EPERM (wrong context for the
- * channel), -EBUSY (a reservation on this CPU is being filled).
+ * channel), -EBUSY (the channel's buffer is being written on this CPU by the
+ * code that calls, or a reservation is open on this CPU), -ENODEV (no buffer
+ * for this CPU). Every helper takes a channel opened by kfiles_relay_open().
  */
 struct rchan;
 struct rchan_buf;
+struct rchan_callbacks;
 
 /* Channel flags passed to every helper. */
 #define KFILES_RELAY_OVERWRITE 1u	/* overwrite mode */
 #define KFILES_RELAY_TASK_ONLY 2u	/* writers run in task context only */
 
+/*
+ * relay's callbacks plus the hook of a full buffer, which the write helpers
+ * call on the writing CPU with its writers excluded (NULL: none).
+ */
+struct kfiles_relay_callbacks {
+	struct rchan_callbacks cb;
+	void (*buffer_full)(void *private_data, unsigned int cpu);
+};
+
 /* An open reservation: interrupts are off until kfiles_relay_release(). */
 struct kfiles_relay_slot {
 	struct rchan_buf *buf;
 	void *data;			/* where the record goes */
+	size_t len;			/* its length */
 	size_t end;			/* buf->offset once committed */
 	unsigned long irqflags;
 };
 
+struct rchan *kfiles_relay_open(const char *base_filename, struct dentry *parent,
+				size_t subbuf_size, size_t n_subbufs,
+				const struct kfiles_relay_callbacks *cb, void *private_data);
 long kfiles_relay_write(struct rchan *chan, const void *data, size_t length, unsigned int flags);
 long kfiles_relay_reserve(struct rchan *chan, size_t length, unsigned int flags,
 			  struct kfiles_relay_slot *slot);
 void kfiles_relay_release(const struct kfiles_relay_slot *slot, bool commit);
 int kfiles_relay_flush(struct rchan *chan, unsigned int flags);
-/* raw_smp_processor_id(): the CPU the caller ran on a moment ago. */
-unsigned int kfiles_raw_cpu(void);
+int kfiles_relay_reset(struct rchan *chan);
 int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t consumed);
 struct dentry *kfiles_relay_create_buf_file(const char *name, umode_t mode,
 					    struct dentry *parent, struct rchan_buf *buf);

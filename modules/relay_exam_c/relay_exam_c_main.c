@@ -96,7 +96,7 @@ static int subbuf_start(struct rchan_buf *buf, void *subbuf, void *prev_subbuf
 	put_header(subbuf, PADDING_OPEN, produced);
 	/* As relay-rs: the new sub-buffer is in place before the offset moves. */
 	WRITE_ONCE(buf->padding[produced % n_subbufs], 0);
-	WRITE_ONCE(buf->data, subbuf);
+	smp_store_release(&buf->data, subbuf);
 	smp_store_release(&buf->offset, HEADER_LEN);
 	return 1;
 }
@@ -113,10 +113,13 @@ static int remove_buf_file(struct dentry *dentry)
 	return 0;
 }
 
-static const struct rchan_callbacks relay_callbacks = {
-	.subbuf_start = subbuf_start,
-	.create_buf_file = create_buf_file,
-	.remove_buf_file = remove_buf_file,
+/* relay's callbacks, wrapped as the kfiles helpers want them (no hook). */
+static const struct kfiles_relay_callbacks relay_callbacks = {
+	.cb = {
+		.subbuf_start = subbuf_start,
+		.create_buf_file = create_buf_file,
+		.remove_buf_file = remove_buf_file,
+	},
 };
 
 /*
@@ -293,7 +296,7 @@ static int __init relay_exam_c_init(void)
 	dir = debugfs_create_dir("relay-exam-c", NULL);
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);
-	chan = relay_open("example", dir, subbuf_size, n_subbufs, &relay_callbacks, NULL);
+	chan = kfiles_relay_open("example", dir, subbuf_size, n_subbufs, &relay_callbacks, NULL);
 	if (!chan) {
 		debugfs_remove(dir);
 		return -ENOMEM;

@@ -26,7 +26,12 @@
 //!   that context;
 //!   `stop` stops every timer.
 //! - `flush` (write `1`), `dropped` and `stats` (`subbufs N full N`, what the
-//!   channel's hooks counted).
+//!   channel's hooks counted);
+//! - `consume` (write): `CPU COUNT` tells relay that COUNT sub-buffers of CPU's
+//!   buffer were consumed (`Channel::subbufs_consumed`);
+//! - `nest` (read, write `1`): runs the calls that must be refused inside a
+//!   reservation's `fill` (a write, another reservation, a flush) and shows
+//!   what each returned.
 
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use debugfs_rs::{seq_print, Dir, File, SeqFile};
@@ -125,6 +130,8 @@ struct Lab {
     channel: Channel<Stats>,
     streams: [Stream; MAX_STREAMS],
     last_burst: BurstResult,
+    /// Errnos of the calls made inside a `fill` by `nest` (0: succeeded).
+    nested: [AtomicI64; 3],
 }
 
 /// The words of a command, without its trailing newline.
@@ -189,6 +196,33 @@ impl Lab {
             self.probe(stream, &mut record, method);
         }
         Ok(())
+    }
+
+    /// Runs the calls that must be refused inside a reservation's `fill`.
+    fn nest(&self) -> Result {
+        let errno = |r: Result| r.err().map_or(0, |e| i64::from(e.to_errno()));
+        let mut results = [0; 3];
+        self.channel.reserve(64, |mut slot| {
+            results[0] = errno(self.channel.write(&[0; 32]));
+            results[1] = errno(self.channel.reserve(32, |s| s.commit()));
+            results[2] = errno(self.channel.flush());
+            let _ = slot.put(&[0; 64]);
+            slot.commit()
+        })?;
+        for (stored, r) in self.nested.iter().zip(results) {
+            stored.store(r, Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Runs a `consume` command: `CPU COUNT`.
+    fn consume(&self, input: &[u8]) -> Result {
+        let mut words = words(input);
+        let (Some(cpu), Some(count), None) = (words.next(), words.next(), words.next()) else {
+            return Err(EINVAL);
+        };
+        self.channel
+            .subbufs_consumed(parse_int(cpu)?, parse_int(count)?)
     }
 
     /// Runs a burst request: `[write|reserve|memcpy] COUNT SIZE`.
@@ -355,6 +389,25 @@ fn flush(lab: &Lab, input: &[u8]) -> Result {
     }
 }
 
+fn nest(lab: &Arc<Lab>, input: &[u8]) -> Result {
+    match parse_int::<u32>(input)? {
+        1 => lab.nest(),
+        _ => Err(EINVAL),
+    }
+}
+
+fn show_nest(lab: &Arc<Lab>, m: &SeqFile) -> Result {
+    let [w, r, f] = &lab.nested;
+    seq_print!(
+        m,
+        "write {} reserve {} flush {}\n",
+        w.load(Relaxed),
+        r.load(Relaxed),
+        f.load(Relaxed)
+    );
+    Ok(())
+}
+
 fn show_dropped(lab: &Arc<Lab>, m: &SeqFile) -> Result {
     seq_print!(m, "{}\n", lab.channel.dropped());
     Ok(())
@@ -408,7 +461,11 @@ struct Controls {
     #[pin]
     flush: File<Command>,
     #[pin]
+    consume: File<Command>,
+    #[pin]
     timer: File<TimerControl>,
+    #[pin]
+    nest: File<ReadWriteCallback<Arc<Lab>, Show, Run>>,
     #[pin]
     streams: File<ReadCallback<Arc<Lab>, Show>>,
     #[pin]
@@ -453,6 +510,7 @@ impl kernel::Module for RelayLab {
                 channel,
                 streams: core::array::from_fn(|_| Stream::default()),
                 last_burst: BurstResult::default(),
+                nested: Default::default(),
             },
             GFP_KERNEL,
         )?;
@@ -465,17 +523,34 @@ impl kernel::Module for RelayLab {
             lab: lab.clone(),
             action: flush,
         };
+        let consume = Command {
+            lab: lab.clone(),
+            action: Lab::consume,
+        };
         let timer = TimerControl {
             lab: lab.clone(),
             timers: timers.clone(),
         };
-        let (for_streams, for_dropped, for_stats, for_burst) =
-            (lab.clone(), lab.clone(), lab.clone(), lab.clone());
+        let (for_streams, for_dropped, for_stats, for_burst, for_nest) = (
+            lab.clone(),
+            lab.clone(),
+            lab.clone(),
+            lab.clone(),
+            lab.clone(),
+        );
         let controls = KBox::pin_init(
             try_pin_init!(Controls {
                 stream <- dir.write_only_file(c"stream", 0o200, stream),
                 flush <- dir.write_only_file(c"flush", 0o200, flush),
+                consume <- dir.write_only_file(c"consume", 0o200, consume),
                 timer <- dir.write_only_file(c"timer", 0o200, timer),
+                nest <- dir.read_write_callback_file(
+                    c"nest",
+                    0o600,
+                    for_nest,
+                    show_nest as Show,
+                    nest as Run,
+                ),
                 streams <- dir.read_callback_file(c"streams", 0o444, for_streams, show_streams as Show),
                 dropped <- dir.read_callback_file(c"dropped", 0o444, for_dropped, show_dropped as Show),
                 stats <- dir.read_callback_file(c"stats", 0o444, for_stats, show_stats as Show),

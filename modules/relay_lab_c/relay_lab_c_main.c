@@ -9,7 +9,10 @@
  * - stream: "STREAM COUNT SIZE [write|reserve|mix]" writes probe records
  *   (kfiles_core::probe); streams: "STREAM ATTEMPTED REFUSED" lines;
  * - timer: "STREAM softirq|hardirq PERIOD_US SIZE [write|reserve|mix]" or
- *   "stop"; flush: "1"; dropped; stats: "subbufs N full N".
+ *   "stop"; flush: "1"; dropped; stats: "subbufs N full N";
+ * - consume: "CPU COUNT" (relay_subbufs_consumed() through the helper);
+ *   nest: writing "1" makes, inside a reservation, a write, another
+ *   reservation and a flush, and reading shows their errnos.
  *
  * Module parameter native selects how it writes:
  * - native=0 (default): through the helpers relay-rs itself uses
@@ -72,7 +75,8 @@ MODULE_PARM_DESC(native, "Write with relay's own inline functions and relay_flus
 
 static struct rchan *chan;
 static struct dentry *dir;
-static struct dentry *controls[7];
+static struct dentry *controls[9];
+static atomic64_t nested[3];
 static unsigned int flags;
 static atomic64_t dropped = ATOMIC64_INIT(0);
 static atomic64_t stat_subbufs = ATOMIC64_INIT(0);
@@ -136,7 +140,7 @@ static int subbuf_start(struct rchan_buf *buf, void *subbuf, void *prev_subbuf
 	if (!native) {
 		/* As relay-rs: the new sub-buffer is in place before the offset moves. */
 		WRITE_ONCE(buf->padding[produced % n_subbufs], 0);
-		WRITE_ONCE(buf->data, subbuf);
+		smp_store_release(&buf->data, subbuf);
 		smp_store_release(&buf->offset, HEADER_LEN);
 	} else {
 		subbuf_start_reserve(buf, HEADER_LEN);
@@ -160,10 +164,13 @@ static int remove_buf_file(struct dentry *dentry)
 	return 0;
 }
 
-static const struct rchan_callbacks relay_callbacks = {
-	.subbuf_start = subbuf_start,
-	.create_buf_file = create_buf_file,
-	.remove_buf_file = remove_buf_file,
+/* relay's callbacks, wrapped as the kfiles helpers want them (no hook). */
+static const struct kfiles_relay_callbacks relay_callbacks = {
+	.cb = {
+		.subbuf_start = subbuf_start,
+		.create_buf_file = create_buf_file,
+		.remove_buf_file = remove_buf_file,
+	},
 };
 
 /* Counts a refused record; stats count full buffers as relay-rs's hook does. */
@@ -489,6 +496,51 @@ static int burst(char *input)
 	return 0;
 }
 
+static int do_nest(char *input)
+{
+	struct kfiles_relay_slot slot, inner;
+	static const u8 zeros[64];
+	unsigned int v;
+	long w, r, f;
+	int ret = kstrtouint(input, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v != 1)
+		return -EINVAL;
+	/* The helpers' rules hold for native channels too: they are the same helpers. */
+	ret = kfiles_relay_reserve(chan, 64, flags, &slot);
+	if (ret < 0)
+		return refused(ret);
+	w = kfiles_relay_write(chan, zeros, 32, flags);
+	if (w < 0)
+		w = refused(w);
+	r = kfiles_relay_reserve(chan, 32, flags, &inner);
+	if (r < 0)
+		r = refused(r);
+	else
+		kfiles_relay_release(&inner, true);
+	f = kfiles_relay_flush(chan, flags);
+	memcpy(slot.data, zeros, 64);
+	kfiles_relay_release(&slot, true);
+	atomic64_set(&nested[0], w < 0 ? w : 0);
+	atomic64_set(&nested[1], r < 0 ? r : 0);
+	atomic64_set(&nested[2], f < 0 ? f : 0);
+	return 0;
+}
+
+static int do_consume(char *input)
+{
+	unsigned int cpu;
+	unsigned long long count;
+	char *words[3];
+	int n = split_words(input, words, ARRAY_SIZE(words));
+
+	if (n != 2 || kstrtouint(words[0], 0, &cpu) || kstrtoull(words[1], 0, &count))
+		return -EINVAL;
+	return kfiles_relay_subbufs_consumed(chan, cpu, count);
+}
+
 static int do_flush(char *input)
 {
 	unsigned int v;
@@ -535,6 +587,8 @@ CONTROL(stream, do_stream)
 CONTROL(timer, do_timer)
 CONTROL(flush, do_flush)
 CONTROL(burst, burst)
+CONTROL(consume, do_consume)
+CONTROL(nest, do_nest)
 
 static int dropped_show(struct seq_file *m, void *v)
 {
@@ -563,6 +617,13 @@ static int streams_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+static int nest_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "write %lld reserve %lld flush %lld\n", (s64)atomic64_read(&nested[0]),
+		   (s64)atomic64_read(&nested[1]), (s64)atomic64_read(&nested[2]));
+	return 0;
+}
+
 static int burst_show(struct seq_file *m, void *v)
 {
 	u64 records, bytes, drops;
@@ -588,6 +649,11 @@ static int burst_open(struct inode *inode, struct file *file)
 	return single_open(file, burst_show, NULL);
 }
 
+static int nest_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, nest_show, NULL);
+}
+
 #define WRITE_ONLY_FOPS(name)						\
 static const struct file_operations name##_fops = {			\
 	.owner = THIS_MODULE,						\
@@ -599,6 +665,16 @@ static const struct file_operations name##_fops = {			\
 WRITE_ONLY_FOPS(stream);
 WRITE_ONLY_FOPS(timer);
 WRITE_ONLY_FOPS(flush);
+WRITE_ONLY_FOPS(consume);
+
+static const struct file_operations nest_fops = {
+	.owner = THIS_MODULE,
+	.open = nest_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = nest_write,
+};
 
 static const struct file_operations burst_fops = {
 	.owner = THIS_MODULE,
@@ -623,7 +699,7 @@ static int __init relay_lab_c_init(void)
 	dir = debugfs_create_dir("relay-lab-c", NULL);
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);
-	chan = relay_open("chan", dir, subbuf_size, n_subbufs, &relay_callbacks, NULL);
+	chan = kfiles_relay_open("chan", dir, subbuf_size, n_subbufs, &relay_callbacks, NULL);
 	if (!chan) {
 		debugfs_remove(dir);
 		return -ENOMEM;
@@ -635,6 +711,8 @@ static int __init relay_lab_c_init(void)
 	controls[4] = debugfs_create_file("dropped", 0444, dir, NULL, &dropped_fops);
 	controls[5] = debugfs_create_file("stats", 0444, dir, NULL, &stats_fops);
 	controls[6] = debugfs_create_file("burst", 0600, dir, NULL, &burst_fops);
+	controls[7] = debugfs_create_file("consume", 0200, dir, NULL, &consume_fops);
+	controls[8] = debugfs_create_file("nest", 0600, dir, NULL, &nest_fops);
 	return 0;
 }
 

@@ -77,7 +77,28 @@ check_cmd $T.timer.big EINVAL kfio write $L/timer '0 hardirq 100 257'
 check_cmd $T.timer.context EINVAL kfio write $L/timer '0 nmi 100 64'
 check_cmd $T.streams.none "" cat $L/streams
 check_cmd $T.lab.flush.bad EINVAL kfio write $L/flush 2
+check_cmd $T.consume.bad-cpu EINVAL kfio write $L/consume '4096 1'
+check_cmd $T.consume.too-many EINVAL kfio write $L/consume '0 5'
+# Inside a reservation's fill: a write and a reservation are refused
+# (EBUSY = 16), a flush too (EPERM = 1); the outer record goes in.
+check_cmd $T.nest.run "ok 1" kfio write $L/nest 1
+check_cmd $T.nest.refused "write -16 reserve -16 flush -1" cat $L/nest
+# mmap only at offset 0 and read-only (relay maps memory past the buffer
+# at other offsets).
+check_cmd $T.mmap.ok ok kfio mmap ${LC}0 16384 0
+check_cmd $T.mmap.offset EINVAL kfio mmap ${LC}0 4096 4096
+check_cmd $T.mmap.far EINVAL kfio mmap ${LC}0 4096 1099511627776
+check_cmd $T.mmap.write EPERM kfio mmap ${LC}0 16384 0 rw
 check_true $T.lab.rmmod rmmod relay_lab
+
+# subbufs_consumed: a kernel-side consumer skips what it consumed, and the
+# next read() starts at the next sub-buffer's header.
+check_true $T.consume.insmod insmod /modules/relay_lab.ko n_subbufs=8
+taskset 1 sh -c "echo '6 1000' > $L/burst"
+dd if=${LC}0 of=/dev/null bs=10 count=1 2>/dev/null
+check_true $T.consume.one kfio write $L/consume '0 1'
+check_cmd $T.consume.rest "ok 2 4 5" sh -c "relay-read -q $LC >/tmp/r && kfio records /tmp/r 1000"
+check_true $T.consume.rmmod rmmod relay_lab
 
 # Readers take over where earlier ones stopped, inside a sub-buffer too.
 # Bursts run on CPU 0; 1000-byte records, four to a 4096-byte sub-buffer

@@ -31,6 +31,9 @@
 //!                                 on RUST and on C -> "BENCH NAME rust_ns c_ns ratio min max"
 //! kfio records FILE SIZE          FILE is whole relay_lab burst records of SIZE
 //!                                 bytes, each sequence once -> "ok N MIN MAX" | "bad ..."
+//! kfio mmap PATH LEN OFFSET [rw] one mmap(2) of LEN bytes at OFFSET, shared, read-only
+//!                                 or (rw) read-write, on a descriptor opened to match;
+//!                                 touches the first byte -> "ok" | "EINVAL" ...
 //! kfio stress DIR [key=value]...   writers on every CPU, timers and a concurrent reader
 //!                                 on a relay_lab channel; every record read once and
 //!                                 intact or refused -> "ok ..." | "bad ..." (see stress.rs)
@@ -392,6 +395,44 @@ fn normalize(v: &[u8]) -> Vec<u8> {
     v
 }
 
+/// `kfio mmap PATH LEN OFFSET [rw]`.
+fn cmd_mmap(args: &[String]) -> Result<(), String> {
+    let (Some(path), Some(len)) = (args.first(), args.get(1)) else {
+        return Err("usage: kfio mmap PATH LEN OFFSET [rw]".into());
+    };
+    let len = parse_num(Some(len), 0)? as usize;
+    let offset = parse_num(args.get(2), 0)?;
+    let rw = args.get(3).is_some_and(|a| a == "rw");
+    let f = match OpenOptions::new().read(true).write(rw).open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            println!("{}", errno_name(&e));
+            return Ok(());
+        }
+    };
+    let prot = libc::PROT_READ | if rw { libc::PROT_WRITE } else { 0 };
+    // SAFETY: A fresh shared mapping of an open file; the address is chosen
+    // by the kernel and only read (one byte) before it is unmapped.
+    unsafe {
+        let addr = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            prot,
+            libc::MAP_SHARED,
+            std::os::fd::AsRawFd::as_raw_fd(&f),
+            offset as libc::off_t,
+        );
+        if addr == libc::MAP_FAILED {
+            println!("{}", errno_name(&io::Error::last_os_error()));
+            return Ok(());
+        }
+        std::hint::black_box(std::ptr::read_volatile(addr.cast::<u8>()));
+        libc::munmap(addr, len);
+    }
+    println!("ok");
+    Ok(())
+}
+
 /// `kfio records FILE SIZE`: checks that FILE is a whole number of relay_lab
 /// burst records of SIZE bytes (64-bit little-endian sequence number, then
 /// byte `i` is `i % 256`), each sequence number at most once. Prints
@@ -446,12 +487,13 @@ fn main() -> ExitCode {
         Some("reread") => cmd_reread(&args[1..]),
         Some("records") => cmd_records(&args[1..]),
         Some("stress") => stress::cmd(&args[1..]),
+        Some("mmap") => cmd_mmap(&args[1..]),
         Some("fuzz") => fuzz::cmd(&args[1..]),
         Some("sweep") => sweep::cmd(&args[1..]),
         Some("fuzz-worker") => fuzz::cmd_worker(&args[1..]),
         Some("fuzz-churn") => fuzz::cmd_churn(&args[1..]),
         _ => Err(
-            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|stress|fuzz|sweep|as ... (see the source)"
+            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|mmap|stress|fuzz|sweep|as ... (see the source)"
                 .into(),
         ),
     };

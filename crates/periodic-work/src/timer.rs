@@ -22,12 +22,14 @@ pub enum IrqContext {
 /// What an [`IrqTimer`] runs.
 pub trait IrqTick: Send + Sync + 'static {
     /// Called every period in the timer's [`IrqContext`], on the CPU that
-    /// started the timer: it must not sleep. Runs of one timer never overlap.
+    /// started the timer while it is online: it must not sleep. Runs of one
+    /// timer never overlap.
     fn tick(&self);
 }
 
 /// Calls `T::tick` every period in interrupt context, on the CPU that
-/// [`start`](Self::start)ed it, until dropped.
+/// [`start`](Self::start)ed it (or, once that CPU goes offline, on another),
+/// until dropped.
 ///
 /// Dropping the timer cancels it and waits for a tick in progress
 /// (`hrtimer_cancel()`). A tick that drops its own timer, or an interrupt
@@ -75,8 +77,13 @@ unsafe impl<T: IrqTick> Send for IrqTimer<T> {}
 unsafe impl<T: IrqTick> Sync for IrqTimer<T> {}
 
 impl<T: IrqTick> IrqTimer<T> {
+    /// The shortest period, in microseconds.
+    pub const MIN_PERIOD_US: u32 = 10;
+
     /// A stopped timer calling `data.tick()` every `period_us` microseconds
-    /// (at least one) in `context` once [`start`](Self::start)ed.
+    /// (at least [`MIN_PERIOD_US`](Self::MIN_PERIOD_US): a shorter period in
+    /// hardirq context can leave the CPU nothing else to run) in `context`
+    /// once [`start`](Self::start)ed.
     pub fn new(data: T, period_us: u32, context: IrqContext) -> impl PinInit<Self> {
         let hard = context == IrqContext::Hardirq;
         pin_init!(Self {
@@ -84,7 +91,7 @@ impl<T: IrqTick> IrqTimer<T> {
             timer <- Opaque::ffi_init(|timer| unsafe {
                 ffi::kfiles_hrtimer_setup(timer, Some(Self::run), hard)
             }),
-            period_ns: u64::from(period_us.max(1)) * 1000,
+            period_ns: u64::from(period_us.max(Self::MIN_PERIOD_US)) * 1000,
             hard,
             started: AtomicBool::new(false),
             data,
@@ -138,9 +145,9 @@ impl<T: IrqTick> IrqTimer<T> {
 impl<T: IrqTick> PinnedDrop for IrqTimer<T> {
     fn drop(self: Pin<&mut Self>) {
         // SAFETY: The timer is set up (type invariants). `hrtimer_cancel()`
-        // removes it if queued and waits for a running callback, which
-        // cannot re-queue it afterwards (it is not queued while running and
-        // we dequeue it after), so nothing uses it after this returns.
+        // retries until the timer is neither queued nor running, also when
+        // a running callback re-arms it, so nothing uses it after this
+        // returns.
         unsafe { bindings::hrtimer_cancel(self.timer.get()) };
     }
 }

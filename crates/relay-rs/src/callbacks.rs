@@ -6,7 +6,7 @@ use crate::channel::Shared;
 use core::{
     ffi::{c_int, c_void},
     marker::PhantomData,
-    sync::atomic::{AtomicUsize, Ordering},
+    sync::atomic::{AtomicPtr, AtomicUsize, Ordering},
 };
 use kernel::bindings;
 use kfiles_core::relay::{SubbufHeader, HEADER_LEN, OPEN};
@@ -38,10 +38,11 @@ pub trait Callbacks: Send + Sync + 'static {
     /// and a reader cannot tell where padding was.
     const HEADER: bool = true;
 
-    /// Called after a record was refused because the writer's buffer is full
-    /// in [`Mode::NoOverwrite`] (already counted in
-    /// [`Channel::dropped`]). `cpu` is the CPU the writer runs on, which is
-    /// the full buffer's unless a preemptible writer has just moved.
+    /// Called when a record is refused because the writer's buffer (that of
+    /// CPU `cpu`, on which the hook runs) is full in [`Mode::NoOverwrite`];
+    /// the record is also counted in [`Channel::dropped`]. It runs with that
+    /// buffer's writers excluded: a write to the same channel from here fails
+    /// with `EBUSY`.
     ///
     /// [`Mode::NoOverwrite`]: crate::Mode::NoOverwrite
     /// [`Channel::dropped`]: crate::Channel::dropped
@@ -53,6 +54,8 @@ pub trait Callbacks: Send + Sync + 'static {
     /// needed it is dropped, and relay asks again at every later write until
     /// the hook accepts. (For the first sub-buffers relay ignores the answer.)
     /// In [`Mode::NoOverwrite`] it is not called while the buffer is full.
+    /// It runs with the buffer's writers excluded: a write to the same
+    /// channel from here fails with `EBUSY`.
     ///
     /// [`Mode::NoOverwrite`]: crate::Mode::NoOverwrite
     fn subbuf_start(&self, _cpu: u32, _sequence: u32) -> bool {
@@ -62,15 +65,17 @@ pub trait Callbacks: Send + Sync + 'static {
 
 impl Callbacks for () {}
 
-/// The `rchan_callbacks` of channels whose private data is a `Shared<C>`.
+/// The callbacks (relay's `rchan_callbacks` and the helpers' `buffer_full`)
+/// of channels whose private data is a `Shared<C>`.
 ///
 /// # Invariants
 ///
-/// Every callback in `raw` is sound when relay calls it for a buffer of a
-/// channel opened with this table whose `private_data` points at a
-/// `Shared<C>` that outlives the channel (until `relay_close()` returns).
+/// Every callback in `raw` is sound when relay or the write helpers call it
+/// for a buffer of a channel opened with this table whose `private_data`
+/// points at a `Shared<C>` that outlives the channel (until `relay_close()`
+/// returns).
 pub(crate) struct CallbackTable<C> {
-    raw: ffi::rchan_callbacks,
+    raw: ffi::kfiles_relay_callbacks,
     _data: PhantomData<C>,
 }
 
@@ -83,10 +88,10 @@ impl<C> CallbackTable<C> {
     ///
     /// # Safety
     ///
-    /// Every callback in `raw` must be sound when relay calls it for a buffer
-    /// of a channel opened with this table and a `Shared<C>` as private data
-    /// that outlives the channel.
-    const unsafe fn new(raw: ffi::rchan_callbacks) -> Self {
+    /// Every callback in `raw` must be sound when relay or the write helpers
+    /// call it for a buffer of a channel opened with this table and a
+    /// `Shared<C>` as private data that outlives the channel.
+    const unsafe fn new(raw: ffi::kfiles_relay_callbacks) -> Self {
         // INVARIANT: By the function's safety requirements.
         Self {
             raw,
@@ -94,8 +99,8 @@ impl<C> CallbackTable<C> {
         }
     }
 
-    /// The C table, for `relay_open()`.
-    pub(crate) fn as_raw(&self) -> *const ffi::rchan_callbacks {
+    /// The C table, for `kfiles_relay_open()`.
+    pub(crate) fn as_raw(&self) -> *const ffi::kfiles_relay_callbacks {
         &self.raw
     }
 }
@@ -104,19 +109,34 @@ impl<C> CallbackTable<C> {
 pub(crate) struct Trampolines<C>(PhantomData<C>);
 
 impl<C: Callbacks> Trampolines<C> {
-    // SAFETY: Each trampoline's `# Safety` section asks only for a buffer of
-    // a channel opened with this table and a live `Shared<C>` private data
-    // (plus what relay guarantees of every call: the writer of `buf`
-    // excluded during `subbuf_start`, the file's parent directory alive
-    // during `create_buf_file`, a dentry from `create_buf_file` for
-    // `remove_buf_file`).
+    // SAFETY: Each trampoline's `# Safety` section asks only for a buffer
+    // (or the private data) of a channel opened with this table and a live
+    // `Shared<C>` private data, plus what relay and the helpers guarantee of
+    // every call: the writer of `buf` excluded during `subbuf_start`, the
+    // file's parent directory alive during `create_buf_file`, a dentry from
+    // `create_buf_file` for `remove_buf_file`.
     pub(crate) const TABLE: CallbackTable<C> = unsafe {
-        CallbackTable::new(ffi::rchan_callbacks {
-            subbuf_start: Some(Self::subbuf_start),
-            create_buf_file: Some(Self::create_buf_file),
-            remove_buf_file: Some(Self::remove_buf_file),
+        CallbackTable::new(ffi::kfiles_relay_callbacks {
+            cb: ffi::rchan_callbacks {
+                subbuf_start: Some(Self::subbuf_start),
+                create_buf_file: Some(Self::create_buf_file),
+                remove_buf_file: Some(Self::remove_buf_file),
+            },
+            buffer_full: Some(Self::buffer_full),
         })
     };
+
+    /// A write on `cpu` found the buffer full (no-overwrite mode).
+    ///
+    /// # Safety
+    ///
+    /// `private` must be the private data of a channel opened with
+    /// [`Self::TABLE`]: a `Shared<C>` alive for the call.
+    unsafe extern "C" fn buffer_full(private: *mut c_void, cpu: kernel::ffi::c_uint) {
+        // SAFETY: By the function's safety requirement; only ever shared.
+        let shared = unsafe { &*private.cast::<Shared<C>>() };
+        shared.callbacks.buffer_full(cpu);
+    }
 
     /// The channel's `Shared` state.
     ///
@@ -189,13 +209,14 @@ impl<C: Callbacks> Trampolines<C> {
         let index = shared.geometry.subbuf_index(produced);
         // SAFETY: `index` is below `n_subbufs`, the length of `padding`;
         // `buf` is live and its writer excluded (second requirement). relay
-        // itself sets `data` and this padding right after we return; doing it
-        // before `offset` moves past the header means that a concurrent
-        // read(), which reads `offset` first, never pairs the new offset with
-        // the old sub-buffer or with a stale padding of the new one.
+        // itself sets `data` and this padding right after we return. Doing it
+        // here, `data` last with release, lets a concurrent read() (which
+        // reads `data`, then `offset`, then `data` again, with acquire) pair
+        // an offset only with the sub-buffer it belongs to: relay reset the
+        // offset for the new sub-buffer before calling us.
         unsafe {
             core::ptr::write_volatile(padding.add(index), 0);
-            core::ptr::write_volatile(&raw mut (*buf).data, subbuf);
+            AtomicPtr::from_ptr(&raw mut (*buf).data).store(subbuf, Ordering::Release);
         }
         if C::HEADER {
             let header = SubbufHeader {

@@ -58,8 +58,8 @@ pub(crate) struct Shared<C> {
 ///
 /// # Invariants
 ///
-/// - `chan` was returned by `relay_open()` with `Trampolines::<C>::TABLE` as
-///   callbacks and `shared` (boxed, so it never moves) as private data, and is
+/// - `chan` was returned by `kfiles_relay_open()` with
+///   `Trampolines::<C>::TABLE` as callbacks and `shared` (boxed, so it never moves) as private data, and is
 ///   not closed before `drop`.
 /// - `flags` are the `KFILES_RELAY_*` flags of its [`Mode`] and [`Writers`],
 ///   which every write helper is given.
@@ -149,7 +149,7 @@ impl<'a> Builder<'a> {
         // `private` is one that outlives the channel: it is dropped after
         // `relay_close()` in `Channel::drop`.
         let chan = unsafe {
-            ffi::relay_open(
+            ffi::kfiles_relay_open(
                 kfiles_compat::char_ptr(self.base),
                 parent,
                 geometry.subbuf_size(),
@@ -208,8 +208,11 @@ impl<C: Callbacks> Channel<C> {
     ///   refused the sub-buffer the record needed;
     /// - `EPERM`: called from interrupt context on a [`Writers::TaskOnly`]
     ///   channel, or from NMI context;
-    /// - `EBUSY`: called from the code filling a [`Reservation`] of this
-    ///   channel on the same CPU.
+    /// - `EBUSY`: called, on this CPU, from code that runs while the channel
+    ///   is being written there: a [`Reservation`]'s `fill` or one of the
+    ///   channel's [`Callbacks`];
+    /// - `ENODEV`: this CPU has no buffer (it came online while the channel
+    ///   was being opened, which relay does not handle).
     ///
     /// [`flush`]: Self::flush
     #[inline]
@@ -240,15 +243,10 @@ impl<C: Callbacks> Channel<C> {
         err
     }
 
-    /// Counts a record a write helper refused with `ret` (a `-errno`), and
-    /// reports a full buffer to the hooks.
+    /// Counts a record a write helper refused with `ret` (a `-errno`; the
+    /// helper already reported a full buffer to the hooks).
     #[cold]
     fn refused_by_helper(&self, ret: c_long) -> Error {
-        if ret == -(bindings::ENOSPC as c_long) {
-            // SAFETY: Reading the CPU number has no precondition.
-            let cpu = unsafe { ffi::kfiles_raw_cpu() };
-            self.shared.callbacks.buffer_full(cpu);
-        }
         let err = if ret == -(bindings::ECANCELED as c_long) {
             // The hook refused the sub-buffer: for the writer, no room.
             ENOSPC
@@ -261,12 +259,14 @@ impl<C: Callbacks> Channel<C> {
     /// Reserves `len` bytes in the current CPU's buffer and lets `fill`
     /// write them in place (no intermediate copy), as `relay_reserve()`.
     ///
-    /// `fill` runs with local interrupts disabled and must not sleep. Readers
-    /// see the record only once it is committed ([`Reservation::commit`], the
-    /// only way to get the [`Committed`] that `fill` returns), with the bytes
-    /// `fill` did not write zeroed; a reservation dropped uncommitted leaves
-    /// nothing in the buffer. While `fill` runs, writes to this channel on
-    /// this CPU (from `fill` itself) fail with `EBUSY`.
+    /// `fill` runs with local interrupts disabled and must not sleep.
+    /// `read()` readers see the record only once it is committed
+    /// ([`Reservation::commit`], the only way to get the [`Committed`] that
+    /// `fill` returns), with the bytes `fill` did not write zeroed; a
+    /// reservation dropped uncommitted is zeroed and given back, leaving
+    /// nothing for `read()`. (An `mmap()` reader sees the buffer's memory as
+    /// it changes.) While `fill` runs, writes to this channel and other
+    /// reservations on this CPU (from `fill` itself) fail with `EBUSY`.
     ///
     /// Fails, counting a drop and without calling `fill`, as
     /// [`write`](Self::write) does.
@@ -321,8 +321,9 @@ impl<C: Callbacks> Channel<C> {
     /// sub-buffer; in [`Mode::NoOverwrite`] a CPU whose buffer is full keeps
     /// its current sub-buffer open (its records stay readable).
     ///
-    /// Sleeps: fails with `EPERM` outside task context or with interrupts
-    /// disabled (for example inside a [`Reservation`]'s `fill`).
+    /// Sleeps: fails with `EPERM` outside task context, with interrupts
+    /// disabled (for example inside a [`Reservation`]'s `fill`) or, on
+    /// kernels that can tell (`CONFIG_PREEMPT_COUNT`), in any atomic section.
     pub fn flush(&self) -> Result {
         // SAFETY: By the type invariants `chan` is open and `flags` are its
         // own.
@@ -335,20 +336,24 @@ impl<C: Callbacks> Channel<C> {
     /// relay requires. A reader inside `read()` at that moment may still
     /// return data written before the reset; the sub-buffer headers'
     /// sequence numbers restart at 0, which relay-read reports as a reset.
-    pub fn reset(&mut self) {
+    ///
+    /// Sleeps: fails with `EPERM` where [`flush`](Self::flush) does.
+    pub fn reset(&mut self) -> Result {
         // SAFETY: By the type invariants `chan` is open; the exclusive borrow
         // excludes concurrent use of the channel's write paths.
-        unsafe { ffi::relay_reset(self.chan.as_ptr()) };
+        kernel::error::to_result(unsafe { ffi::kfiles_relay_reset(self.chan.as_ptr()) })
     }
 
     /// Tells relay that a kernel-side reader consumed `count` sub-buffers of
     /// CPU `cpu`'s buffer, as `relay_subbufs_consumed()`: for drivers whose
     /// readers use `mmap()` and report progress through a control file.
     /// Readers using `read()` need not call this; the two are serialised (the
-    /// lock `read()` holds is taken), so they never move the count backwards.
+    /// lock `read()` holds is taken), so they never move the count backwards,
+    /// and a `read()` afterwards starts at the first sub-buffer not consumed.
     ///
-    /// Sleeps. Fails with `EINVAL` for a CPU that is not possible, `ENODEV`
-    /// for one without a buffer, and `EPERM` outside task context.
+    /// Sleeps. Fails with `EINVAL` for a CPU that is not possible or a
+    /// `count` above the sub-buffer count, `ENODEV` for a CPU without a
+    /// buffer, and `EPERM` where [`flush`](Self::flush) does.
     pub fn subbufs_consumed(&self, cpu: u32, count: usize) -> Result {
         // SAFETY: By the type invariants `chan` is open; the helper checks
         // `cpu` and the context.
@@ -391,10 +396,13 @@ impl<C: Callbacks> Drop for Channel<C> {
     fn drop(&mut self) {
         // SAFETY: By the type invariants `chan` is open, and this is its last
         // use. `relay_close()` removes the files through `remove_buf_file`;
-        // afterwards relay calls none of the callbacks and no longer reads
-        // `private_data` (buffers still open by readers only use relay's own
-        // code), so `shared` may be dropped after it. The flush fails only in
-        // atomic context, where `relay_close()` could not run either.
+        // afterwards neither relay nor the helpers call the callbacks or read
+        // `private_data` (files still open or mapped by readers use only the
+        // buffer, through relay's and the helpers' file operations, which
+        // keep the module loaded), so `shared` may be dropped after it. The
+        // flush fails only in atomic context, where `relay_close()`, which
+        // sleeps, must not be called either: dropping a channel there is a
+        // bug of the caller's, as for any object whose drop sleeps.
         unsafe {
             let _ = ffi::kfiles_relay_flush(self.chan.as_ptr(), self.flags);
             ffi::relay_close(self.chan.as_ptr());

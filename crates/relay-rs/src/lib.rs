@@ -33,16 +33,20 @@
 //!   sequence number, the channel geometry and mode, so a reader can strip
 //!   the padding and see what was overwritten (crates/relay-reader does).
 //! - **Reservations that cannot go wrong**: [`Channel::reserve`] hands out a
-//!   [`Reservation`] filled in place; readers see it only once committed, it
-//!   is given back if not, and bytes never written are zeroed.
+//!   [`Reservation`] filled in place; `read()` sees it only once committed,
+//!   it is zeroed and given back if not, and bytes never written are zeroed.
+//! - **Files that expose the buffer only**: `mmap()` is refused at a file
+//!   offset other than 0 (relay would map memory past the buffer) and for
+//!   writing.
 //!
 //! # Lifetimes
 //!
 //! Dropping the [`Channel`] flushes it and calls `relay_close()`, which
-//! removes the files. Buffers live on until the last reader closes its file
-//! or unmaps it; relay's file operations are built into the kernel, so an open
-//! relay file does not keep the module loaded, and nothing of the module is
-//! called after `relay_close()` returns.
+//! removes the files (drop it in task context: both sleep). Buffers live on
+//! until the last reader closes its file or unmaps it. The files' `read()` and
+//! `mmap()` are relay-rs's own (they close races of relay's, see
+//! `docs/relay-races.md`), so an open or mapped file keeps the module loaded,
+//! as debugfs files do.
 //!
 //! # Examples
 //!
