@@ -516,7 +516,7 @@ fn summary(opts: &Options, cpus: &[Cpu], totals: &Totals) {
             d.subbufs_finished(),
             d.subbufs_lost(),
             if gap_is_loss {
-                "lost (skipped in a no-overwrite channel)"
+                "lost"
             } else {
                 "overwritten while reading"
             }
