@@ -112,8 +112,10 @@ void kfiles_task_comm(struct task_struct *t, char *buf, size_t len)
  *    excluded), the channel is on this CPU's nesting stack; a write or
  *    reservation from code running inside (a hook, the code filling a
  *    reservation, an interrupt) to a channel on the stack is refused
- *    (-EBUSY): it would land in the middle of the outer one. Only one
- *    reservation may be open per CPU.
+ *    (-EBUSY): it would land in the middle of the outer one. Entries and
+ *    exits nest (interrupts return before what they interrupted resumes; a
+ *    reservation is released after its filling code returns), so the stack
+ *    is one per CPU.
  *
  * 4. Reservations are published when committed: the offset moves past a slot
  *    only at commit, so read() never returns a slot before its bytes.
@@ -293,8 +295,7 @@ long kfiles_relay_reserve(struct rchan *chan, size_t length, unsigned int flags,
 		offset = -ENODEV;
 		goto refused;
 	}
-	/* One reservation per CPU: the nesting stack must be empty. */
-	if (unlikely(__this_cpu_read(kfiles_relay_nest.depth)) || !kfiles_relay_enter(chan)) {
+	if (unlikely(!kfiles_relay_enter(chan))) {
 		offset = -EBUSY;
 		goto refused;
 	}

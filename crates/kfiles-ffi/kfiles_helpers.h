@@ -45,7 +45,7 @@ void kfiles_task_comm(struct task_struct *t, char *buf, size_t len);
  * negative errno when the record is refused: -ENOSPC (buffer full, no-overwrite
  * mode), -ECANCELED (subbuf_start() refused), -EPERM (wrong context for the
  * channel), -EBUSY (the channel's buffer is being written on this CPU by the
- * code that calls, or a reservation is open on this CPU), -ENODEV (no buffer
+ * code that calls: a hook, or the code filling a reservation), -ENODEV (no buffer
  * for this CPU). Every helper takes a channel opened by kfiles_relay_open().
  */
 struct rchan;

@@ -265,8 +265,8 @@ impl<C: Callbacks> Channel<C> {
     /// `fill` returns), with the bytes `fill` did not write zeroed; a
     /// reservation dropped uncommitted is zeroed and given back, leaving
     /// nothing for `read()`. (An `mmap()` reader sees the buffer's memory as
-    /// it changes.) While `fill` runs, writes to this channel and other
-    /// reservations on this CPU (from `fill` itself) fail with `EBUSY`.
+    /// it changes.) While `fill` runs, writes and reservations on this channel
+    /// from `fill` itself fail with `EBUSY` (other channels may be written).
     ///
     /// Fails, counting a drop and without calling `fill`, as
     /// [`write`](Self::write) does.
