@@ -39,8 +39,8 @@ kfiles-kver := $(shell echo $$(( $(VERSION) * 1000 + $(PATCHLEVEL) )))
 KFILES_CFGS := $(if $(filter 1,$(shell [ $(kfiles-kver) -lt 6018 ] && echo 1)),--cfg kfiles_legacy_api)
 # kfiles_relay_prev_padding: rchan_callbacks.subbuf_start still takes
 # prev_padding (removed in 6.17-ish); tested on the header, not the version.
-kfiles-relay-h := $(srctree)/include/linux/relay.h
-KFILES_CFGS += $(if $(shell grep -s -q 'size_t prev_padding' $(kfiles-relay-h) && echo 1),--cfg kfiles_relay_prev_padding)
+kfiles-relay-prev-padding := $(shell grep -s -q 'size_t prev_padding' $(srctree)/include/linux/relay.h && echo 1)
+KFILES_CFGS += $(if $(kfiles-relay-prev-padding),--cfg kfiles_relay_prev_padding)
 
 # Kbuild names a Rust object's crate after the object file on 6.12 but after
 # the source file since 6.18-ish; name it explicitly when Kbuild does not.
@@ -141,6 +141,10 @@ kfiles-objs := $(addsuffix .o,$(kfiles-linked)) kfiles_helpers.o
 kfiles-rustflags = -L $(obj) $(addprefix --extern ,$(filter-out kfiles_ffi static_assertions,$(kfiles-linked))) $(KFILES_CFGS)
 # Prerequisites of the module's own Rust objects (`$(obj)/x.o: $(kfiles-deps)`).
 kfiles-deps = $(addprefix $(obj)/,$(addsuffix .o,$(kfiles-linked)))
+# Flags for a module's own C code that calls the C helpers
+# (`ccflags-y += $(kfiles-ccflags)`): their header, and the same version test
+# as KFILES_CFGS, as a macro.
+kfiles-ccflags := -I$(KFILES_FFI_DIR) $(if $(kfiles-relay-prev-padding),-DKFILES_RELAY_PREV_PADDING)
 
 # The documentation of the crates the module links (a C module that only
 # needs the C helpers sets `KFILES_CRATES :=`, and gets none).

@@ -445,12 +445,14 @@ int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t c
 	inode = d_inode(buf->dentry);
 	inode_lock(inode);
 	before = buf->subbufs_consumed;
+	/*
+	 * The caller's reads of what it consumed (through mmap()) before the
+	 * count the writer checks: relay stores it plainly.
+	 */
+	smp_mb();
 	relay_subbufs_consumed(chan, cpu, consumed);
-	if (buf->subbufs_consumed != before) {
+	if (buf->subbufs_consumed != before)
 		buf->bytes_consumed = 0;
-		/* Publish the count with release, as read() does. */
-		smp_store_release(&buf->subbufs_consumed, buf->subbufs_consumed);
-	}
 	inode_unlock(inode);
 	return 0;
 }

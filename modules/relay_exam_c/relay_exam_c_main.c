@@ -30,17 +30,11 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <linux/unaligned.h>
 #include <linux/workqueue.h>
 
 #include "kfiles_helpers.h"
+#include "relay_twin.h"
 
-#define HEADER_LEN 24
-#define HEADER_MAGIC 0x4c52464bU /* "KFRL" read as a little-endian u32 */
-#define PADDING_OPEN 0xffffffffU
-#define MIN_SUBBUF_SIZE (HEADER_LEN + 64)
-#define MAX_SUBBUFS 4096
-#define MAX_BUFFER_BYTES (64UL << 20)
 #define SNAPSHOT_CHUNK (32 * 1024)
 #define CONTROL_MAX_INPUT 64
 
@@ -70,34 +64,16 @@ static size_t max_record(void)
 	return subbuf_size - HEADER_LEN;
 }
 
-static void put_header(void *at, u32 padding, u32 sequence)
-{
-	put_unaligned_le32(HEADER_MAGIC, at);
-	put_unaligned_le32(padding, at + 4);
-	put_unaligned_le32(sequence, at + 8);
-	put_unaligned_le32(subbuf_size, at + 12);
-	put_unaligned_le32(n_subbufs, at + 16);
-	put_unaligned_le32(overwrite ? 1 : 0, at + 20);
-}
-
 static int subbuf_start(struct rchan_buf *buf, void *subbuf, void *prev_subbuf
-#ifdef RELAY_PREV_PADDING
+#ifdef KFILES_RELAY_PREV_PADDING
 			, size_t prev_padding
 #endif
 			)
 {
-	size_t produced = buf->subbufs_produced;
-
-	/* relay recorded the finished sub-buffer's padding before calling us. */
-	if (prev_subbuf)
-		put_unaligned_le32(buf->padding[(produced - 1) % n_subbufs], prev_subbuf + 4);
+	twin_finish_prev(buf, prev_subbuf);
 	/* The helpers never switch into a full buffer: no full check here. */
 	atomic64_inc(&stat_subbufs);
-	put_header(subbuf, PADDING_OPEN, produced);
-	/* As relay-rs: the new sub-buffer is in place before the offset moves. */
-	WRITE_ONCE(buf->padding[produced % n_subbufs], 0);
-	smp_store_release(&buf->data, subbuf);
-	smp_store_release(&buf->offset, HEADER_LEN);
+	twin_start_subbuf(buf, subbuf, overwrite);
 	return 1;
 }
 
@@ -283,15 +259,9 @@ static const struct file_operations flush_fops = {
 	.llseek = default_llseek,
 };
 
-static bool geometry_ok(void)
-{
-	return subbuf_size >= MIN_SUBBUF_SIZE && n_subbufs >= 2 && n_subbufs <= MAX_SUBBUFS &&
-	       subbuf_size <= MAX_BUFFER_BYTES / n_subbufs;
-}
-
 static int __init relay_exam_c_init(void)
 {
-	if (!geometry_ok())
+	if (!twin_geometry_ok(subbuf_size, n_subbufs))
 		return -EINVAL;
 	dir = debugfs_create_dir("relay-exam-c", NULL);
 	if (IS_ERR(dir))

@@ -40,13 +40,8 @@
 #include <linux/vmalloc.h>
 
 #include "kfiles_helpers.h"
+#include "relay_twin.h"
 
-#define HEADER_LEN 24
-#define HEADER_MAGIC 0x4c52464bU /* "KFRL" read as a little-endian u32 */
-#define PADDING_OPEN 0xffffffffU
-#define MIN_SUBBUF_SIZE (HEADER_LEN + 64)
-#define MAX_SUBBUFS 4096
-#define MAX_BUFFER_BYTES (64UL << 20)
 #define MAX_BURST (1ULL << 22)
 #define CONTROL_MAX_INPUT 64
 #define MAX_STREAMS 64
@@ -109,41 +104,25 @@ static size_t max_record(void)
 	return subbuf_size - HEADER_LEN;
 }
 
-static void put_header(void *at, u32 padding, u32 sequence)
-{
-	put_unaligned_le32(HEADER_MAGIC, at);
-	put_unaligned_le32(padding, at + 4);
-	put_unaligned_le32(sequence, at + 8);
-	put_unaligned_le32(subbuf_size, at + 12);
-	put_unaligned_le32(n_subbufs, at + 16);
-	put_unaligned_le32(overwrite ? 1 : 0, at + 20);
-}
-
 static int subbuf_start(struct rchan_buf *buf, void *subbuf, void *prev_subbuf
-#ifdef RELAY_PREV_PADDING
+#ifdef KFILES_RELAY_PREV_PADDING
 			, size_t prev_padding
 #endif
 			)
 {
-	size_t produced = buf->subbufs_produced;
-
-	/* relay recorded the finished sub-buffer's padding before calling us. */
-	if (prev_subbuf)
-		put_unaligned_le32(buf->padding[(produced - 1) % n_subbufs], prev_subbuf + 4);
+	twin_finish_prev(buf, prev_subbuf);
 	/* The helpers never switch into a full buffer; relay's functions do. */
 	if (native && !overwrite && relay_buf_full(buf)) {
 		atomic64_inc(&stat_full);
 		return 0;
 	}
 	atomic64_inc(&stat_subbufs);
-	put_header(subbuf, PADDING_OPEN, produced);
-	if (!native) {
-		/* As relay-rs: the new sub-buffer is in place before the offset moves. */
-		WRITE_ONCE(buf->padding[produced % n_subbufs], 0);
-		smp_store_release(&buf->data, subbuf);
-		smp_store_release(&buf->offset, HEADER_LEN);
-	} else {
+	if (native) {
+		twin_put_header(subbuf, PADDING_OPEN, buf->subbufs_produced, subbuf_size, n_subbufs,
+				overwrite);
 		subbuf_start_reserve(buf, HEADER_LEN);
+	} else {
+		twin_start_subbuf(buf, subbuf, overwrite);
 	}
 	return 1;
 }
@@ -685,15 +664,9 @@ static const struct file_operations burst_fops = {
 	.write = burst_write,
 };
 
-static bool geometry_ok(void)
-{
-	return subbuf_size >= MIN_SUBBUF_SIZE && n_subbufs >= 2 && n_subbufs <= MAX_SUBBUFS &&
-	       subbuf_size <= MAX_BUFFER_BYTES / n_subbufs;
-}
-
 static int __init relay_lab_c_init(void)
 {
-	if (!geometry_ok())
+	if (!twin_geometry_ok(subbuf_size, n_subbufs))
 		return -EINVAL;
 	flags = (overwrite ? KFILES_RELAY_OVERWRITE : 0) | (task_only ? KFILES_RELAY_TASK_ONLY : 0);
 	dir = debugfs_create_dir("relay-lab-c", NULL);

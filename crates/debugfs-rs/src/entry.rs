@@ -145,6 +145,9 @@ impl Dir {
     ///
     /// # Examples
     ///
+    /// (Not compiled: rustdoc cannot build kernel-crate examples against a
+    /// kernel yet; docs/notes.md.)
+    ///
     /// ```ignore
     /// let dir = debugfs_rs::Dir::new(c"my-driver");
     /// // SAFETY: The pointer is only compared with NULL.

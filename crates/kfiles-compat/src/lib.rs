@@ -101,6 +101,9 @@ macro_rules! module {
 ///
 /// # Examples
 ///
+/// (Not compiled: rustdoc cannot build kernel-crate examples against a
+/// kernel yet; docs/notes.md.)
+///
 /// ```ignore
 /// struct Table(Pin<KBox<kernel::sync::Mutex<KVec<u32>>>>);
 /// fn first(guard: &kfiles_compat::MutexGuard<'_, KVec<u32>>) -> Option<u32> {
@@ -115,6 +118,9 @@ pub type MutexGuard<'a, T> =
 /// names it since 6.16-ish; 6.12 has only the generic `lock::Guard`.
 ///
 /// # Examples
+///
+/// (Not compiled: rustdoc cannot build kernel-crate examples against a
+/// kernel yet; docs/notes.md.)
 ///
 /// ```ignore
 /// struct Table(Pin<KBox<kernel::sync::Mutex<KVec<u32>>>>);

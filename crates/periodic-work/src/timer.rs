@@ -38,6 +38,9 @@ pub trait IrqTick: Send + Sync + 'static {
 ///
 /// # Examples
 ///
+/// (Not compiled: rustdoc cannot build kernel-crate examples against a
+/// kernel yet; docs/notes.md.)
+///
 /// ```ignore
 /// struct Sample;
 /// impl periodic_work::IrqTick for Sample {

@@ -23,6 +23,9 @@ use kfiles_ffi as ffi;
 ///
 /// # Examples
 ///
+/// (Not compiled: rustdoc cannot build kernel-crate examples against a
+/// kernel yet; docs/notes.md.)
+///
 /// ```ignore
 /// struct CountFull(AtomicU64);
 ///
@@ -109,12 +112,12 @@ impl<C> CallbackTable<C> {
 pub(crate) struct Trampolines<C>(PhantomData<C>);
 
 impl<C: Callbacks> Trampolines<C> {
-    // SAFETY: Each trampoline's `# Safety` section asks only for a buffer
-    // (or the private data) of a channel opened with this table and a live
-    // `Shared<C>` private data, plus what relay and the helpers guarantee of
-    // every call: the writer of `buf` excluded during `subbuf_start`, the
-    // file's parent directory alive during `create_buf_file`, a dentry from
-    // `create_buf_file` for `remove_buf_file`.
+    // Beyond that, each trampoline asks only what relay and the helpers
+    // guarantee of every call: the writer of `buf` excluded during
+    // `subbuf_start`, the parent directory alive during `create_buf_file`, a
+    // dentry from `create_buf_file` for `remove_buf_file`.
+    // SAFETY: Each trampoline asks for a buffer (or the private data) of a
+    // channel opened with this table and a live `Shared<C>` private data.
     pub(crate) const TABLE: CallbackTable<C> = unsafe {
         CallbackTable::new(ffi::kfiles_relay_callbacks {
             cb: ffi::rchan_callbacks {
@@ -207,13 +210,13 @@ impl<C: Callbacks> Trampolines<C> {
             return 0;
         }
         let index = shared.geometry.subbuf_index(produced);
+        // relay itself sets `data` and this padding right after we return.
+        // Doing it here, `data` last with release, lets a concurrent read()
+        // (which reads `data`, then `offset`, then `data` again, with acquire)
+        // pair an offset only with the sub-buffer it belongs to: relay reset
+        // the offset for the new sub-buffer before calling us.
         // SAFETY: `index` is below `n_subbufs`, the length of `padding`;
-        // `buf` is live and its writer excluded (second requirement). relay
-        // itself sets `data` and this padding right after we return. Doing it
-        // here, `data` last with release, lets a concurrent read() (which
-        // reads `data`, then `offset`, then `data` again, with acquire) pair
-        // an offset only with the sub-buffer it belongs to: relay reset the
-        // offset for the new sub-buffer before calling us.
+        // `buf` is live and its writer excluded (second requirement).
         unsafe {
             core::ptr::write_volatile(padding.add(index), 0);
             AtomicPtr::from_ptr(&raw mut (*buf).data).store(subbuf, Ordering::Release);

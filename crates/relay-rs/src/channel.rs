@@ -273,6 +273,9 @@ impl<C: Callbacks> Channel<C> {
     ///
     /// # Examples
     ///
+    /// (Not compiled: rustdoc cannot build kernel-crate examples against a
+    /// kernel yet; docs/notes.md.)
+    ///
     /// ```ignore
     /// use core::fmt::Write;
     /// channel.reserve(32, |mut slot| {
@@ -394,18 +397,17 @@ impl<C: Callbacks> Channel<C> {
 
 impl<C: Callbacks> Drop for Channel<C> {
     fn drop(&mut self) {
-        // SAFETY: By the type invariants `chan` is open, and this is its last
-        // use. `relay_close()` removes the files through `remove_buf_file`;
-        // afterwards neither relay nor the helpers call the callbacks or read
-        // `private_data` (files still open or mapped by readers use only the
-        // buffer, through relay's and the helpers' file operations, which
-        // keep the module loaded), so `shared` may be dropped after it. The
-        // flush fails only in atomic context, where `relay_close()`, which
+        // The flush fails only in atomic context, where `relay_close()`, which
         // sleeps, must not be called either: dropping a channel there is a
         // bug of the caller's, as for any object whose drop sleeps.
-        unsafe {
-            let _ = ffi::kfiles_relay_flush(self.chan.as_ptr(), self.flags);
-            ffi::relay_close(self.chan.as_ptr());
-        }
+        // SAFETY: By the type invariants `chan` is open and `flags` are its own.
+        let _ = unsafe { ffi::kfiles_relay_flush(self.chan.as_ptr(), self.flags) };
+        // `relay_close()` removes the files through `remove_buf_file`;
+        // afterwards neither relay nor the helpers call the callbacks or read
+        // `private_data` (files still open or mapped use only the buffer,
+        // through file operations that keep the module loaded), so `shared`
+        // may be dropped after it.
+        // SAFETY: By the type invariants `chan` is open; this is its last use.
+        unsafe { ffi::relay_close(self.chan.as_ptr()) };
     }
 }

@@ -50,6 +50,9 @@
 //!
 //! # Examples
 //!
+//! (Not compiled: rustdoc cannot build kernel-crate examples against a
+//! kernel yet; docs/notes.md.)
+//!
 //! ```ignore
 //! use relay_rs::{Channel, Mode};
 //!
