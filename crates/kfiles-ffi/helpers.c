@@ -3,9 +3,14 @@
  * C helpers of the kfiles crates; see kfiles_helpers.h for why each exists.
  * Linked into every module that uses the crates (kbuild/kfiles.mk).
  */
+#include <linux/async.h>
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/hrtimer.h>
+/* Later kernels moved the clock bases (hrtimer_callback_running()) here. */
+#if __has_include(<linux/hrtimer_bases.h>)
+#include <linux/hrtimer_bases.h>
+#endif
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
@@ -163,13 +168,16 @@ static __always_inline bool kfiles_relay_context_ok(unsigned int flags)
 	return !in_nmi();
 }
 
-/* Whether a sleeping call may run here (flush, consumption, reset). */
-static bool kfiles_relay_may_sleep(void)
+bool kfiles_may_sleep(void)
 {
 	if (!in_task() || irqs_disabled())
 		return false;
 	/* Without PREEMPT_COUNT a held spinlock cannot be seen from here. */
-	return !(IS_ENABLED(CONFIG_PREEMPT_COUNT) && in_atomic());
+	if (IS_ENABLED(CONFIG_PREEMPT_COUNT) && in_atomic())
+		return false;
+	/* Debug kernels report what the checks above cannot see. */
+	might_sleep();
+	return true;
 }
 
 /*
@@ -390,7 +398,7 @@ int kfiles_relay_flush(struct rchan *chan, unsigned int flags)
 	struct rchan_buf *buf;
 	unsigned int cpu;
 
-	if (!kfiles_relay_may_sleep())
+	if (!kfiles_may_sleep())
 		return -EPERM;
 	might_sleep();
 	cpus_read_lock();
@@ -416,7 +424,7 @@ int kfiles_relay_flush(struct rchan *chan, unsigned int flags)
 
 int kfiles_relay_reset(struct rchan *chan)
 {
-	if (!kfiles_relay_may_sleep())
+	if (!kfiles_may_sleep())
 		return -EPERM;
 	might_sleep();
 	relay_reset(chan);
@@ -437,7 +445,7 @@ int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t c
 
 	if (cpu >= nr_cpu_ids || !cpu_possible(cpu) || consumed > chan->n_subbufs)
 		return -EINVAL;
-	if (!kfiles_relay_may_sleep())
+	if (!kfiles_may_sleep())
 		return -EPERM;
 	buf = *per_cpu_ptr(chan->buf, cpu);
 	if (!buf)
@@ -680,4 +688,91 @@ void kfiles_hrtimer_start_ns(struct hrtimer *timer, u64 ns, bool hard)
 void kfiles_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns)
 {
 	hrtimer_forward_now(timer, ns_to_ktime(ns));
+}
+
+/* One deferred teardown: see kfiles_defer_teardown() in kfiles_helpers.h. */
+struct kfiles_deferred {
+	void (*fn)(void *arg);
+	void *arg;
+	/* Where kfiles_defer() was called, to tell an inline run from a real one. */
+	const struct task_struct *task;
+	const struct work_struct *work;
+	bool in_task;
+	/* kfiles_defer()'s stack: only valid during an inline run. */
+	bool *ran_inline;
+};
+
+static void kfiles_deferred_run(void *data, async_cookie_t cookie)
+{
+	struct kfiles_deferred *d = data;
+
+	/*
+	 * async_schedule() calls the function at once, in the caller's context,
+	 * when it cannot allocate its entry or too much async work is pending.
+	 * A real run is on an async worker: another task, or (if the caller was
+	 * itself such a worker) another work item, always in task context.
+	 */
+	if (d->task == current && d->work == current_work() && d->in_task == in_task()) {
+		*d->ran_inline = true;
+		return;
+	}
+	d->fn(d->arg);
+	kfree(d);
+}
+
+static int kfiles_defer(void (*fn)(void *arg), void *arg)
+{
+	bool ran_inline = false;
+	struct kfiles_deferred *d = kmalloc(sizeof(*d), GFP_ATOMIC);
+
+	if (!d)
+		return -ENOMEM;
+	d->fn = fn;
+	d->arg = arg;
+	d->task = current;
+	d->work = current_work();
+	d->in_task = in_task();
+	d->ran_inline = &ran_inline;
+	async_schedule(kfiles_deferred_run, d);
+	if (ran_inline) {
+		kfree(d);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void kfiles_pin_for_leak(void)
+{
+	if (try_module_get(THIS_MODULE))
+		pr_err("kfiles: out of memory tearing down an entry; leaking it and keeping the module loaded\n");
+	else
+		pr_crit("kfiles: out of memory tearing down an entry during module unload; the entry is leaked\n");
+}
+
+void kfiles_defer_teardown(void (*fn)(void *arg), void *arg)
+{
+	while (kfiles_defer(fn, arg)) {
+		/* Where sleeping is allowed, wait for memory rather than leak. */
+		if (!kfiles_may_sleep()) {
+			kfiles_pin_for_leak();
+			return;
+		}
+		schedule_timeout_uninterruptible(1);
+	}
+}
+
+const void *kfiles_current_task(void)
+{
+	return current;
+}
+
+struct work_struct *kfiles_current_work(void)
+{
+	return current_work();
+}
+
+bool kfiles_hrtimer_running_here(struct hrtimer *timer)
+{
+	return !in_task() && hrtimer_callback_running(timer) &&
+	       READ_ONCE(timer->base)->cpu_base->cpu == smp_processor_id();
 }

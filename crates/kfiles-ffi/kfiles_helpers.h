@@ -108,4 +108,38 @@ void kfiles_hrtimer_setup(struct hrtimer *timer,
 void kfiles_hrtimer_start_ns(struct hrtimer *timer, u64 ns, bool hard);
 void kfiles_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns);
 
+/*
+ * Teardown that cannot wait where it is asked for: a file removed from inside
+ * one of its own callbacks, a work item or timer dropped from its own
+ * callback (removal waits for callbacks in progress, which would be waiting
+ * for itself), or anything removed where sleeping is not allowed.
+ *
+ * kfiles_defer_teardown() runs fn(arg) later in process context, as an async
+ * function (async_schedule()): module unload waits for every pending async
+ * function (async_synchronize_full() in delete_module(), after the exit
+ * function), so fn's code outlives the call. If it cannot be queued (no
+ * memory), it retries where sleeping is allowed; elsewhere fn never runs and
+ * kfiles_pin_for_leak() is called. Callable from any context but NMI.
+ *
+ * kfiles_pin_for_leak() is what a teardown that cannot happen does: the
+ * entry is leaked, and the module is pinned (try_module_get()) so that the
+ * leaked entry's code stays loaded; both are logged. (During module unload
+ * the pin fails, and the entry outlives the module: logged as critical.)
+ */
+void kfiles_pin_for_leak(void);
+void kfiles_defer_teardown(void (*fn)(void *arg), void *arg);
+/*
+ * Whether a sleeping call may run here: task context, interrupts enabled and,
+ * where the kernel counts them (PREEMPT_COUNT), no spinlock or other atomic
+ * section held. Without PREEMPT_COUNT a held spinlock cannot be seen.
+ */
+bool kfiles_may_sleep(void);
+/* The task running this code (current); never dereferenced by Rust. */
+const void *kfiles_current_task(void);
+/* The work item this worker is running, or NULL (current_work()). */
+struct work_struct *kfiles_current_work(void);
+/* Whether waiting for @timer's callback from here would wait for ourselves:
+ * in interrupt context on the CPU where the callback is running. */
+bool kfiles_hrtimer_running_here(struct hrtimer *timer);
+
 #endif

@@ -14,12 +14,22 @@
 //!   directory): only the permission bits are used (debugfs `BUG()`ed,
 //!   procfs made a socket-typed directory);
 //! - `FileOps` handlers that claim more bytes than the call had
-//!   (`overcount`, `maxcount`): the call fails with `EIO`.
+//!   (`overcount`, `maxcount`): the call fails with `EIO`;
+//! - files that drop themselves from their own callbacks (`remove_self` in
+//!   procfs and debugfs, written to; `drop_on_read`, read) and a
+//!   `PeriodicWork` that drops itself from its own tick: each used to wait
+//!   for itself forever; now the removal happens once the callback returns.
 //!
-//! `/proc/kfiles_selftest/results` lists `CASE RESULT` per refused call.
+//! `/proc/kfiles_selftest/results` lists `CASE RESULT` per refused call, and
+//! `CASE dropped` once a self-removed value is gone.
 
-use kernel::{new_mutex, prelude::*, sync::Mutex};
-use procfs_rs::{File, FileOps, ProcDir, ReadBuf, SeqFile, Show, WriteBuf};
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{Arc, Mutex},
+};
+use periodic_work::{PeriodicWork, Tick};
+use procfs_rs::{File, FileOps, ProcDir, ReadBuf, SeqFile, Show, Store, WriteBuf};
 
 kfiles_compat::module! {
     type: Selftest,
@@ -44,12 +54,14 @@ impl FileOps for Liar {
     }
 }
 
-/// What the refused calls returned.
-struct Results {
-    text: Pin<KBox<Mutex<KVec<u8>>>>,
+/// What the refused calls returned, and what the self-removals did.
+#[pin_data]
+struct Log {
+    #[pin]
+    text: Mutex<KVec<u8>>,
 }
 
-impl Results {
+impl Log {
     /// Appends the line `CASE OUTCOME`.
     fn line(&self, case: &str, outcome: &str) -> Result {
         let mut text = self.text.lock();
@@ -71,10 +83,113 @@ impl Results {
     }
 }
 
+/// The `results` file's view of the log.
+struct Results(Arc<Log>);
+
 impl Show for Results {
     fn show(&self, m: &SeqFile) -> Result {
-        m.write_bytes(&self.text.lock());
+        m.write_bytes(&self.0.text.lock());
         Ok(())
+    }
+}
+
+/// Files and a work item that drop themselves, each from its own callback.
+#[pin_data]
+struct Removals {
+    log: Arc<Log>,
+    #[pin]
+    proc_store: Mutex<Option<Pin<KBox<File<Remover>>>>>,
+    #[pin]
+    proc_show: Mutex<Option<Pin<KBox<File<Remover>>>>>,
+    #[pin]
+    debugfs_store: Mutex<Option<Pin<KBox<debugfs_rs::File<Remover>>>>>,
+    #[pin]
+    work: Mutex<Option<Pin<KBox<PeriodicWork<Remover>>>>>,
+}
+
+impl Removals {
+    /// Drops everything still there (module exit: breaks the cycles through
+    /// `Remover::removals`).
+    fn clear(&self) {
+        drop(self.proc_store.lock().take());
+        drop(self.proc_show.lock().take());
+        drop(self.debugfs_store.lock().take());
+        drop(self.work.lock().take());
+    }
+}
+
+/// Which of the [`Removals`] a [`Remover`] is.
+#[derive(Clone, Copy)]
+enum Which {
+    ProcStore,
+    ProcShow,
+    DebugfsStore,
+    Work,
+}
+
+/// The value of a file or work item that drops itself.
+struct Remover {
+    removals: Arc<Removals>,
+    which: Which,
+}
+
+impl Remover {
+    fn new(removals: &Arc<Removals>, which: Which) -> Self {
+        Remover {
+            removals: removals.clone(),
+            which,
+        }
+    }
+
+    fn case(&self) -> &'static str {
+        match self.which {
+            Which::ProcStore => "proc.remove_self",
+            Which::ProcShow => "proc.drop_on_read",
+            Which::DebugfsStore => "debugfs.remove_self",
+            Which::Work => "work.self",
+        }
+    }
+
+    /// Drops the file or work item whose callback is running. The lock is
+    /// released first: the drop must not hold what a callback may take.
+    fn remove_own(&self) {
+        let r = &self.removals;
+        match self.which {
+            Which::ProcStore => drop(r.proc_store.lock().take()),
+            Which::ProcShow => drop(r.proc_show.lock().take()),
+            Which::DebugfsStore => drop(r.debugfs_store.lock().take()),
+            Which::Work => drop(r.work.lock().take()),
+        }
+    }
+}
+
+impl Drop for Remover {
+    fn drop(&mut self) {
+        let _ = self.removals.log.line(self.case(), "dropped");
+    }
+}
+
+impl Show for Remover {
+    fn show(&self, m: &SeqFile) -> Result {
+        if let Which::ProcShow = self.which {
+            self.remove_own();
+        }
+        m.write_str("still here\n");
+        Ok(())
+    }
+}
+
+impl Store for Remover {
+    fn store(&self, _input: &[u8]) -> Result {
+        self.remove_own();
+        Ok(())
+    }
+}
+
+impl Tick for Remover {
+    fn tick(&self) {
+        let _ = self.removals.log.line(self.case(), "tick");
+        self.remove_own();
     }
 }
 
@@ -91,6 +206,7 @@ struct Files {
 }
 
 struct Selftest {
+    removals: Arc<Removals>,
     _files: Pin<KBox<Files>>,
     _typed_dir: ProcDir,
     _dir: ProcDir,
@@ -98,11 +214,18 @@ struct Selftest {
     _debugfs_dir: debugfs_rs::Dir,
 }
 
+impl Drop for Selftest {
+    fn drop(&mut self) {
+        self.removals.clear();
+    }
+}
+
 impl kernel::Module for Selftest {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let results = Results {
-            text: KBox::pin_init(new_mutex!(KVec::new()), GFP_KERNEL)?,
-        };
+        let results = Arc::pin_init(
+            pin_init!(Log { text <- new_mutex!(KVec::new()) }),
+            GFP_KERNEL,
+        )?;
         let root = ProcDir::root();
         let dir = root.subdir(c"kfiles_selftest", 0o555)?;
         let sub = dir.subdir(c"sub", 0o555)?;
@@ -130,23 +253,62 @@ impl kernel::Module for Selftest {
         let outcome = if slash.exists() { "created" } else { "absent" };
         results.line("debugfs.file.slash", outcome)?;
         drop(slash);
+        let log = results.clone();
+        let removals = Arc::pin_init(
+            pin_init!(Removals {
+                log,
+                proc_store <- new_mutex!(None),
+                proc_show <- new_mutex!(None),
+                debugfs_store <- new_mutex!(None),
+                work <- new_mutex!(None),
+            }),
+            GFP_KERNEL,
+        )?;
+        let selftest = |files| Selftest {
+            removals: removals.clone(),
+            _files: files,
+            _typed_dir: typed_dir,
+            _dir: dir.clone(),
+            _debugfs: debugfs,
+            _debugfs_dir: debugfs_dir.clone(),
+        };
         let files_dir = dir.clone();
-        let files = KBox::pin_init(
+        // From here on, `selftest` owns everything, and its drop breaks the
+        // `Removals` cycles, also if a later step fails.
+        let selftest = selftest(KBox::pin_init(
             try_pin_init!(Files {
-                results <- files_dir.read_only_file(c"results", 0o444, results),
+                results <- files_dir.read_only_file(c"results", 0o444, Results(results)),
                 overcount <- files_dir.ops_file(c"overcount", 0o666, Liar { claim: 4096 }),
                 maxcount <- files_dir.ops_file(c"maxcount", 0o666, Liar { claim: usize::MAX }),
                 // A directory bit on a proc file: a plain 0444 file.
                 typed <- files_dir.read_only_file(c"typed", 0o040444, 5u32),
             }),
             GFP_KERNEL,
+        )?);
+        let r = &removals;
+        *r.proc_store.lock() = Some(KBox::pin_init(
+            dir.read_write_file(c"remove_self", 0o644, Remover::new(r, Which::ProcStore)),
+            GFP_KERNEL,
+        )?);
+        *r.proc_show.lock() = Some(KBox::pin_init(
+            dir.read_only_file(c"drop_on_read", 0o444, Remover::new(r, Which::ProcShow)),
+            GFP_KERNEL,
+        )?);
+        *r.debugfs_store.lock() = Some(KBox::pin_init(
+            debugfs_dir.write_only_file(
+                c"remove_self",
+                0o200,
+                Remover::new(r, Which::DebugfsStore),
+            ),
+            GFP_KERNEL,
+        )?);
+        let work = KBox::pin_init(
+            PeriodicWork::new(Remover::new(r, Which::Work), 20),
+            GFP_KERNEL,
         )?;
-        Ok(Selftest {
-            _files: files,
-            _typed_dir: typed_dir,
-            _dir: dir,
-            _debugfs: debugfs,
-            _debugfs_dir: debugfs_dir,
-        })
+        let mut slot = r.work.lock();
+        slot.insert(work).as_ref().start();
+        drop(slot);
+        Ok(selftest)
     }
 }

@@ -22,11 +22,41 @@ check_cmd $T.proc.typed-dir "directory 555" stat -c '%F %a' $P/typed_dir
 check_true $T.proc.lookup ls /proc
 check_cmd $T.debugfs.typed "regular empty file 444" stat -c '%F %a' $D/typed
 check_cmd $T.debugfs.typed.read 7 cat $D/typed
-check_cmd $T.debugfs.only-typed typed ls $D
+check_cmd $T.debugfs.no-stray "" sh -c "ls $D | grep -vx -e typed -e remove_self"
 # FileOps counts beyond the call fail with EIO and keep the position.
 check_cmd $T.overcount.read EIO kfio read $P/overcount 16
 check_cmd $T.overcount.write EIO kfio write $P/overcount abc
 check_cmd $T.maxcount.read EIO kfio read $P/maxcount 16
 check_cmd $T.maxcount.write EIO kfio write $P/maxcount abc
+# Removal from inside one's own callback: deferred until the callback has
+# returned (it used to wait for itself forever). `gone FILE CASE` waits up to
+# 5 s for the entry to disappear and the value to be dropped.
+gone() {
+    i=0
+    while [ $i -lt 50 ]; do
+        if ! test -e "$1" && grep -qx "$2 dropped" $P/results; then
+            echo gone
+            return
+        fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+    echo "still there"
+}
+exec 3<>$P/remove_self
+check_cmd $T.self.proc.store-ok 0 sh -c "echo 1 >&3; echo \$?"
+check_cmd $T.self.proc.store-gone gone gone $P/remove_self proc.remove_self
+# The open file now fails (procfs's removed-entry rule), it does not hang.
+check_cmd $T.self.proc.fd-after failed sh -c "echo 1 >&3 2>/dev/null && echo ok || echo failed"
+exec 3>&-
+# One read(): the entry may be gone by the next one (EIO, as for any removed
+# proc entry).
+check_cmd $T.self.proc.show "still here" sh -c "head -n 1 $P/drop_on_read 2>/dev/null"
+check_cmd $T.self.proc.show-gone gone gone $P/drop_on_read proc.drop_on_read
+check_true $T.self.debugfs.store sh -c "echo 1 > $D/remove_self"
+check_cmd $T.self.debugfs.store-gone gone gone $D/remove_self debugfs.remove_self
+# The work item dropped itself at its first tick: one tick, then dropped.
+check_cmd $T.self.work.dropped "work.self dropped" grep -x "work.self dropped" $P/results
+check_cmd $T.self.work.ticks 1 grep -cx "work.self tick" $P/results
 check_true $T.rmmod rmmod kfiles_selftest
 check_false $T.gone test -e $P

@@ -3,7 +3,12 @@
 //! Directories, and the ownership of debugfs entries.
 
 use core::ffi::CStr;
-use kernel::{alloc::flags::GFP_KERNEL, bindings, sync::Arc};
+use kernel::{
+    alloc::flags::{GFP_ATOMIC, GFP_KERNEL},
+    bindings,
+    prelude::KBox,
+    sync::Arc,
+};
 use kfiles_ffi as ffi;
 
 /// A debugfs dentry that this crate created and removes when dropped.
@@ -65,10 +70,56 @@ impl Entry {
 
 impl Drop for Entry {
     fn drop(&mut self) {
+        if !ffi::may_sleep() {
+            // Removal sleeps: hand it, with the hold on the parent, to a
+            // worker.
+            // Allocated before anything is moved: a failed `KBox::new` would
+            // drop its argument, recursing into this.
+            match KBox::<Entry>::new_uninit(GFP_ATOMIC) {
+                Ok(slot) => {
+                    let moved = KBox::write(
+                        slot,
+                        Entry {
+                            dentry: self.dentry,
+                            _parent: self._parent.take(),
+                        },
+                    );
+                    // SAFETY: `remove_entry` takes the `KBox<Entry>` we give
+                    // up and drops it on an async worker, in task context,
+                    // which removes the entry there.
+                    unsafe {
+                        ffi::kfiles_defer_teardown(Some(remove_entry), KBox::into_raw(moved).cast())
+                    };
+                }
+                Err(_) => {
+                    // Removing here would sleep: leak the entry (and the
+                    // hold on its parent) instead, keeping the module, whose
+                    // code its operations are, pinned.
+                    // SAFETY: `kfiles_pin_for_leak()` only takes a module
+                    // reference and logs.
+                    unsafe { ffi::kfiles_pin_for_leak() };
+                    core::mem::forget(self._parent.take());
+                }
+            }
+            return;
+        }
         // SAFETY: By the type invariants the dentry is live and owned by
         // `self`; removal is recursive and waits for callbacks in progress.
+        // This context may sleep (checked above).
         unsafe { ffi::kfiles_debugfs_remove(self.dentry) };
     }
+}
+
+/// Drops a `KBox<Entry>` moved out of an [`Entry`] dropped where it could
+/// not sleep.
+///
+/// # Safety
+///
+/// `entry` must come from `KBox::into_raw` of a `KBox<Entry>`, given up by
+/// the caller, and this must run in a context that may sleep.
+unsafe extern "C" fn remove_entry(entry: *mut core::ffi::c_void) {
+    // SAFETY: By the function's safety requirements.
+    drop(unsafe { KBox::from_raw(entry.cast::<Entry>()) });
 }
 
 /// A debugfs directory.
@@ -94,10 +145,10 @@ pub struct Dir {
 impl Dir {
     /// Creates the directory `name` in the debugfs root. A name that is not
     /// one plain path component (empty, `.`, `..`, containing `/`, longer
-    /// than 255 bytes) creates nothing, as any other failure to create a
-    /// debugfs entry does.
+    /// than 255 bytes), or a call where sleeping is not allowed, creates
+    /// nothing, as any other failure to create a debugfs entry does.
     pub fn new(name: &CStr) -> Self {
-        if kfiles_core::name::check(name.to_bytes(), false).is_err() {
+        if kfiles_core::name::check(name.to_bytes(), false).is_err() || !ffi::may_sleep() {
             return Dir { entry: None };
         }
         let name = kfiles_compat::char_ptr(name);
@@ -114,7 +165,7 @@ impl Dir {
         let Some(parent) = &self.entry else {
             return Dir { entry: None };
         };
-        if kfiles_core::name::check(name.to_bytes(), false).is_err() {
+        if kfiles_core::name::check(name.to_bytes(), false).is_err() || !ffi::may_sleep() {
             return Dir { entry: None };
         }
         let name = kfiles_compat::char_ptr(name);

@@ -3,9 +3,21 @@
 //! Files: `File<T>` and the `file_operations` behind them.
 
 use crate::{entry::Entry, Dir};
-use core::{ffi::CStr, marker::PhantomData, marker::PhantomPinned, ops::Deref};
-use kernel::{bindings, error::Error, prelude::*, sync::Arc};
-use kfiles_attr::Store;
+use core::{
+    ffi::{c_void, CStr},
+    marker::PhantomData,
+    marker::PhantomPinned,
+    ops::Deref,
+    ptr::NonNull,
+};
+use kernel::{
+    alloc::flags::GFP_KERNEL,
+    bindings,
+    error::{code::EPERM, Error},
+    prelude::*,
+    sync::Arc,
+};
+use kfiles_attr::{Served, Store};
 use kfiles_ffi as ffi;
 use seqfile_rs::Show;
 
@@ -17,22 +29,109 @@ use seqfile_rs::Show;
 /// [`Dir::read_only_file`] and its siblings, typically as a `#[pin]` field of
 /// a driver's state.
 ///
+/// Dropping a `File` waits for its callbacks in progress, except when it is
+/// dropped from inside one of them (a `remove` file whose `store` drops the
+/// file itself): then the removal, and the drop of the value, happen as soon
+/// as that callback has returned, on a kernel worker; module unload waits for
+/// them.
+///
 /// # Invariants
 ///
-/// `dentry` is NULL, an `ERR_PTR()`, or a live debugfs file created by this
-/// crate whose inode's `i_private` points at `data`, inside the directory of
-/// `_parent`.
+/// `live` points at a [`Live<T>`] allocated by [`Live::create`] and owned by
+/// this `File`; its `dentry` is NULL, an `ERR_PTR()`, or a live debugfs file
+/// created by this crate whose inode's `i_private` points at its `served`,
+/// inside the directory of its `_parent`. `T: Send + Sync` (every constructor
+/// requires it).
 #[pin_data(PinnedDrop)]
 pub struct File<T> {
-    dentry: *mut bindings::dentry,
-    _parent: Option<Arc<Entry>>,
-    data: T,
+    live: NonNull<Live<T>>,
     #[pin]
     _pin: PhantomPinned,
 }
 
-// SAFETY: The dentry pointer is only used to remove the entry, which may be done
-// from any thread; `T: Send` covers the value.
+/// What a [`File`] owns, on the heap: a removal deferred past the `File`'s
+/// drop still has it.
+struct Live<T> {
+    dentry: *mut bindings::dentry,
+    _parent: Option<Arc<Entry>>,
+    served: Served<T>,
+}
+
+impl<T> Live<T> {
+    /// Allocates the state of a file `name` in `parent` and creates the file,
+    /// unless `parent` is `None` (the file then does not exist).
+    ///
+    /// # Safety
+    ///
+    /// `fops` must be sound for files whose inode's `i_private` points at a
+    /// `Served<T>` (what [`FileOps<T>`] guarantees), and `T: Send + Sync`.
+    unsafe fn create(
+        parent: Option<Arc<Entry>>,
+        name: &CStr,
+        mode: u16,
+        data: T,
+        fops: &'static FileOps<T>,
+    ) -> Result<NonNull<Self>> {
+        if !ffi::may_sleep() {
+            return Err(EPERM);
+        }
+        let live = KBox::new(
+            Live {
+                dentry: core::ptr::null_mut(),
+                _parent: parent,
+                served: Served::new(data),
+            },
+            GFP_KERNEL,
+        )?;
+        let raw = KBox::into_raw(live);
+        // SAFETY: `raw` is the allocation just made, not yet shared.
+        if let Some(parent) = unsafe { &(*raw)._parent } {
+            // SAFETY: `name` is a C string and `mode` holds permission bits
+            // only (the callers mask it). The parent dentry is alive while
+            // `_parent` is. `served` lives at this address until the owning
+            // `File` is dropped, which first removes the file and waits for
+            // its operations (or has that done, and the memory freed, by
+            // `teardown::<T>` later): what `FileOps<T>` requires of
+            // `i_private`.
+            let dentry = unsafe {
+                ffi::kfiles_debugfs_create_file(
+                    kfiles_compat::char_ptr(name),
+                    mode,
+                    parent.dentry(),
+                    core::ptr::addr_of!((*raw).served).cast_mut().cast(),
+                    fops.as_raw(),
+                )
+            };
+            // SAFETY: Callbacks that may already run only read `served`; this
+            // writes another field, through the raw pointer.
+            unsafe { core::ptr::addr_of_mut!((*raw).dentry).write(dentry) };
+        }
+        // SAFETY: `raw` came from `KBox::into_raw`, so it is not NULL.
+        Ok(unsafe { NonNull::new_unchecked(raw) })
+    }
+}
+
+/// Removes a file's entry, then drops its value and its hold on the parent
+/// directory.
+///
+/// # Safety
+///
+/// `live` must come from [`Live::create`] for this `T`, owned by the caller
+/// (which gives it up), and the entry must have no callback in progress on
+/// this task.
+unsafe extern "C" fn teardown<T>(live: *mut c_void) {
+    // SAFETY: By the function's safety requirements the allocation is ours.
+    let live = unsafe { KBox::from_raw(live.cast::<Live<T>>()) };
+    // SAFETY: `dentry` is NULL, an error (both ignored by debugfs_remove()),
+    // or our live file (type invariants of `File`). debugfs_remove() waits
+    // for callbacks in progress, none of which is on this task, and fails
+    // later ones, so the value, dropped after this, is no longer reachable
+    // from C.
+    unsafe { ffi::kfiles_debugfs_remove(live.dentry) };
+}
+
+// SAFETY: The entry is removed, and the value dropped, by whichever thread
+// drops the `File` or by a kernel worker; `T: Send` allows both.
 unsafe impl<T: Send> Send for File<T> {}
 // SAFETY: `&File<T>` only gives `&T`; the C side also only uses `&T`, from any
 // thread, which `T: Sync` allows.
@@ -41,11 +140,21 @@ unsafe impl<T: Sync> Sync for File<T> {}
 #[pinned_drop]
 impl<T> PinnedDrop for File<T> {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: By the type invariants `dentry` is NULL, an error (both
-        // ignored by debugfs_remove()), or our live file. debugfs_remove()
-        // waits for callbacks in progress and fails later ones, so `data`,
-        // dropped after this, is no longer reachable from C.
-        unsafe { ffi::kfiles_debugfs_remove(self.dentry) };
+        let live = self.live.as_ptr();
+        // SAFETY: `live` is valid until torn down, below (type invariants).
+        let here = unsafe { (*live).served.may_be_running_here() };
+        if here || !ffi::may_sleep() {
+            // Removing now would wait for the callback this task is in, or
+            // sleep where sleeping is not allowed.
+            // SAFETY: `teardown::<T>` takes a `Live<T>` we give up, and runs
+            // on an async worker, which is not inside any callback of this
+            // file. `T: Send` (type invariants), so it may be dropped there.
+            unsafe { ffi::kfiles_defer_teardown(Some(teardown::<T>), live.cast()) };
+        } else {
+            // SAFETY: We own `live` and give it up; no callback of this file
+            // is in progress on this task.
+            unsafe { teardown::<T>(live.cast()) };
+        }
     }
 }
 
@@ -53,7 +162,8 @@ impl<T> Deref for File<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        &self.data
+        // SAFETY: `live` is valid while `self` is (type invariants).
+        unsafe { self.live.as_ref() }.served.value()
     }
 }
 
@@ -61,7 +171,8 @@ impl<T> File<T> {
     /// Whether the file exists in debugfs (it may not; see the crate
     /// documentation). For diagnostics only.
     pub fn exists(&self) -> bool {
-        !ffi::is_err_or_null(self.dentry)
+        // SAFETY: `live` is valid while `self` is (type invariants).
+        !ffi::is_err_or_null(unsafe { self.live.as_ref() }.dentry)
     }
 }
 
@@ -160,54 +271,41 @@ impl Dir {
             .entry()
             .filter(|_| kfiles_core::name::check(name.to_bytes(), false).is_ok())
             .cloned();
-        try_pin_init!(&this in File {
-            data,
-            // SAFETY: `name` is a C string and `mode` holds permission bits
-            // only. The parent dentry is alive while `parent` is. `data` is
-            // initialized (fields are initialized in this order) and pinned,
-            // so the `T` it points at lives, at this address, until `File`
-            // is dropped, which first removes the file and waits for its
-            // operations: what `FileOps<T>` requires of `i_private`.
-            dentry: unsafe {
-                match &parent {
-                    Some(parent) => ffi::kfiles_debugfs_create_file(
-                        kfiles_compat::char_ptr(name),
-                        mode,
-                        parent.dentry(),
-                        core::ptr::addr_of!((*this.as_ptr()).data).cast_mut().cast(),
-                        fops.as_raw(),
-                    ),
-                    None => core::ptr::null_mut(),
-                }
-            },
-            _parent: parent,
+        try_pin_init!(File {
+            // SAFETY: `fops` is a `FileOps<T>`, sound for files whose
+            // `i_private` points at a `Served<T>`; `T: Send + Sync`.
+            live: unsafe { Live::create(parent, name, mode, data, fops)? },
             _pin: PhantomPinned,
         }? Error)
     }
 }
 
 /// A `file_operations` table for debugfs files whose inode's `i_private`
-/// points at a `T`.
+/// points at a `Served<T>`.
 ///
 /// # Invariants
 ///
 /// Every operation in `raw` is sound when the VFS calls it, through
-/// debugfs's proxy, on a file whose inode's `i_private` points at a `T`
-/// that stays alive, at that address, and is only shared (never mutably
-/// borrowed) until `debugfs_remove()` of the file has returned.
+/// debugfs's proxy, on a file whose inode's `i_private` points at a
+/// `Served<T>` that stays alive, at that address, and is only shared (never
+/// mutably borrowed) until `debugfs_remove()` of the file has returned; and
+/// every operation that runs driver code does so inside a [`Frame`] of it
+/// (`kfiles_attr::Frame`), so that a drop of the `File` from that code is
+/// recognised and deferred.
 struct FileOps<T> {
     raw: bindings::file_operations,
     _data: PhantomData<T>,
 }
 
 impl<T> FileOps<T> {
-    /// Wraps `raw` as the table of files over a `T`.
+    /// Wraps `raw` as the table of files over a `Served<T>`.
     ///
     /// # Safety
     ///
     /// Every operation in `raw` must be sound when the VFS calls it, through
     /// debugfs's proxy, on a file whose inode's `i_private` points at a live
-    /// `T` that is only shared until `debugfs_remove()` of the file returns.
+    /// `Served<T>` that is only shared until `debugfs_remove()` of the file
+    /// returns, and must run driver code only inside a frame of it.
     const unsafe fn new(raw: bindings::file_operations) -> Self {
         // INVARIANT: By the function's safety requirements.
         Self {
@@ -225,15 +323,16 @@ impl<T> FileOps<T> {
 struct Ops<T>(PhantomData<T>);
 
 impl<T: Show + Sync> Ops<T> {
-    // SAFETY: `open_show::<T>` asks for a file whose inode's `i_private`
-    // points at a live, shared `T`; `seq_read`, `seq_lseek` and
-    // `single_release` use only the seq_file `open_show` set up.
+    // SAFETY: `open_show::<T>`, `read_seq::<T>` and `lseek_seq::<T>` ask for
+    // a file whose inode's `i_private` points at a live, shared `Served<T>`;
+    // the last two run `seq_read`/`seq_lseek` (which call `T::show`) in a
+    // frame of it. `open_show` and `single_release` run no driver code.
     const READ_ONLY: FileOps<T> = unsafe {
         FileOps::new(bindings::file_operations {
             owner: ffi::this_module(),
             open: Some(open_show::<T>),
-            read: Some(ffi::seq_read),
-            llseek: Some(ffi::seq_lseek),
+            read: Some(read_seq::<T>),
+            llseek: Some(lseek_seq::<T>),
             release: Some(ffi::single_release),
             ..EMPTY_FOPS
         })
@@ -241,9 +340,8 @@ impl<T: Show + Sync> Ops<T> {
 }
 
 impl<T: Show + Store + Sync> Ops<T> {
-    // SAFETY: `open_show::<T>` and `write_store::<T>` ask for a file whose
-    // inode's `i_private` points at a live, shared `T`; the seq_file
-    // operations use only what `open_show` set up.
+    // SAFETY: As `READ_ONLY`, and `write_store::<T>` asks for the same and
+    // runs `T::store` in a frame.
     const READ_WRITE: FileOps<T> = unsafe {
         FileOps::new(bindings::file_operations {
             write: Some(write_store::<T>),
@@ -254,8 +352,8 @@ impl<T: Show + Store + Sync> Ops<T> {
 
 impl<T: Store + Sync> Ops<T> {
     // SAFETY: `write_store::<T>` asks for a file whose inode's `i_private`
-    // points at a live, shared `T`; `simple_open` and `default_llseek` do
-    // not look at it.
+    // points at a live, shared `Served<T>` and runs `T::store` in a frame;
+    // `simple_open` and `default_llseek` do not look at it.
     const WRITE_ONLY: FileOps<T> = unsafe {
         FileOps::new(bindings::file_operations {
             owner: ffi::this_module(),
@@ -270,16 +368,18 @@ impl<T: Store + Sync> Ops<T> {
 /// The `file_operations` of seq_files iterating a `T`.
 struct SeqOps<T>(PhantomData<T>);
 
-impl<T: seqfile_rs::SeqIterator + 'static> SeqOps<T> {
-    // SAFETY: `open_seq::<T>` asks for a file whose inode's `i_private`
-    // points at a live, shared `T`; `seq_read`, `seq_lseek` and
-    // `seq_release_private` use only the seq_file it set up.
+impl<T: seqfile_rs::SeqIterator + Sync + 'static> SeqOps<T> {
+    // SAFETY: `open_seq::<T>`, `read_seq::<T>` and `lseek_seq::<T>` ask for
+    // a file whose inode's `i_private` points at a live, shared `Served<T>`;
+    // the last two run `seq_read`/`seq_lseek` (which call the iterator) in a
+    // frame of it. `open_seq` and `seq_release_private` run no driver code
+    // (cursors are dropped in `stop`, inside `seq_read`).
     const OPS: FileOps<T> = unsafe {
         FileOps::new(bindings::file_operations {
             owner: ffi::this_module(),
             open: Some(open_seq::<T>),
-            read: Some(ffi::seq_read),
-            llseek: Some(ffi::seq_lseek),
+            read: Some(read_seq::<T>),
+            llseek: Some(lseek_seq::<T>),
             release: Some(ffi::seq_release_private),
             ..EMPTY_FOPS
         })
@@ -292,21 +392,36 @@ impl<T: seqfile_rs::SeqIterator + 'static> SeqOps<T> {
 // supported", no flags, no owner).
 const EMPTY_FOPS: bindings::file_operations = unsafe { core::mem::zeroed() };
 
+/// The value of the file `file` is open on.
+///
+/// # Safety
+///
+/// `file` must be open on a file whose inode's `i_private` points at a
+/// `Served<T>` that is alive and only shared for `'a` (debugfs's proxy calls
+/// an operation only while the entry exists, and removal waits for it).
+unsafe fn served_of<'a, T>(file: *mut bindings::file) -> &'a Served<T> {
+    // SAFETY: By the function's safety requirements.
+    unsafe { &*(*(*file).f_inode).i_private.cast::<Served<T>>() }
+}
+
 /// `open` of seq_files iterating a `T`.
 ///
 /// # Safety
 ///
 /// - `inode` must be the inode of the file being opened, whose `i_private`
-///   points at a `T` that stays alive and is only shared until the file is
-///   released or debugfs stops calling its operations (when the entry is
-///   removed).
+///   points at a `Served<T>` that stays alive and is only shared until the
+///   file is released or debugfs stops calling its operations (when the
+///   entry is removed).
 /// - `file` must be that file, being opened.
 unsafe extern "C" fn open_seq<T: seqfile_rs::SeqIterator + 'static>(
     inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> kernel::ffi::c_int {
-    // SAFETY: By the two requirements, which are `seq_iter_open`'s.
-    unsafe { seqfile_rs::seq_iter_open::<T>(file, (*inode).i_private.cast::<T>()) }
+    // SAFETY: By the first requirement.
+    let served = unsafe { &*(*inode).i_private.cast::<Served<T>>() };
+    // SAFETY: By the two requirements, which are `seq_iter_open`'s for the
+    // value inside `served`.
+    unsafe { seqfile_rs::seq_iter_open::<T>(file, served.value()) }
 }
 
 /// `open` of readable files: a single-show seq_file over the inode's value.
@@ -318,8 +433,49 @@ unsafe extern "C" fn open_show<T: Show + Sync>(
     inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> kernel::ffi::c_int {
-    // SAFETY: By the two requirements, which are `single_open`'s.
-    unsafe { seqfile_rs::single_open::<T>(file, (*inode).i_private.cast::<T>()) }
+    // SAFETY: By the first requirement.
+    let served = unsafe { &*(*inode).i_private.cast::<Served<T>>() };
+    // SAFETY: By the two requirements, which are `single_open`'s for the
+    // value inside `served`.
+    unsafe { seqfile_rs::single_open::<T>(file, served.value()) }
+}
+
+/// `read` of seq_files: `seq_read` in a frame of the file's value.
+///
+/// # Safety
+///
+/// - `file` must be a seq_file opened by [`open_show::<T>`] or
+///   [`open_seq::<T>`], on a file whose inode's `i_private` points at a
+///   `Served<T>` that is alive and only shared for the duration of the call.
+/// - `buf`, `count` and `ppos` must be those of the `read()` call.
+unsafe extern "C" fn read_seq<T>(
+    file: *mut bindings::file,
+    buf: *mut kernel::ffi::c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    // SAFETY: By the first requirement.
+    let _frame = unsafe { served_of::<T>(file) }.enter();
+    // SAFETY: By the two requirements, which are `seq_read`'s.
+    unsafe { ffi::seq_read(file, buf, count, ppos) }
+}
+
+/// `llseek` of seq_files: `seq_lseek` (which may show records to find the
+/// position) in a frame of the file's value.
+///
+/// # Safety
+///
+/// - `file` as for [`read_seq`].
+/// - `offset` and `whence` are those of the `lseek()` call.
+unsafe extern "C" fn lseek_seq<T>(
+    file: *mut bindings::file,
+    offset: bindings::loff_t,
+    whence: kernel::ffi::c_int,
+) -> bindings::loff_t {
+    // SAFETY: By the first requirement.
+    let _frame = unsafe { served_of::<T>(file) }.enter();
+    // SAFETY: By the two requirements, which are `seq_lseek`'s.
+    unsafe { ffi::seq_lseek(file, offset, whence) }
 }
 
 /// `write` of writable files: one `write()` is one value.
@@ -327,7 +483,7 @@ unsafe extern "C" fn open_show<T: Show + Sync>(
 /// # Safety
 ///
 /// - `file` must be open on a file whose inode's `i_private` points at a
-///   `T` that is alive and only shared for the duration of the call
+///   `Served<T>` that is alive and only shared for the duration of the call
 ///   (debugfs's proxy calls `write` only while the entry exists).
 /// - `buf` and `count` must be the user buffer of the call, and `ppos` a
 ///   file position valid for reads and writes during it.
@@ -338,7 +494,8 @@ unsafe extern "C" fn write_store<T: Store + Sync>(
     ppos: *mut bindings::loff_t,
 ) -> isize {
     // SAFETY: By the first requirement.
-    let data = unsafe { &*(*(*file).f_inode).i_private.cast::<T>() };
+    let served = unsafe { served_of::<T>(file) };
+    let _frame = served.enter();
     // SAFETY: By the second requirement, which is `store_user_write`'s.
-    unsafe { kfiles_attr::store_user_write(data, buf, count, ppos) }
+    unsafe { kfiles_attr::store_user_write(served.value(), buf, count, ppos) }
 }

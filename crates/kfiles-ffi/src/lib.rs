@@ -59,4 +59,23 @@ pub fn is_err_or_null<T>(ptr: *const T) -> bool {
     ptr.is_null() || ptr as usize >= (-MAX_ERRNO) as usize
 }
 
+/// The running task (`current`), for comparing identities only: never
+/// dereferenced.
+#[inline]
+pub fn current_task() -> *mut core::ffi::c_void {
+    // SAFETY: `kfiles_current_task()` only reads `current`, which is valid in
+    // every context.
+    unsafe { kfiles_current_task() }.cast_mut()
+}
+
+/// Whether a sleeping call may run here: task context, interrupts enabled
+/// and, on kernels that count them (`PREEMPT_COUNT`), no spinlock held.
+/// Where it says yes it also calls `might_sleep()`, so that debug kernels
+/// report what the check cannot see.
+#[inline]
+pub fn may_sleep() -> bool {
+    // SAFETY: `kfiles_may_sleep()` only reads the current context.
+    unsafe { kfiles_may_sleep() }
+}
+
 // ---- bindgen output follows (appended at build time) ----

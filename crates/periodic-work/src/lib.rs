@@ -28,10 +28,12 @@
 //! ```
 
 use core::{
+    ffi::c_void,
     marker::PhantomPinned,
+    ptr::NonNull,
     sync::atomic::{AtomicBool, Ordering},
 };
-use kernel::{bindings, prelude::*, types::Opaque};
+use kernel::{alloc::flags::GFP_KERNEL, bindings, error::code::EPERM, prelude::*, types::Opaque};
 use kfiles_ffi as ffi;
 
 mod timer;
@@ -47,12 +49,26 @@ pub trait Tick: Send + Sync + 'static {
 
 /// Calls `T::tick` every `period_ms` milliseconds once started, until dropped.
 ///
+/// Dropping it cancels the work and waits for a run in progress, except when
+/// it is dropped from inside its own `tick` (which would wait for itself):
+/// then the cancel, and the drop of the value, happen once that run has
+/// returned, on a kernel worker; module unload waits for them.
+///
 /// # Invariants
 ///
-/// `work` was initialised by `INIT_DELAYED_WORK()` with [`Self::run`]; once
-/// `started`, it is queued or running until `drop` cancels it.
+/// `inner` points at a pinned [`Inner<T>`] allocated by [`Self::new`] and
+/// owned by this handle, whose `work` was initialised by
+/// `INIT_DELAYED_WORK()` with [`Inner::run`]; once `started`, it is queued or
+/// running until [`teardown`] cancels it.
 #[pin_data(PinnedDrop)]
 pub struct PeriodicWork<T: Tick> {
+    inner: NonNull<Inner<T>>,
+}
+
+/// The work item and its value, on the heap: a cancel deferred past the
+/// handle's drop still has them.
+#[pin_data]
+struct Inner<T: Tick> {
     #[pin]
     work: Opaque<ffi::delayed_work>,
     period_ms: u32,
@@ -71,44 +87,73 @@ unsafe impl<T: Tick> Sync for PeriodicWork<T> {}
 impl<T: Tick> PeriodicWork<T> {
     /// A stopped periodic work calling `data.tick()` every `period_ms`
     /// milliseconds (at least one jiffy) once [`start`](Self::start)ed.
-    pub fn new(data: T, period_ms: u32) -> impl PinInit<Self> {
-        pin_init!(Self {
-            // SAFETY: `INIT_DELAYED_WORK()` initialises the item in place.
-            work <- Opaque::ffi_init(|work| unsafe {
-                ffi::kfiles_init_delayed_work(work, Some(Self::run))
+    ///
+    /// The work item lives in an allocation of its own, made here.
+    pub fn new(data: T, period_ms: u32) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            inner: Self::allocate(data, period_ms)?,
+        }? Error)
+    }
+
+    /// Allocates and initialises the work item.
+    fn allocate(data: T, period_ms: u32) -> Result<NonNull<Inner<T>>> {
+        if !ffi::may_sleep() {
+            return Err(EPERM);
+        }
+        let inner = KBox::pin_init(
+            pin_init!(Inner {
+                // SAFETY: `INIT_DELAYED_WORK()` initialises the item in place.
+                work <- Opaque::ffi_init(|work| unsafe {
+                    ffi::kfiles_init_delayed_work(work, Some(Inner::<T>::run))
+                }),
+                period_ms,
+                started: AtomicBool::new(false),
+                data,
+                _pin: PhantomPinned,
             }),
-            period_ms,
-            started: AtomicBool::new(false),
-            data,
-            _pin: PhantomPinned,
-        })
+            GFP_KERNEL,
+        )?;
+        // SAFETY: The allocation is never moved out of: `teardown` frees it
+        // in place.
+        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(inner) });
+        // SAFETY: `raw` came from `KBox::into_raw`, so it is not NULL.
+        Ok(unsafe { NonNull::new_unchecked(raw) })
+    }
+
+    fn inner(&self) -> &Inner<T> {
+        // SAFETY: `inner` is valid while `self` is (type invariants).
+        unsafe { self.inner.as_ref() }
     }
 
     /// Starts the calls: the first after one period. Later calls do nothing.
     pub fn start(self: Pin<&Self>) {
-        if self.started.swap(true, Ordering::AcqRel) {
+        let inner = self.get_ref().inner();
+        if inner.started.swap(true, Ordering::AcqRel) {
             return;
         }
-        // SAFETY: The item is initialised, and pinned until `drop` cancels
-        // it, so the workqueue never sees it moved or freed.
-        unsafe { ffi::kfiles_schedule_delayed_work_ms(self.work.get(), self.period_ms) };
+        // SAFETY: The item is initialised, and pinned until `teardown`
+        // cancels it, so the workqueue never sees it moved or freed.
+        unsafe { ffi::kfiles_schedule_delayed_work_ms(inner.work.get(), inner.period_ms) };
     }
 
     /// The value whose `tick` is called.
     pub fn data(&self) -> &T {
-        &self.data
+        &self.inner().data
     }
+}
 
+impl<T: Tick> Inner<T> {
     /// The workqueue callback.
     ///
     /// # Safety
     ///
     /// Called by the workqueue only, for the `work_struct` of a started
-    /// `PeriodicWork<T>`.
+    /// `Inner<T>`.
     unsafe extern "C" fn run(work: *mut bindings::work_struct) {
-        // SAFETY: `work` is the `work` member of the `delayed_work` inside a
-        // `PeriodicWork<T>` (the only item initialised with this function),
-        // which stays pinned until `drop` has cancelled it.
+        // SAFETY: `work` is the `work` member of the `delayed_work` inside an
+        // `Inner<T>` (the only items initialised with this function), which
+        // stays allocated until `teardown` has cancelled it, and cancelling
+        // waits for this run.
         let this = unsafe {
             let dwork = ffi::kfiles_to_delayed_work(work.cast());
             &*dwork
@@ -117,20 +162,50 @@ impl<T: Tick> PeriodicWork<T> {
                 .cast::<Self>()
         };
         this.data.tick();
-        // Re-arm. While `drop` cancels, queueing fails, so this cannot
+        // Re-arm. While `teardown` cancels, queueing fails, so this cannot
         // outlive the item.
-        // SAFETY: The item is initialised and pinned until `drop` has
-        // cancelled it (type invariants), which also waits for this run.
+        // SAFETY: The item is initialised and allocated until `teardown` has
+        // cancelled it, which also waits for this run.
         unsafe { ffi::kfiles_schedule_delayed_work_ms(this.work.get(), this.period_ms) };
     }
+}
+
+/// Cancels a work item, waiting for a run in progress, then frees it and
+/// drops its value.
+///
+/// # Safety
+///
+/// `inner` must come from [`PeriodicWork::new`] for this `T`, owned by the
+/// caller (which gives it up), and the caller must not be its run.
+unsafe extern "C" fn teardown<T: Tick>(inner: *mut c_void) {
+    let inner = inner.cast::<Inner<T>>();
+    // SAFETY: The item is initialised (type invariants of `PeriodicWork`).
+    // `cancel_delayed_work_sync()` waits for a run in progress, which is not
+    // the caller, and keeps the item from being queued again while it
+    // cancels, so nothing uses it after this returns.
+    unsafe { ffi::cancel_delayed_work_sync((*inner).work.get()) };
+    // SAFETY: By the function's safety requirements the allocation is ours,
+    // and nothing uses it any more.
+    drop(unsafe { KBox::from_raw(inner) });
 }
 
 #[pinned_drop]
 impl<T: Tick> PinnedDrop for PeriodicWork<T> {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: The item is initialised. `cancel_delayed_work_sync()` waits
-        // for a run in progress and keeps the item from being queued again
-        // while it cancels, so nothing uses it after this returns.
-        unsafe { ffi::cancel_delayed_work_sync(self.work.get()) };
+        let inner = self.inner.as_ptr();
+        // SAFETY: The item is initialised; only its address is compared.
+        let work = unsafe { core::ptr::addr_of_mut!((*(*inner).work.get()).work) };
+        // SAFETY: `current_work()` only reads the current worker's state.
+        if unsafe { ffi::kfiles_current_work() } == work || !ffi::may_sleep() {
+            // Dropped from its own `tick` (cancelling here would wait for
+            // this very run) or where sleeping is not allowed.
+            // SAFETY: `teardown::<T>` takes an `Inner<T>` we give up and runs
+            // on an async worker, not this run. `T: Send`, so it may be
+            // dropped there.
+            unsafe { ffi::kfiles_defer_teardown(Some(teardown::<T>), inner.cast()) };
+        } else {
+            // SAFETY: We own `inner` and give it up; this is not its run.
+            unsafe { teardown::<T>(inner.cast()) };
+        }
     }
 }

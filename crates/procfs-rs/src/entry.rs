@@ -4,11 +4,12 @@
 
 use core::ffi::CStr;
 use kernel::{
-    alloc::flags::GFP_KERNEL,
+    alloc::flags::{GFP_ATOMIC, GFP_KERNEL},
     error::{
-        code::{EINVAL, ENOMEM},
+        code::{EINVAL, ENOMEM, EPERM},
         Result,
     },
+    prelude::KBox,
     sync::Arc,
 };
 use kfiles_ffi as ffi;
@@ -69,10 +70,56 @@ impl Entry {
 
 impl Drop for Entry {
     fn drop(&mut self) {
+        if !ffi::may_sleep() {
+            // Removal sleeps: hand it, with the hold on the parent, to a
+            // worker.
+            // Allocated before anything is moved: a failed `KBox::new` would
+            // drop its argument, recursing into this.
+            match KBox::<Entry>::new_uninit(GFP_ATOMIC) {
+                Ok(slot) => {
+                    let moved = KBox::write(
+                        slot,
+                        Entry {
+                            pde: self.pde,
+                            _parent: self._parent.take(),
+                        },
+                    );
+                    // SAFETY: `remove_entry` takes the `KBox<Entry>` we give
+                    // up and drops it on an async worker, in task context,
+                    // which removes the entry there.
+                    unsafe {
+                        ffi::kfiles_defer_teardown(Some(remove_entry), KBox::into_raw(moved).cast())
+                    };
+                }
+                Err(_) => {
+                    // Removing here would sleep: leak the entry (and the
+                    // hold on its parent) instead, keeping the module, whose
+                    // code its operations are, pinned.
+                    // SAFETY: `kfiles_pin_for_leak()` only takes a module
+                    // reference and logs.
+                    unsafe { ffi::kfiles_pin_for_leak() };
+                    core::mem::forget(self._parent.take());
+                }
+            }
+            return;
+        }
         // SAFETY: By the type invariants the entry is live and owned by
         // `self`; removal is recursive and waits for operations in progress.
+        // This context may sleep (checked above).
         unsafe { ffi::proc_remove(self.pde) };
     }
+}
+
+/// Drops a `KBox<Entry>` moved out of an [`Entry`] dropped where it could
+/// not sleep.
+///
+/// # Safety
+///
+/// `entry` must come from `KBox::into_raw` of a `KBox<Entry>`, given up by
+/// the caller, and this must run in a context that may sleep.
+unsafe extern "C" fn remove_entry(entry: *mut core::ffi::c_void) {
+    // SAFETY: By the function's safety requirements.
+    drop(unsafe { KBox::from_raw(entry.cast::<Entry>()) });
 }
 
 /// A procfs directory, or `/proc` itself.
@@ -101,9 +148,10 @@ impl ProcDir {
     /// `mode` (`proc_mkdir_mode()`; 0 means the default, 0555). Fails with
     /// `EINVAL` for a name that is not one plain path component (see
     /// [`kfiles_core::name`]; in `/proc` itself numeric names are refused
-    /// too), and `ENOMEM` when procfs refuses the entry.
+    /// too), `EPERM` where sleeping is not allowed, and `ENOMEM` when procfs
+    /// refuses the entry.
     pub fn subdir(&self, name: &CStr, mode: u16) -> Result<Self> {
-        self.check_name(name)?;
+        self.check_creation(name)?;
         let name = kfiles_compat::char_ptr(name);
         // SAFETY: `name` is one plain path component and `mode` holds
         // permission bits only; the parent is alive while `self` is (or NULL
@@ -125,7 +173,7 @@ impl ProcDir {
     /// let link = dir.symlink(c"current", c"aint")?;
     /// ```
     pub fn symlink(&self, name: &CStr, target: &CStr) -> Result<Symlink> {
-        self.check_name(name)?;
+        self.check_creation(name)?;
         let (name, target) = (
             kfiles_compat::char_ptr(name),
             kfiles_compat::char_ptr(target),
@@ -139,8 +187,16 @@ impl ProcDir {
     }
 
     /// Fails with `EINVAL` unless `name` may be created in this directory.
-    pub(crate) fn check_name(&self, name: &CStr) -> Result {
-        kfiles_core::name::check(name.to_bytes(), self.entry.is_none()).map_err(|_| EINVAL)
+    /// Whether an entry `name` may be created in this directory, here:
+    /// `EINVAL` for a name that is not one plain path component, `EPERM` in
+    /// a context that may not sleep (procfs allocates with `GFP_KERNEL` and
+    /// takes a sleeping lock).
+    pub(crate) fn check_creation(&self, name: &CStr) -> Result {
+        kfiles_core::name::check(name.to_bytes(), self.entry.is_none()).map_err(|_| EINVAL)?;
+        if !ffi::may_sleep() {
+            return Err(EPERM);
+        }
+        Ok(())
     }
 
     /// The parent pointer for the C functions (NULL for `/proc`).

@@ -3,14 +3,24 @@
 //! Files: `File<T>` and the `proc_ops` behind them.
 
 use crate::{entry::Entry, ops, FileOps, ProcDir};
-use core::{ffi::CStr, marker::PhantomData, marker::PhantomPinned, ops::Deref};
+use core::{
+    ffi::{c_void, CStr},
+    marker::PhantomData,
+    marker::PhantomPinned,
+    ops::Deref,
+    ptr::NonNull,
+};
 use kernel::{
+    alloc::flags::GFP_KERNEL,
     bindings,
-    error::{code::ENOMEM, Error},
+    error::{
+        code::{EINVAL, ENOMEM, EPERM},
+        Error,
+    },
     prelude::*,
     sync::Arc,
 };
-use kfiles_attr::Store;
+use kfiles_attr::{Served, Store};
 use kfiles_ffi as ffi;
 use seqfile_rs::{SeqIterator, Show};
 
@@ -21,30 +31,133 @@ use seqfile_rs::{SeqIterator, Show};
 /// file keeps its directory alive. Created pinned by the constructors of
 /// [`ProcDir`], typically as a `#[pin]` field of a driver's state.
 ///
+/// Dropping a `File` waits for its operations in progress, except when it is
+/// dropped from inside one of them (a `remove` file whose `store` drops the
+/// file itself): then the removal, and the drop of the value, happen as soon
+/// as that operation has returned, on a kernel worker; module unload waits
+/// for them.
+///
 /// # Invariants
 ///
-/// `pde` is a live proc entry whose data (`pde_data()`) points at `data`,
-/// inside the directory of `_parent` (or `/proc`).
+/// `live` points at a [`Live<T>`] allocated by [`Live::create`] and owned by
+/// this `File`; its `pde` is a live proc entry whose data (`pde_data()`)
+/// points at its `served`, inside the directory of its `_parent` (or
+/// `/proc`). `T: Send + Sync` (every constructor requires it).
 #[pin_data(PinnedDrop)]
 pub struct File<T> {
-    data: T,
-    pde: *mut ffi::proc_dir_entry,
-    _parent: Option<Arc<Entry>>,
+    live: NonNull<Live<T>>,
     #[pin]
     _pin: PhantomPinned,
+}
+
+/// What a [`File`] owns, on the heap: a removal deferred past the `File`'s
+/// drop still has it.
+struct Live<T> {
+    pde: *mut ffi::proc_dir_entry,
+    _parent: Option<Arc<Entry>>,
+    served: Served<T>,
+}
+
+impl<T> Live<T> {
+    /// Allocates the state of a file `name` in `raw_parent` (the entry of
+    /// `parent`, or NULL for `/proc`) and creates the entry.
+    ///
+    /// # Safety
+    ///
+    /// `name` must be one plain path component, `mode` permission bits only,
+    /// `raw_parent` NULL or the entry of `parent`, and `proc_ops` sound for
+    /// entries whose data points at a `Served<T>` (what [`ProcOps<T>`]
+    /// guarantees); `T: Send + Sync`.
+    unsafe fn create(
+        parent: Option<Arc<Entry>>,
+        raw_parent: *mut ffi::proc_dir_entry,
+        name: &CStr,
+        mode: u16,
+        data: T,
+        proc_ops: &'static ProcOps<T>,
+    ) -> Result<NonNull<Self>> {
+        if !ffi::may_sleep() {
+            return Err(EPERM);
+        }
+        let live = KBox::new(
+            Live {
+                pde: core::ptr::null_mut(),
+                _parent: parent,
+                served: Served::new(data),
+            },
+            GFP_KERNEL,
+        )?;
+        let raw = KBox::into_raw(live);
+        // SAFETY: By the function's safety requirements; the parent is alive
+        // while `_parent` is. `served` lives at this address until the owning
+        // `File` is dropped, which first removes the entry and waits for its
+        // operations (or has that done, and the memory freed, by
+        // `teardown::<T>` later): what `ProcOps<T>` requires of the entry's
+        // data.
+        let pde = unsafe {
+            ffi::proc_create_data(
+                kfiles_compat::char_ptr(name),
+                mode,
+                raw_parent,
+                proc_ops.as_raw(),
+                core::ptr::addr_of!((*raw).served).cast_mut().cast(),
+            )
+        };
+        if pde.is_null() {
+            // SAFETY: `raw` came from `KBox::into_raw` above and was never
+            // shared: no entry points at it.
+            drop(unsafe { KBox::from_raw(raw) });
+            return Err(ENOMEM);
+        }
+        // SAFETY: Operations that may already run only read `served`; this
+        // writes another field, through the raw pointer.
+        unsafe { core::ptr::addr_of_mut!((*raw).pde).write(pde) };
+        // SAFETY: `raw` came from `KBox::into_raw`, so it is not NULL.
+        Ok(unsafe { NonNull::new_unchecked(raw) })
+    }
+}
+
+/// Removes a file's entry, then drops its value and its hold on the parent
+/// directory.
+///
+/// # Safety
+///
+/// `live` must come from [`Live::create`] for this `T`, owned by the caller
+/// (which gives it up), and the entry must have no operation in progress on
+/// this task.
+unsafe extern "C" fn teardown<T>(live: *mut c_void) {
+    // SAFETY: By the function's safety requirements the allocation is ours.
+    let live = unsafe { KBox::from_raw(live.cast::<Live<T>>()) };
+    // SAFETY: `pde` is our live entry (type invariants of `File`). procfs
+    // waits for operations in progress, none of which is on this task, and
+    // runs the release of every open file before returning, so the value,
+    // dropped after this, is unreachable.
+    unsafe { ffi::proc_remove(live.pde) };
 }
 
 #[pinned_drop]
 impl<T> PinnedDrop for File<T> {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: By the type invariants `pde` is our live entry. procfs waits
-        // for operations in progress and runs the release of every open file
-        // before returning, so `data`, dropped after this, is unreachable.
-        unsafe { ffi::proc_remove(self.pde) };
+        let live = self.live.as_ptr();
+        // SAFETY: `live` is valid until torn down, below (type invariants).
+        let here = unsafe { (*live).served.may_be_running_here() };
+        if here || !ffi::may_sleep() {
+            // Removing now would wait for the operation this task is in, or
+            // sleep where sleeping is not allowed.
+            // SAFETY: `teardown::<T>` takes a `Live<T>` we give up, and runs
+            // on an async worker, which is not inside any operation of this
+            // entry. `T: Send` (type invariants), so it may be dropped there.
+            unsafe { ffi::kfiles_defer_teardown(Some(teardown::<T>), live.cast()) };
+        } else {
+            // SAFETY: We own `live` and give it up; no operation of this
+            // entry is in progress on this task.
+            unsafe { teardown::<T>(live.cast()) };
+        }
     }
 }
 
-// SAFETY: The entry may be removed from any thread; `T: Send` covers the value.
+// SAFETY: The entry is removed, and the value dropped, by whichever thread
+// drops the `File` or by a kernel worker; `T: Send` allows both.
 unsafe impl<T: Send> Send for File<T> {}
 // SAFETY: `&File<T>` only gives `&T`; procfs also only uses `&T`, from any
 // thread, which `T: Sync` allows.
@@ -54,7 +167,8 @@ impl<T> Deref for File<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        &self.data
+        // SAFETY: `live` is valid while `self` is (type invariants).
+        unsafe { self.live.as_ref() }.served.value()
     }
 }
 
@@ -139,34 +253,30 @@ impl ProcDir {
     ) -> impl PinInit<File<T>, Error> + 'a {
         let parent = self.entry().cloned();
         let raw_parent = self.raw();
-        let name_ok = self.check_name(name);
-        try_pin_init!(&this in File {
-            data,
-            pde: {
+        let name_ok = self.check_creation(name);
+        try_pin_init!(File {
+            live: {
                 name_ok?;
-                // SAFETY: `name` is one plain path component (checked) and
-                // `mode` holds permission bits only. The parent is alive
-                // while `parent` is (or NULL for /proc). `data` is
-                // initialized (fields are initialized in this order) and
-                // pinned, so the `T` it points at lives, at this address,
-                // until `File` is dropped, which first removes the entry and
-                // waits for its operations: what `ProcOps<T>` requires of the
-                // entry's data.
-                let pde = unsafe {
-                    ffi::proc_create_data(
-                        kfiles_compat::char_ptr(name),
-                        mode & PERMISSION_BITS,
-                        raw_parent,
-                        proc_ops.as_raw(),
-                        core::ptr::addr_of!((*this.as_ptr()).data).cast_mut().cast(),
-                    )
-                };
-                if pde.is_null() {
-                    return Err(ENOMEM);
+                // procfs turns a mode without permission bits into 0444:
+                // refuse it rather than show a file to everyone.
+                if mode & PERMISSION_BITS == 0 {
+                    return Err(EINVAL);
                 }
-                pde
+                // SAFETY: `name` is one plain path component (checked),
+                // `mode` is masked to permission bits, `raw_parent` is
+                // `parent`'s entry (or NULL for `/proc`), and `proc_ops` is a
+                // `ProcOps<T>`; `T: Send + Sync`.
+                unsafe {
+                    Live::create(
+                        parent,
+                        raw_parent,
+                        name,
+                        mode & PERMISSION_BITS,
+                        data,
+                        proc_ops,
+                    )?
+                }
             },
-            _parent: parent,
             _pin: PhantomPinned,
         }? Error)
     }
@@ -175,26 +285,31 @@ impl ProcDir {
 /// Read, write and execute for owner, group and others.
 pub(crate) const PERMISSION_BITS: u16 = 0o777;
 
-/// A `proc_ops` table for entries whose data (`pde_data()`) points at a `T`.
+/// A `proc_ops` table for entries whose data (`pde_data()`) points at a
+/// `Served<T>`.
 ///
 /// # Invariants
 ///
 /// Every operation in `raw` is sound when procfs calls it on a file of an
-/// entry whose data points at a `T` that stays alive, at that address, and
-/// is only shared until `proc_remove()` of the entry has returned.
+/// entry whose data points at a `Served<T>` that stays alive, at that
+/// address, and is only shared until `proc_remove()` of the entry has
+/// returned; and every operation that runs driver code does so inside a
+/// frame of it (`kfiles_attr::Frame`), so that a drop of the `File` from
+/// that code is recognised and deferred.
 pub(crate) struct ProcOps<T> {
     raw: ffi::proc_ops,
     _data: PhantomData<T>,
 }
 
 impl<T> ProcOps<T> {
-    /// Wraps `raw` as the table of entries over a `T`.
+    /// Wraps `raw` as the table of entries over a `Served<T>`.
     ///
     /// # Safety
     ///
     /// Every operation in `raw` must be sound when procfs calls it on a file
-    /// of an entry whose data points at a live `T` that is only shared until
-    /// `proc_remove()` of the entry returns.
+    /// of an entry whose data points at a live `Served<T>` that is only
+    /// shared until `proc_remove()` of the entry returns, and must run driver
+    /// code only inside a frame of it.
     pub(crate) const unsafe fn new(raw: ffi::proc_ops) -> Self {
         // INVARIANT: By the function's safety requirements.
         Self {
@@ -218,30 +333,42 @@ impl<T> ProcOps<T> {
 // valid value of each (NULL means "not supported", no flags).
 pub(crate) const EMPTY_PROC_OPS: ffi::proc_ops = unsafe { core::mem::zeroed() };
 
-/// The data of the proc file `file` is open on.
+/// The value, with its frames, of the proc file `file` is open on.
 ///
 /// # Safety
 ///
-/// `file` must be open on a proc entry whose data points at a `T` that is
-/// alive and only shared for `'a` (procfs guarantees it for the duration of
-/// an operation on an entry created through a `ProcOps<T>`).
-pub(crate) unsafe fn data_of<'a, T>(file: *mut bindings::file) -> &'a T {
+/// `file` must be open on a proc entry whose data points at a `Served<T>`
+/// that is alive and only shared for `'a` (procfs guarantees it for the
+/// duration of an operation on an entry created through a `ProcOps<T>`).
+pub(crate) unsafe fn served_of<'a, T>(file: *mut bindings::file) -> &'a Served<T> {
     // SAFETY: By the function's safety requirements.
-    unsafe { &*ffi::kfiles_pde_data((*file).f_inode).cast::<T>() }
+    unsafe { &*ffi::kfiles_pde_data((*file).f_inode).cast::<Served<T>>() }
+}
+
+/// The value of the entry `inode` belongs to.
+///
+/// # Safety
+///
+/// `inode` must be the inode of a proc entry whose data points at a
+/// `Served<T>` that is alive and only shared for `'a`.
+unsafe fn value_of<'a, T>(inode: *mut bindings::inode) -> &'a T {
+    // SAFETY: By the function's safety requirements.
+    unsafe { &*ffi::kfiles_pde_data(inode).cast::<Served<T>>() }.value()
 }
 
 /// `proc_ops` of single-show files over a `T`.
 struct ShowOps<T>(PhantomData<T>);
 
 impl<T: Show + Sync> ShowOps<T> {
-    // SAFETY: `open_show::<T>` asks for an entry whose data points at a live,
-    // shared `T`; `seq_read_iter`, `seq_lseek` and `single_release` use only
-    // the seq_file it set up.
+    // SAFETY: `open_show::<T>`, `read_seq::<T>` and `lseek_seq::<T>` ask for
+    // an entry whose data points at a live, shared `Served<T>`; the last two
+    // run `seq_read_iter`/`seq_lseek` (which call `T::show`) in a frame of
+    // it. `open_show` and `single_release` run no driver code.
     const READ_ONLY: ProcOps<T> = unsafe {
         ProcOps::new(ffi::proc_ops {
             proc_open: Some(open_show::<T>),
-            proc_read_iter: Some(ffi::seq_read_iter),
-            proc_lseek: Some(ffi::seq_lseek),
+            proc_read_iter: Some(read_seq::<T>),
+            proc_lseek: Some(lseek_seq::<T>),
             proc_release: Some(ffi::single_release),
             ..EMPTY_PROC_OPS
         })
@@ -249,9 +376,8 @@ impl<T: Show + Sync> ShowOps<T> {
 }
 
 impl<T: Show + Store + Sync> ShowOps<T> {
-    // SAFETY: `open_show::<T>` and `write_store::<T>` ask for an entry whose
-    // data points at a live, shared `T`; the seq_file operations use only
-    // what `open_show` set up.
+    // SAFETY: As `READ_ONLY`, and `write_store::<T>` asks for the same and
+    // runs `T::store` in a frame.
     const READ_WRITE: ProcOps<T> = unsafe {
         ProcOps::new(ffi::proc_ops {
             proc_write: Some(write_store::<T>),
@@ -263,15 +389,17 @@ impl<T: Show + Store + Sync> ShowOps<T> {
 /// `proc_ops` of seq_files iterating a `T`.
 struct SeqOps<T>(PhantomData<T>);
 
-impl<T: SeqIterator + 'static> SeqOps<T> {
-    // SAFETY: `open_seq::<T>` asks for an entry whose data points at a live,
-    // shared `T`; `seq_read_iter`, `seq_lseek` and `seq_release_private` use
-    // only the seq_file it set up.
+impl<T: SeqIterator + Sync + 'static> SeqOps<T> {
+    // SAFETY: `open_seq::<T>`, `read_seq::<T>` and `lseek_seq::<T>` ask for
+    // an entry whose data points at a live, shared `Served<T>`; the last two
+    // run `seq_read_iter`/`seq_lseek` (which call the iterator) in a frame
+    // of it. `open_seq` and `seq_release_private` run no driver code
+    // (cursors are dropped in `stop`, inside the read).
     const OPS: ProcOps<T> = unsafe {
         ProcOps::new(ffi::proc_ops {
             proc_open: Some(open_seq::<T>),
-            proc_read_iter: Some(ffi::seq_read_iter),
-            proc_lseek: Some(ffi::seq_lseek),
+            proc_read_iter: Some(read_seq::<T>),
+            proc_lseek: Some(lseek_seq::<T>),
             proc_release: Some(ffi::seq_release_private),
             ..EMPTY_PROC_OPS
         })
@@ -283,16 +411,17 @@ impl<T: SeqIterator + 'static> SeqOps<T> {
 /// # Safety
 ///
 /// - `inode` must be the inode of the entry being opened, whose data points
-///   at a `T` that stays alive and is only shared until the file is released
-///   (`proc_remove()` runs the release of every open file before it
-///   returns).
+///   at a `Served<T>` that stays alive and is only shared until the file is
+///   released (`proc_remove()` runs the release of every open file before
+///   it returns).
 /// - `file` must be that file, being opened.
 unsafe extern "C" fn open_show<T: Show + Sync>(
     inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> kernel::ffi::c_int {
-    // SAFETY: By the two requirements, which are `single_open`'s.
-    unsafe { seqfile_rs::single_open::<T>(file, ffi::kfiles_pde_data(inode).cast::<T>()) }
+    // SAFETY: By the two requirements, which are `single_open`'s for the
+    // value inside the entry's `Served<T>`.
+    unsafe { seqfile_rs::single_open::<T>(file, value_of::<T>(inode)) }
 }
 
 /// `proc_open` of seq_files.
@@ -304,16 +433,53 @@ unsafe extern "C" fn open_seq<T: SeqIterator + 'static>(
     inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> kernel::ffi::c_int {
-    // SAFETY: By the two requirements, which are `seq_iter_open`'s.
-    unsafe { seqfile_rs::seq_iter_open::<T>(file, ffi::kfiles_pde_data(inode).cast::<T>()) }
+    // SAFETY: By the two requirements, which are `seq_iter_open`'s for the
+    // value inside the entry's `Served<T>`.
+    unsafe { seqfile_rs::seq_iter_open::<T>(file, value_of::<T>(inode)) }
+}
+
+/// `proc_read_iter` of seq_files: `seq_read_iter` in a frame of the entry's
+/// value.
+///
+/// # Safety
+///
+/// - `iocb` must be a read of a seq_file opened by [`open_show::<T>`] or
+///   [`open_seq::<T>`], on an entry whose data points at a `Served<T>` that
+///   is alive and only shared for the duration of the call.
+/// - `to` must be the destination of that read.
+unsafe extern "C" fn read_seq<T>(iocb: *mut bindings::kiocb, to: *mut bindings::iov_iter) -> isize {
+    // SAFETY: By the first requirement.
+    let _frame = unsafe { served_of::<T>((*iocb).ki_filp) }.enter();
+    // SAFETY: By the two requirements, which are `seq_read_iter`'s.
+    unsafe { ffi::seq_read_iter(iocb, to) }
+}
+
+/// `proc_lseek` of seq_files: `seq_lseek` (which may show records to find
+/// the position) in a frame of the entry's value.
+///
+/// # Safety
+///
+/// - `file` must be a seq_file opened by [`open_show::<T>`] or
+///   [`open_seq::<T>`], on an entry whose data points at a `Served<T>` that
+///   is alive and only shared for the duration of the call.
+/// - `offset` and `whence` are those of the `lseek()` call.
+unsafe extern "C" fn lseek_seq<T>(
+    file: *mut bindings::file,
+    offset: bindings::loff_t,
+    whence: kernel::ffi::c_int,
+) -> bindings::loff_t {
+    // SAFETY: By the first requirement.
+    let _frame = unsafe { served_of::<T>(file) }.enter();
+    // SAFETY: By the two requirements, which are `seq_lseek`'s.
+    unsafe { ffi::seq_lseek(file, offset, whence) }
 }
 
 /// `proc_write` of single-show files: one `write()` is one value.
 ///
 /// # Safety
 ///
-/// - `file` must be open on an entry whose data points at a `T` that is
-///   alive and only shared for the duration of the call (procfs calls
+/// - `file` must be open on an entry whose data points at a `Served<T>` that
+///   is alive and only shared for the duration of the call (procfs calls
 ///   operations only while the entry exists).
 /// - `buf` and `count` must be the user buffer of the call, and `ppos` a
 ///   file position valid for reads and writes during it.
@@ -324,7 +490,8 @@ unsafe extern "C" fn write_store<T: Store + Sync>(
     ppos: *mut bindings::loff_t,
 ) -> isize {
     // SAFETY: By the first requirement.
-    let data = unsafe { data_of::<T>(file) };
+    let served = unsafe { served_of::<T>(file) };
+    let _frame = served.enter();
     // SAFETY: By the second requirement, which is `store_user_write`'s.
-    unsafe { kfiles_attr::store_user_write(data, buf, count, ppos) }
+    unsafe { kfiles_attr::store_user_write(served.value(), buf, count, ppos) }
 }

@@ -2,7 +2,7 @@
 
 //! Files with typed read and write handlers.
 
-use crate::file::{data_of, ProcOps, EMPTY_PROC_OPS};
+use crate::file::{served_of, ProcOps, EMPTY_PROC_OPS};
 use core::marker::PhantomData;
 use kernel::{
     bindings,
@@ -144,7 +144,8 @@ pub(crate) struct Ops<T>(PhantomData<T>);
 
 impl<T: FileOps> Ops<T> {
     // SAFETY: `read` and `write` ask for an entry whose data points at a
-    // live, shared `T`; `default_llseek` does not look at it.
+    // live, shared `Served<T>` and run the handlers in a frame of it;
+    // `default_llseek` does not look at it.
     pub(crate) const OPS: ProcOps<T> = unsafe {
         ProcOps::new(ffi::proc_ops {
             proc_read: Some(Self::read),
@@ -156,8 +157,8 @@ impl<T: FileOps> Ops<T> {
 
     /// # Safety
     ///
-    /// - `file` must be open on an entry whose data points at a `T` that is
-    ///   alive and only shared for the duration of the call.
+    /// - `file` must be open on an entry whose data points at a `Served<T>`
+    ///   that is alive and only shared for the duration of the call.
     /// - `buf` and `count` must be the user buffer of the call, and `ppos` a
     ///   file position valid for reads and writes during it.
     unsafe extern "C" fn read(
@@ -167,7 +168,9 @@ impl<T: FileOps> Ops<T> {
         ppos: *mut bindings::loff_t,
     ) -> isize {
         // SAFETY: By the first requirement.
-        let data = unsafe { data_of::<T>(file) };
+        let served = unsafe { served_of::<T>(file) };
+        let _frame = served.enter();
+        let data = served.value();
         // SAFETY: By the second requirement.
         unsafe {
             at_position(ppos, count, |pos| {
@@ -190,7 +193,9 @@ impl<T: FileOps> Ops<T> {
         ppos: *mut bindings::loff_t,
     ) -> isize {
         // SAFETY: By the first requirement.
-        let data = unsafe { data_of::<T>(file) };
+        let served = unsafe { served_of::<T>(file) };
+        let _frame = served.enter();
+        let data = served.value();
         // SAFETY: By the second requirement.
         unsafe {
             at_position(ppos, count, |pos| {

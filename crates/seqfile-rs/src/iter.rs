@@ -114,27 +114,37 @@ impl<T: SeqIterator + 'static> IterOps<T> {
         show: Some(Self::show),
     };
 
-    /// The state of `m`.
+    /// The state of `m`, as a raw pointer: the cursor inside it is also
+    /// reached through the `v` that seq_file hands back, so no reference to
+    /// the whole state may be made (it would invalidate `v`).
     ///
     /// # Safety
     ///
-    /// `m` must have been opened by [`seq_iter_open::<T>`] and be locked by
-    /// the caller (all `seq_operations` run under the seq_file's lock).
-    unsafe fn state<'a>(m: *mut bindings::seq_file) -> &'a mut IterState<T> {
-        // SAFETY: `seq_iter_open` stored a zero-initialized `IterState<T>`
-        // in `private`; the seq_file lock makes this the only reference.
-        unsafe { &mut *(*m).private.cast::<IterState<T>>() }
+    /// `m` must have been opened by [`seq_iter_open::<T>`].
+    unsafe fn state(m: *mut bindings::seq_file) -> *mut IterState<T> {
+        // SAFETY: By the function's safety requirements `m` is a live
+        // seq_file whose `private` is the state `seq_iter_open` stored.
+        unsafe { (*m).private.cast::<IterState<T>>() }
     }
 
-    /// Stores `cursor` and returns the `v` that designates it.
-    fn put(st: &mut IterState<T>, cursor: T::Cursor<'_>) -> *mut c_void {
-        let slot = st.cursor.as_mut_ptr().cast::<T::Cursor<'_>>();
-        // SAFETY: The slot is valid for writes of a cursor (lifetimes do not
-        // change layout) and empty: `active` is false here (type invariant),
-        // as `start` and `next` only store after `stop` or a failed `next`.
-        unsafe { slot.write(cursor) };
-        st.active = true;
-        slot.cast()
+    /// Stores `cursor` in `st` and returns the `v` that designates it.
+    ///
+    /// # Safety
+    ///
+    /// `st` must be the state of a seq_file locked by the caller, with no
+    /// cursor stored (`active` false): `put` is only called from `start`
+    /// (every iteration begins with `start`, after the previous one's `stop`
+    /// dropped its cursor) and from `next` on the header token (`start`
+    /// returned the token without storing a cursor).
+    unsafe fn put(st: *mut IterState<T>, cursor: T::Cursor<'_>) -> *mut c_void {
+        // SAFETY: `st` is valid (function requirements); the slot is valid
+        // for writes of a cursor (lifetimes do not change layout) and empty.
+        unsafe {
+            let slot = ptr::addr_of_mut!((*st).cursor).cast::<T::Cursor<'_>>();
+            slot.write(cursor);
+            (*st).active = true;
+            slot.cast()
+        }
     }
 
     /// # Safety
@@ -143,13 +153,12 @@ impl<T: SeqIterator + 'static> IterOps<T> {
     ///   is still alive (the file systems stop calling a file's operations
     ///   before the entry's value goes), locked by the caller (seq_file runs
     ///   every `seq_operations` callback under `m->lock`).
-    /// - `pos`, where given, must be valid for reads and writes, and `v` the
-    ///   value the previous `start` or `next` of this iteration returned.
+    /// - `pos` must be valid for reads and writes.
     unsafe extern "C" fn start(
         m: *mut bindings::seq_file,
         pos: *mut bindings::loff_t,
     ) -> *mut c_void {
-        // SAFETY: By the first requirement, which is `state`'s.
+        // SAFETY: By the first requirement.
         let st = unsafe { Self::state(m) };
         // SAFETY: By the second requirement.
         let pos = unsafe { *pos } as u64;
@@ -158,42 +167,45 @@ impl<T: SeqIterator + 'static> IterOps<T> {
         }
         // SAFETY: `data` points at the `T` this file was opened for, alive
         // by the first requirement and only ever shared.
-        let data = unsafe { &*st.data };
+        let data = unsafe { &*(*st).data };
         match data.start(pos - u64::from(T::HAS_HEADER)) {
-            Some(cursor) => Self::put(st, cursor),
+            // SAFETY: `m` is locked by this thread and, at `start`, holds no
+            // cursor (the previous iteration's `stop` dropped it).
+            Some(cursor) => unsafe { Self::put(st, cursor) },
             None => ptr::null_mut(),
         }
     }
 
     /// # Safety
     ///
-    /// - `m` must be a seq_file opened by [`seq_iter_open::<T>`] whose `T`
-    ///   is still alive (the file systems stop calling a file's operations
-    ///   before the entry's value goes), locked by the caller (seq_file runs
-    ///   every `seq_operations` callback under `m->lock`).
-    /// - `pos`, where given, must be valid for reads and writes, and `v` the
-    ///   value the previous `start` or `next` of this iteration returned.
+    /// - `m` as for [`Self::start`].
+    /// - `pos` must be valid for reads and writes, and `v` the value the
+    ///   previous `start` or `next` of this iteration returned (not NULL).
     unsafe extern "C" fn next(
         m: *mut bindings::seq_file,
         v: *mut c_void,
         pos: *mut bindings::loff_t,
     ) -> *mut c_void {
-        // SAFETY: By the first requirement, which is `state`'s.
+        // SAFETY: By the first requirement.
         let st = unsafe { Self::state(m) };
         // SAFETY: By the second requirement. (The position must always
         // advance.)
         unsafe { *pos += 1 };
         // SAFETY: `data` points at the `T` this file was opened for, alive
         // by the first requirement and only ever shared.
-        let data = unsafe { &*st.data };
+        let data = unsafe { &*(*st).data };
         if v == SEQ_START_TOKEN {
             return match data.start(0) {
-                Some(cursor) => Self::put(st, cursor),
+                // SAFETY: `start` returned the token without storing a
+                // cursor, so none is stored.
+                Some(cursor) => unsafe { Self::put(st, cursor) },
                 None => ptr::null_mut(),
             };
         }
-        // SAFETY: `v` is not the token, so it is the active cursor returned by
-        // `start` or `next` (type invariant: `active` is true).
+        // SAFETY: `v` is not the token, so it is the stored cursor returned
+        // by `put` (`active` is true). No other reference to it or to the
+        // state exists: the state is only reached through raw pointers, and
+        // `m`'s lock makes this the only callback running.
         let cursor = unsafe { &mut *v.cast::<T::Cursor<'_>>() };
         if data.next(cursor) {
             v
@@ -205,45 +217,41 @@ impl<T: SeqIterator + 'static> IterOps<T> {
 
     /// # Safety
     ///
-    /// - `m` must be a seq_file opened by [`seq_iter_open::<T>`] whose `T`
-    ///   is still alive (the file systems stop calling a file's operations
-    ///   before the entry's value goes), locked by the caller (seq_file runs
-    ///   every `seq_operations` callback under `m->lock`).
-    /// - `pos`, where given, must be valid for reads and writes, and `v` the
-    ///   value the previous `start` or `next` of this iteration returned.
+    /// `m` as for [`Self::start`].
     unsafe extern "C" fn stop(m: *mut bindings::seq_file, _v: *mut c_void) {
-        // SAFETY: By the first requirement, which is `state`'s.
+        // SAFETY: By the requirement.
         let st = unsafe { Self::state(m) };
-        if st.active {
-            st.active = false;
-            // SAFETY: `active` was true, so the cursor is initialized (type
-            // invariant); it is dropped once, here.
-            unsafe { st.cursor.assume_init_drop() };
+        // SAFETY: `st` is valid and `m` locked by this thread; a stored
+        // cursor (`active` true) is initialized (type invariant) and dropped
+        // once, here, through the raw pointer.
+        unsafe {
+            if (*st).active {
+                (*st).active = false;
+                ptr::drop_in_place(ptr::addr_of_mut!((*st).cursor).cast::<T::Cursor<'_>>());
+            }
         }
     }
 
     /// # Safety
     ///
-    /// - `m` must be a seq_file opened by [`seq_iter_open::<T>`] whose `T`
-    ///   is still alive (the file systems stop calling a file's operations
-    ///   before the entry's value goes), locked by the caller (seq_file runs
-    ///   every `seq_operations` callback under `m->lock`).
-    /// - `pos`, where given, must be valid for reads and writes, and `v` the
-    ///   value the previous `start` or `next` of this iteration returned.
+    /// - `m` as for [`Self::start`].
+    /// - `v` must be the value the previous `start` or `next` of this
+    ///   iteration returned (not NULL).
     unsafe extern "C" fn show(m: *mut bindings::seq_file, v: *mut c_void) -> kernel::ffi::c_int {
-        // SAFETY: By the first requirement, which is `state`'s.
+        // SAFETY: By the first requirement.
         let st = unsafe { Self::state(m) };
         // SAFETY: `data` points at the `T` this file was opened for, alive
         // by the first requirement and only ever shared.
-        let data = unsafe { &*st.data };
+        let data = unsafe { &*(*st).data };
         // SAFETY: `m` is live and locked by this thread (first requirement)
         // for the whole call, which `seq` does not outlive.
         let seq = unsafe { SeqFile::from_raw(m) };
         let r = if v == SEQ_START_TOKEN {
             data.show_header(seq)
         } else {
-            // SAFETY: `v` is not the token, so it is the active cursor
-            // returned by `start` or `next` (second requirement).
+            // SAFETY: `v` is not the token, so it is the stored cursor
+            // returned by `put` (second requirement); it is only read here,
+            // and no mutable reference to it exists during the call.
             data.show(unsafe { &*v.cast::<T::Cursor<'_>>() }, seq)
         };
         match r {
@@ -272,7 +280,11 @@ pub unsafe fn seq_iter_open<T: SeqIterator + 'static>(
         assert!(
             core::mem::align_of::<IterState<T>>() <= 8,
             "kmalloc guarantees 8-byte alignment"
-        )
+        );
+        assert!(
+            core::mem::size_of::<IterState<T>>() <= i32::MAX as usize,
+            "__seq_open_private() takes the size as an int"
+        );
     };
     // SAFETY: `file` is being opened; `OPS` lives forever. The private area
     // is zeroed, which is a valid `IterState<T>` with `active` false.

@@ -212,7 +212,10 @@ unsafe extern "C" fn show_trampoline<T: Show + Sync>(
     m: *mut bindings::seq_file,
     _v: *mut c_void,
 ) -> kernel::ffi::c_int {
-    // SAFETY: seq_read() calls `show` with the seq_file locked by this thread.
+    // SAFETY: `m` is the seq_file `single_open()` created for this `T`
+    // (function requirements); `seq_read_iter()` and `traverse()` (from
+    // `seq_lseek()`) call `show` holding `m->lock`, and `seq` does not
+    // outlive the call.
     let seq = unsafe { SeqFile::from_raw(m) };
     // SAFETY: `single_open()` stored a pointer to a live `T` in `private`, and
     // the caller guarantees it is still alive. `T: Sync`, so a shared
