@@ -56,13 +56,26 @@ void kfiles_seq_escape(struct seq_file *m, const char *src, size_t len, const ch
 	seq_escape_mem(m, src, len, ESCAPE_OCTAL, esc);
 }
 
+/*
+ * Read-side critical sections entered through the helpers below, on this
+ * CPU, for kfiles_may_sleep(). Only kept where RCU is not preemptible:
+ * rcu_read_lock() then disables preemption, so the section cannot leave the
+ * CPU (unless it sleeps, which is what the count is there to refuse). With
+ * PREEMPT_RCU, rcu_preempt_depth() counts sections exactly instead.
+ */
+static DEFINE_PER_CPU(unsigned int, kfiles_rcu_depth);
+
 void kfiles_rcu_read_lock(void)
 {
 	rcu_read_lock();
+	if (!IS_ENABLED(CONFIG_PREEMPT_RCU))
+		this_cpu_inc(kfiles_rcu_depth);
 }
 
 void kfiles_rcu_read_unlock(void)
 {
+	if (!IS_ENABLED(CONFIG_PREEMPT_RCU))
+		this_cpu_dec(kfiles_rcu_depth);
 	rcu_read_unlock();
 }
 
@@ -83,7 +96,12 @@ pid_t kfiles_task_pid(struct task_struct *t)
 	return task_pid_nr(t);
 }
 
-/* Copies @t's comm, NUL-padded, as get_task_comm() does. */
+/*
+ * Copies @t's comm, NUL-padded, without task_lock(), as get_task_comm() does
+ * since 6.13 (6.12's takes the lock): __set_task_comm() writes with
+ * strscpy_pad(), so a racing rename may give a mix of old and new bytes but
+ * always a NUL-terminated name.
+ */
 void kfiles_task_comm(struct task_struct *t, char *buf, size_t len)
 {
 	strscpy_pad(buf, t->comm, len);
@@ -171,6 +189,10 @@ static __always_inline bool kfiles_relay_context_ok(unsigned int flags)
 bool kfiles_may_sleep(void)
 {
 	if (!in_task() || irqs_disabled())
+		return false;
+	/* Inside an RCU read-side section, whether or not preemption counts. */
+	if (rcu_preempt_depth() ||
+	    (!IS_ENABLED(CONFIG_PREEMPT_RCU) && this_cpu_read(kfiles_rcu_depth)))
 		return false;
 	/* Without PREEMPT_COUNT a held spinlock cannot be seen from here. */
 	if (IS_ENABLED(CONFIG_PREEMPT_COUNT) && in_atomic())
@@ -649,14 +671,31 @@ struct dentry *kfiles_relay_create_buf_file(const char *name, umode_t mode,
 }
 
 void kfiles_init_delayed_work(struct delayed_work *dwork,
-			      void (*func)(struct work_struct *work))
+			      void (*func)(struct work_struct *work),
+			      struct lock_class_key *key)
 {
+	/*
+	 * A lockdep class of its own for each item: INIT_DELAYED_WORK()'s one
+	 * static key would put every item of the module in one class, and a
+	 * tick that cancels another item (or a lock taken both in one tick and
+	 * around another item's cancel) would be reported as recursion.
+	 */
 	INIT_DELAYED_WORK(dwork, func);
+	lockdep_register_key(key);
+#ifdef CONFIG_LOCKDEP
+	lockdep_init_map(&dwork->work.lockdep_map, "(work_completion)kfiles", key, 0);
+#endif
+}
+
+void kfiles_release_work_key(struct lock_class_key *key)
+{
+	lockdep_unregister_key(key);
 }
 
 bool kfiles_schedule_delayed_work_ms(struct delayed_work *dwork, unsigned int ms)
 {
-	return schedule_delayed_work(dwork, msecs_to_jiffies(ms));
+	/* At least one jiffy: a delay of 0 would re-run at once, forever. */
+	return schedule_delayed_work(dwork, max(msecs_to_jiffies(ms), 1UL));
 }
 
 struct delayed_work *kfiles_to_delayed_work(struct work_struct *work)

@@ -87,12 +87,20 @@ int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t c
 struct dentry *kfiles_relay_create_buf_file(const char *name, umode_t mode,
 					    struct dentry *parent, struct rchan_buf *buf);
 
-/* Delayed work: INIT_DELAYED_WORK() (a macro with a lock class), and the
- * static inline schedule_delayed_work() with a delay in milliseconds. */
+/*
+ * Delayed work: INIT_DELAYED_WORK() with @key, a lockdep class key in
+ * dynamically allocated memory that kfiles_release_work_key() unregisters
+ * (it sleeps) once the item is cancelled and before the key's memory is
+ * freed; the static inline schedule_delayed_work() with a delay in
+ * milliseconds (at least one jiffy).
+ */
 struct delayed_work;
 struct work_struct;
+struct lock_class_key;
 void kfiles_init_delayed_work(struct delayed_work *dwork,
-			      void (*func)(struct work_struct *work));
+			      void (*func)(struct work_struct *work),
+			      struct lock_class_key *key);
+void kfiles_release_work_key(struct lock_class_key *key);
 bool kfiles_schedule_delayed_work_ms(struct delayed_work *dwork, unsigned int ms);
 struct delayed_work *kfiles_to_delayed_work(struct work_struct *work);
 
@@ -129,9 +137,12 @@ void kfiles_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns);
 void kfiles_pin_for_leak(void);
 void kfiles_defer_teardown(void (*fn)(void *arg), void *arg);
 /*
- * Whether a sleeping call may run here: task context, interrupts enabled and,
- * where the kernel counts them (PREEMPT_COUNT), no spinlock or other atomic
- * section held. Without PREEMPT_COUNT a held spinlock cannot be seen.
+ * Whether a sleeping call may run here: task context, interrupts enabled, no
+ * RCU read-side section (preemptible RCU's own count, or the sections begun
+ * by kfiles_rcu_read_lock() on this CPU) and, where the kernel counts them
+ * (PREEMPT_COUNT), no spinlock or other atomic section held. Without
+ * PREEMPT_COUNT a held spinlock, or an RCU section begun elsewhere, cannot
+ * be seen. Calls might_sleep() when it says yes.
  */
 bool kfiles_may_sleep(void);
 /* The task running this code (current); never dereferenced by Rust. */

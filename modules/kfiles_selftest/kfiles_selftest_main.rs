@@ -18,7 +18,10 @@
 //! - files that drop themselves from their own callbacks (`remove_self` in
 //!   procfs and debugfs, written to; `drop_on_read`, read) and a
 //!   `PeriodicWork` that drops itself from its own tick: each used to wait
-//!   for itself forever; now the removal happens once the callback returns.
+//!   for itself forever; now the removal happens once the callback returns;
+//! - creating and dropping entries inside the process walk, where nothing
+//!   may sleep: creation fails (`EPERM`, or nothing in debugfs), the drop of
+//!   `rcu_drop` is deferred.
 //!
 //! `/proc/kfiles_selftest/results` lists `CASE RESULT` per refused call, and
 //! `CASE dropped` once a self-removed value is gone.
@@ -77,6 +80,7 @@ impl Log {
             Ok(_) => "created",
             Err(e) if e == EINVAL => "EINVAL",
             Err(e) if e == ENOMEM => "ENOMEM",
+            Err(e) if e == EPERM => "EPERM",
             Err(_) => "error",
         };
         self.line(case, outcome)
@@ -254,6 +258,27 @@ impl kernel::Module for Selftest {
         results.line("debugfs.file.slash", outcome)?;
         drop(slash);
         let log = results.clone();
+        // Inside the process walk (an RCU read-side section) nothing may
+        // sleep: creations are refused, a drop is deferred.
+        let mut rcu_drop = Some(KBox::pin_init(
+            dir.read_only_file(c"rcu_drop", 0o444, 3u32),
+            GFP_KERNEL,
+        )?);
+        let (mut in_rcu, mut debugfs_in_rcu) = (None, None);
+        process_list::for_each_process(|_| {
+            if in_rcu.is_none() {
+                in_rcu = Some(dir.subdir(c"in_rcu", 0o555).map(|_| ()));
+                debugfs_in_rcu = Some(debugfs_dir.subdir(c"in_rcu").exists());
+                drop(rcu_drop.take());
+            }
+        });
+        results.record("proc.subdir.in-rcu", in_rcu.unwrap_or(Err(ENOENT)))?;
+        let outcome = match debugfs_in_rcu {
+            Some(false) => "absent",
+            Some(true) => "created",
+            None => "not run",
+        };
+        results.line("debugfs.subdir.in-rcu", outcome)?;
         let removals = Arc::pin_init(
             pin_init!(Removals {
                 log,

@@ -12,6 +12,13 @@ for c in proc.subdir.slash proc.subdir.dot proc.subdir.dotdot proc.subdir.empty 
     proc.root.numeric proc.symlink.slash proc.file.slash; do
     check_cmd $T.$c EINVAL sh -c "sed -n 's/^$c //p' $P/results"
 done
+# Inside the process walk (RCU read-side section): no sleeping creation, and
+# a drop deferred until after it.
+check_cmd $T.proc.subdir.in-rcu EPERM sh -c "sed -n 's/^proc.subdir.in-rcu //p' $P/results"
+check_cmd $T.debugfs.subdir.in-rcu absent sh -c "sed -n 's/^debugfs.subdir.in-rcu //p' $P/results"
+check_false $T.proc.in-rcu.none test -e $P/in_rcu
+check_false $T.debugfs.in-rcu.none test -e $D/in_rcu
+check_false $T.proc.rcu-drop.gone test -e $P/rcu_drop
 check_cmd $T.debugfs.file.slash absent sh -c "sed -n 's/^debugfs.file.slash //p' $P/results"
 check_false $T.proc.no-stray test -e /proc/4242
 check_cmd $T.proc.sub-removed "" sh -c "ls $P | grep -x sub"
@@ -60,3 +67,11 @@ check_cmd $T.self.work.dropped "work.self dropped" grep -x "work.self dropped" $
 check_cmd $T.self.work.ticks 1 grep -cx "work.self tick" $P/results
 check_true $T.rmmod rmmod kfiles_selftest
 check_false $T.gone test -e $P
+# A failed init with a deferred teardown pending (modules/kfiles_initfail):
+# the load fails with init's errno, and only after the teardown has run (the
+# kernel frees a module whose init failed without waiting for it).
+check_cmd $T.initfail.errno yes sh -c "insmod /modules/kfiles_initfail.ko 2>&1 | grep -q 'Resource temporarily unavailable' && echo yes"
+# (busybox's insmod tries finit_module(), then init_module(): one or two
+# loads, each "init failing" then "ticker dropped".)
+check_cmd $T.initfail.order ok sh -c "dmesg | sed -n 's/.*kfiles_initfail: \\(init failing\\|ticker dropped\\)$/\\1/p' | paste -sd, | sed 's/^\\(init failing,ticker dropped,\\?\\)\\{1,2\\}$/ok/'"
+check_false $T.initfail.gone sh -c "lsmod | grep -q kfiles_initfail"

@@ -25,6 +25,12 @@ use kernel::uaccess::UserSlice;
 /// `description`, `license`. On kernels whose `module!` takes a single
 /// `author`, the first author is recorded.
 ///
+/// The module's type is wrapped so that a failed `init` waits for the
+/// teardowns the crates deferred (a file removed from inside its own
+/// callback) before the module is freed: the kernel waits for them at
+/// unload, not after a failed load. Use this macro rather than the kernel's
+/// in modules that use the crates.
+///
 /// # Examples
 ///
 /// ```ignore
@@ -46,8 +52,9 @@ macro_rules! module {
         description: $description:tt,
         license: $license:tt $(,)?
     ) => {
+        $crate::__settled_module!($type);
         ::kernel::prelude::module! {
-            type: $type,
+            type: __KfilesModule,
             name: $name,
             author: $author,
             description: $description,
@@ -64,6 +71,12 @@ macro_rules! module {
 /// fragments). The keys are the kernel's, in this order: `type`, `name`, `authors`,
 /// `description`, `license`. On kernels whose `module!` takes a single
 /// `author`, the first author is recorded.
+///
+/// The module's type is wrapped so that a failed `init` waits for the
+/// teardowns the crates deferred (a file removed from inside its own
+/// callback) before the module is freed: the kernel waits for them at
+/// unload, not after a failed load. Use this macro rather than the kernel's
+/// in modules that use the crates.
 ///
 /// # Examples
 ///
@@ -86,14 +99,53 @@ macro_rules! module {
         description: $description:tt,
         license: $license:tt $(,)?
     ) => {
+        $crate::__settled_module!($type);
         ::kernel::prelude::module! {
-            type: $type,
+            type: __KfilesModule,
             name: $name,
             authors: [$($author),+],
             description: $description,
             license: $license,
         }
     };
+}
+
+/// Defines `__KfilesModule`, the module type [`module!`] declares: `$type`,
+/// whose failed `init` first waits for every deferred teardown.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __settled_module {
+    ($type:ident) => {
+        /// The module, as declared to the kernel (see `kfiles_compat::module!`).
+        struct __KfilesModule(#[allow(dead_code)] $type);
+
+        impl ::kernel::Module for __KfilesModule {
+            fn init(module: &'static ::kernel::ThisModule) -> ::kernel::error::Result<Self> {
+                match <$type as ::kernel::Module>::init(module) {
+                    Ok(m) => Ok(__KfilesModule(m)),
+                    Err(e) => {
+                        $crate::wait_for_deferred_teardowns();
+                        Err(e)
+                    }
+                }
+            }
+        }
+    };
+}
+
+/// Waits until every teardown deferred by the crates (they run as async
+/// functions) has finished. Module unload does this itself (after the exit
+/// function); a failed load does not, so [`module!`] calls this when `init`
+/// fails. It sleeps: call it in task context only (as `init` is).
+#[doc(hidden)]
+pub fn wait_for_deferred_teardowns() {
+    extern "C" {
+        // `include/linux/async.h`; not in the kernel crate's bindings.
+        fn async_synchronize_full();
+    }
+    // SAFETY: `async_synchronize_full()` takes no arguments and only waits;
+    // `init` runs in task context, where waiting is allowed.
+    unsafe { async_synchronize_full() };
 }
 
 /// The guard of a locked [`kernel::sync::Mutex`], as `kernel::sync::MutexGuard`

@@ -77,7 +77,7 @@ impl NumText {
     /// `x8`/`x16`/`x32`/`x64` files print (`bytes` = 1, 2, 4, 8).
     pub fn hex(v: u64, bytes: usize) -> Self {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let min_digits = (2 * bytes).min(16);
+        let min_digits = bytes.saturating_mul(2).min(16);
         Self::from_back(|buf, mut end| {
             let mut rest = v;
             let mut n = 0;

@@ -69,6 +69,9 @@ pub struct PeriodicWork<T: Tick> {
 /// handle's drop still has them.
 #[pin_data]
 struct Inner<T: Tick> {
+    /// The lockdep class of `work`, registered by `kfiles_init_delayed_work()`.
+    #[pin]
+    lock_key: Opaque<bindings::lock_class_key>,
     #[pin]
     work: Opaque<ffi::delayed_work>,
     period_ms: u32,
@@ -101,10 +104,21 @@ impl<T: Tick> PeriodicWork<T> {
             return Err(EPERM);
         }
         let inner = KBox::pin_init(
-            pin_init!(Inner {
-                // SAFETY: `INIT_DELAYED_WORK()` initialises the item in place.
+            pin_init!(&this in Inner {
+                lock_key: Opaque::uninit(),
+                // SAFETY: `kfiles_init_delayed_work()` initialises the item in
+                // place, with `lock_key` (initialized before, as fields are
+                // initialized in order) as its lockdep class: it lies in
+                // this heap allocation, which `teardown` frees only after
+                // unregistering it.
                 work <- Opaque::ffi_init(|work| unsafe {
-                    ffi::kfiles_init_delayed_work(work, Some(Inner::<T>::run))
+                    ffi::kfiles_init_delayed_work(
+                        work,
+                        Some(Inner::<T>::run),
+                        // `Opaque<T>` is `repr(transparent)` over a `T`.
+                        core::ptr::addr_of_mut!((*this.as_ptr()).lock_key)
+                            .cast::<bindings::lock_class_key>(),
+                    )
                 }),
                 period_ms,
                 started: AtomicBool::new(false),
@@ -184,6 +198,10 @@ unsafe extern "C" fn teardown<T: Tick>(inner: *mut c_void) {
     // the caller, and keeps the item from being queued again while it
     // cancels, so nothing uses it after this returns.
     unsafe { ffi::cancel_delayed_work_sync((*inner).work.get()) };
+    // SAFETY: The item is cancelled and never used again, so its class
+    // key may go; this context may sleep (the caller's drop checked it, or
+    // this is an async worker).
+    unsafe { ffi::kfiles_release_work_key((*inner).lock_key.get()) };
     // SAFETY: By the function's safety requirements the allocation is ours,
     // and nothing uses it any more.
     drop(unsafe { KBox::from_raw(inner) });

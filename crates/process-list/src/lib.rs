@@ -12,6 +12,21 @@
 //! The walk visits thread-group leaders, as `for_each_process()` does, and
 //! not the idle task (`init_task`, pid 0).
 //!
+//! # Not sleeping inside the walk
+//!
+//! Code that runs while the read lock is held (a [`for_each_process`]
+//! closure; anything done while a [`ProcessCursor`] lives, such as a
+//! `SeqIterator`'s `show` between its `start` and `stop`) must not sleep:
+//! where RCU is not preemptible, sleeping ends the grace period and the task
+//! being looked at can be freed. The kfiles crates' own sleeping calls see
+//! the lock and refuse (creating a file or directory fails with `EPERM`) or
+//! defer (dropping one), on every kernel. Other sleeping calls (locking a
+//! `Mutex`, allocating with `GFP_KERNEL`) are the caller's to avoid; debug
+//! kernels (`DEBUG_ATOMIC_SLEEP`, `PROVE_RCU`, as in CI) report them.
+//! Leaking a cursor (`core::mem::forget`) leaves the lock held: the kernel
+//! then reports it on the next sleep or return to user space, and RCU stops
+//! freeing memory, so don't.
+//!
 //! # Examples
 //!
 //! ```ignore
@@ -26,7 +41,9 @@ use core::{fmt, marker::PhantomData, ptr::NonNull};
 use kernel::bindings;
 use kfiles_ffi as ffi;
 
-/// An RCU read-side critical section, from creation to drop.
+/// An RCU read-side critical section, from creation to drop. Only this crate
+/// creates them, inside a [`ProcessCursor`]; nothing in its scope may sleep
+/// (see the crate documentation).
 ///
 /// Not `Send`: it must end on the CPU context that began it.
 pub struct RcuReadGuard {
@@ -34,11 +51,12 @@ pub struct RcuReadGuard {
 }
 
 impl RcuReadGuard {
-    /// Enters a read-side critical section (`rcu_read_lock()`).
+    /// Enters a read-side critical section (`rcu_read_lock()`, counted for
+    /// `kfiles_ffi::may_sleep()`).
     #[inline]
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        // SAFETY: Always allowed; paired with the unlock in `drop`.
+    fn new() -> Self {
+        // SAFETY: Always allowed. The unlock in `drop` ends it, unless the
+        // guard is leaked (see the crate documentation on `forget`).
         unsafe { ffi::kfiles_rcu_read_lock() };
         RcuReadGuard {
             _not_send: PhantomData,
@@ -49,7 +67,8 @@ impl RcuReadGuard {
 impl Drop for RcuReadGuard {
     #[inline]
     fn drop(&mut self) {
-        // SAFETY: Paired with the lock taken in `new`, on the same context.
+        // SAFETY: Ends the section `new` began: the guard is not `Send`, so
+        // this runs in the context that began it.
         unsafe { ffi::kfiles_rcu_read_unlock() };
     }
 }
@@ -107,7 +126,9 @@ impl Process<'_> {
         unsafe { ffi::kfiles_task_pid(self.task.as_ptr()) }
     }
 
-    /// A copy of the command name (`get_task_comm()`).
+    /// A copy of the command name, read without the task lock as
+    /// `get_task_comm()` does since 6.13: a rename racing with it may give a
+    /// mix of the old and new names.
     pub fn comm(&self) -> Comm {
         let mut buf = [0u8; COMM_LEN];
         // SAFETY: The task is live (type invariant); `buf` has room for
@@ -117,7 +138,8 @@ impl Process<'_> {
     }
 }
 
-/// A position in the process list, holding the RCU read lock.
+/// A position in the process list, holding the RCU read lock: nothing may
+/// sleep while it lives (see the crate documentation).
 ///
 /// Positions are indices into the walk: [`ProcessCursor::start`] seeks to
 /// one. Processes created or ended between two cursors shift the indices, as
@@ -183,8 +205,8 @@ impl ProcessCursor {
     }
 }
 
-/// Calls `f` for every process, under one RCU read-side critical section
-/// (so `f` must not sleep).
+/// Calls `f` for every process, under one RCU read-side critical section, so
+/// `f` must not sleep (see the crate documentation).
 pub fn for_each_process(mut f: impl FnMut(&Process<'_>)) {
     let Some(mut cursor) = ProcessCursor::start(0) else {
         return;
