@@ -54,6 +54,18 @@ else
     echo "0 1" >>"$KFILES_RESULTS"
 fi
 
+# Example and test modules use the crates' safe API only.
+unsafe_uses=$(cd "$KFILES_ROOT" && git ls-files 'modules/*.rs' 'ci/extdrv/*.rs' |
+    xargs -r grep -nE '\bunsafe[[:space:]]*(\{|fn\b|impl\b|extern\b|trait\b)' || true)
+if [ -z "$unsafe_uses" ]; then
+    echo "  modules/ and ci/extdrv contain no unsafe code"
+    echo "1 0" >>"$KFILES_RESULTS"
+else
+    echo "$unsafe_uses" | sed 's/^/  /'
+    echo "  FAIL unsafe code in modules/ or ci/extdrv"
+    echo "0 1" >>"$KFILES_RESULTS"
+fi
+
 # One kernel configuration: build with clippy, run the guest suite.
 test_kernel() { # VERSION KO_DIR NAME
     if bash "$KFILES_ROOT/ci/build-modules.sh" "$1" "$2" CLIPPY=1; then

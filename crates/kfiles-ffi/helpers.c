@@ -12,6 +12,7 @@
 #include <linux/hrtimer_bases.h>
 #endif
 #include <linux/mm.h>
+#include <linux/namei.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
@@ -814,4 +815,40 @@ bool kfiles_hrtimer_running_here(struct hrtimer *timer)
 {
 	return !in_task() && hrtimer_callback_running(timer) &&
 	       READ_ONCE(timer->base)->cpu_base->cpu == smp_processor_id();
+}
+
+/*
+ * The names procfs-rs has claimed in its directories (see procfs-rs's
+ * entry.rs): procfs WARNs before refusing a name that exists, so the crate
+ * refuses it first. One lock per module (the helpers are linked into each);
+ * a module's directories are its own.
+ */
+static DEFINE_MUTEX(kfiles_proc_names_mutex);
+
+void kfiles_proc_names_lock(void)
+{
+	mutex_lock(&kfiles_proc_names_mutex);
+}
+
+void kfiles_proc_names_unlock(void)
+{
+	mutex_unlock(&kfiles_proc_names_mutex);
+}
+
+int kfiles_proc_root_lookup(const char *name)
+{
+	struct path path;
+	char *full = kasprintf(GFP_KERNEL, "/proc/%s", name);
+	int err;
+
+	if (!full)
+		return -ENOMEM;
+	/* No LOOKUP_FOLLOW: a symlink (/proc/self) exists as itself. */
+	err = kern_path(full, 0, &path);
+	kfree(full);
+	if (!err) {
+		path_put(&path);
+		return -EEXIST;
+	}
+	return 0;
 }

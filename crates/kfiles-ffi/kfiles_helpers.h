@@ -153,4 +153,14 @@ struct work_struct *kfiles_current_work(void);
  * in interrupt context on the CPU where the callback is running. */
 bool kfiles_hrtimer_running_here(struct hrtimer *timer);
 
+/*
+ * procfs names: a per-module mutex guarding the names procfs-rs claimed in
+ * its directories; kfiles_proc_root_lookup() returns -EEXIST if /proc/@name
+ * exists (looked up in the caller's mount namespace; 0 if it does not, or
+ * if /proc is not mounted there), -ENOMEM. May sleep.
+ */
+void kfiles_proc_names_lock(void);
+void kfiles_proc_names_unlock(void);
+int kfiles_proc_root_lookup(const char *name);
+
 #endif

@@ -81,6 +81,7 @@ impl Log {
             Err(e) if e == EINVAL => "EINVAL",
             Err(e) if e == ENOMEM => "ENOMEM",
             Err(e) if e == EPERM => "EPERM",
+            Err(e) if e == EEXIST => "EEXIST",
             Err(_) => "error",
         };
         self.line(case, outcome)
@@ -258,6 +259,18 @@ impl kernel::Module for Selftest {
         results.line("debugfs.file.slash", outcome)?;
         drop(slash);
         let log = results.clone();
+        // Names that exist: refused before procfs would WARN.
+        results.record("proc.dup.subdir", dir.subdir(c"typed_dir", 0o555))?;
+        results.record("proc.dup.symlink", dir.symlink(c"typed_dir", c"results"))?;
+        results.record(
+            "proc.dup.file",
+            KBox::pin_init(dir.read_only_file(c"typed_dir", 0o444, 1u32), GFP_KERNEL),
+        )?;
+        results.record("proc.dup.root-own", root.subdir(c"kfiles_selftest", 0o555))?;
+        results.record("proc.dup.root-kernel", root.subdir(c"meminfo", 0o555))?;
+        // A name is free again once its entry is gone.
+        drop(dir.subdir(c"again", 0o555)?);
+        results.record("proc.dup.again", dir.subdir(c"again", 0o555))?;
         // Inside the process walk (an RCU read-side section) nothing may
         // sleep: creations are refused, a drop is deferred.
         let mut rcu_drop = Some(KBox::pin_init(

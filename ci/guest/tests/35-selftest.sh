@@ -12,6 +12,12 @@ for c in proc.subdir.slash proc.subdir.dot proc.subdir.dotdot proc.subdir.empty 
     proc.root.numeric proc.symlink.slash proc.file.slash; do
     check_cmd $T.$c EINVAL sh -c "sed -n 's/^$c //p' $P/results"
 done
+# Names that already exist: EEXIST, and no WARN from procfs (the run fails
+# on any kernel report).
+for c in proc.dup.subdir proc.dup.symlink proc.dup.file proc.dup.root-own proc.dup.root-kernel; do
+    check_cmd $T.$c EEXIST sh -c "sed -n 's/^$c //p' $P/results"
+done
+check_cmd $T.proc.dup.again created sh -c "sed -n 's/^proc.dup.again //p' $P/results"
 # Inside the process walk (RCU read-side section): no sleeping creation, and
 # a drop deferred until after it.
 check_cmd $T.proc.subdir.in-rcu EPERM sh -c "sed -n 's/^proc.subdir.in-rcu //p' $P/results"

@@ -23,10 +23,12 @@ pub(crate) struct Entry {
     _parent: Option<Arc<Entry>>,
 }
 
-// SAFETY: An `Entry` only holds the dentry to remove it; debugfs functions may
-// be called from any thread.
+// SAFETY: An `Entry` only holds the dentry to remove it, which any thread
+// that may sleep can do (`drop` hands it to a worker elsewhere).
 unsafe impl Send for Entry {}
-// SAFETY: `&Entry` allows nothing but reading the dentry pointer.
+// SAFETY: `&Entry` allows nothing but reading the dentry pointer; children
+// created concurrently under it are serialised by the parent inode's lock in
+// debugfs.
 unsafe impl Sync for Entry {}
 
 impl Entry {

@@ -288,8 +288,9 @@ impl Dir {
 /// Every operation in `raw` is sound when the VFS calls it, through
 /// debugfs's proxy, on a file whose inode's `i_private` points at a
 /// `Served<T>` that stays alive, at that address, and is only shared (never
-/// mutably borrowed) until `debugfs_remove()` of the file has returned; and
-/// every operation that runs driver code does so inside a [`Frame`] of it
+/// mutably borrowed) until `debugfs_remove()` of the file has returned;
+/// `release`, which debugfs's proxy calls after that, does not use it; and
+/// every operation that runs driver code does so inside a frame of it
 /// (`kfiles_attr::Frame`), so that a drop of the `File` from that code is
 /// recognised and deferred.
 struct FileOps<T> {
@@ -305,7 +306,8 @@ impl<T> FileOps<T> {
     /// Every operation in `raw` must be sound when the VFS calls it, through
     /// debugfs's proxy, on a file whose inode's `i_private` points at a live
     /// `Served<T>` that is only shared until `debugfs_remove()` of the file
-    /// returns, and must run driver code only inside a frame of it.
+    /// returns (`release`, called after that, must not use it), and must
+    /// run driver code only inside a frame of it.
     const unsafe fn new(raw: bindings::file_operations) -> Self {
         // INVARIANT: By the function's safety requirements.
         Self {
@@ -428,7 +430,11 @@ unsafe extern "C" fn open_seq<T: seqfile_rs::SeqIterator + 'static>(
 ///
 /// # Safety
 ///
-/// As for [`open_seq`].
+/// - `inode` must be the inode of the file being opened, whose `i_private`
+///   points at a `Served<T>` that stays alive and is only shared until the
+///   file is released or debugfs stops calling its operations (when the
+///   entry is removed).
+/// - `file` must be that file, being opened.
 unsafe extern "C" fn open_show<T: Show + Sync>(
     inode: *mut bindings::inode,
     file: *mut bindings::file,

@@ -279,7 +279,9 @@ pub mod params {
     #[repr(transparent)]
     pub struct Param<T>(UnsafeCell<T>);
 
-    // SAFETY: After load, the value is never written (type invariants).
+    // SAFETY: After load, the value is never written (type invariants): the
+    // parameter's sysfs file is `0444`, and kernfs refuses opening a
+    // read-only attribute for writing, even for root.
     unsafe impl<T: Sync> Sync for Param<T> {}
 
     impl<T: ParamType> Param<T> {
@@ -303,7 +305,9 @@ pub mod params {
     #[repr(transparent)]
     pub struct KernelParam(bindings::kernel_param);
 
-    // SAFETY: Only the module loader and sysfs use it, under their own locks.
+    // SAFETY: Rust never touches the value after its `const` construction;
+    // the module loader and sysfs read it under their own locks, and write
+    // only the `Param` its `arg` points at, which wraps an `UnsafeCell`.
     unsafe impl Sync for KernelParam {}
 
     impl KernelParam {
@@ -372,14 +376,16 @@ macro_rules! module_params {
     };
 }
 
-/// Nanoseconds of the monotonic clock (`ktime_get()`), for timing: the
-/// kernel crate's clock API differs between 6.12 (`Ktime`) and 7.x
-/// (`Instant<Monotonic>`).
+/// Nanoseconds of the monotonic clock, for timing: the kernel crate's clock
+/// API differs between 6.12 (`Ktime`) and 7.x (`Instant<Monotonic>`).
+/// `ktime_get_mono_fast_ns()`, callable from any context, NMI included, and
+/// also while timekeeping is suspended (where `ktime_get()` `WARN`s).
 #[inline]
 pub fn monotonic_ns() -> i64 {
-    // SAFETY: `ktime_get()` may be called from any context but NMI, which
-    // Rust code here never runs in.
-    unsafe { kernel::bindings::ktime_get() }
+    // SAFETY: `ktime_get_mono_fast_ns()` takes no arguments and may be called
+    // from any context.
+    let ns = unsafe { kernel::bindings::ktime_get_mono_fast_ns() };
+    i64::try_from(ns).unwrap_or(i64::MAX)
 }
 
 /// `HRTIMER_RESTART`, the value an hrtimer callback returns to run again:

@@ -161,8 +161,10 @@ impl<T: Tick> Inner<T> {
     ///
     /// # Safety
     ///
-    /// Called by the workqueue only, for the `work_struct` of a started
-    /// `Inner<T>`.
+    /// `work` must be the `work_struct` inside the `delayed_work` of an
+    /// `Inner<T>` (the only items whose function is this one), not yet
+    /// freed: `teardown` frees it only after `cancel_delayed_work_sync()` has
+    /// waited for this run.
     unsafe extern "C" fn run(work: *mut bindings::work_struct) {
         // SAFETY: `work` is the `work` member of the `delayed_work` inside an
         // `Inner<T>` (the only items initialised with this function), which

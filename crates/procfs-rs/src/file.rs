@@ -2,7 +2,7 @@
 
 //! Files: `File<T>` and the `proc_ops` behind them.
 
-use crate::{entry::Entry, ops, FileOps, ProcDir};
+use crate::{entry::Claim, ops, FileOps, ProcDir};
 use core::{
     ffi::{c_void, CStr},
     marker::PhantomData,
@@ -18,7 +18,6 @@ use kernel::{
         Error,
     },
     prelude::*,
-    sync::Arc,
 };
 use kfiles_attr::{Served, Store};
 use kfiles_ffi as ffi;
@@ -54,23 +53,22 @@ pub struct File<T> {
 /// drop still has it.
 struct Live<T> {
     pde: *mut ffi::proc_dir_entry,
-    _parent: Option<Arc<Entry>>,
+    /// The entry's name in its directory, freed after the removal.
+    claim: Claim,
     served: Served<T>,
 }
 
 impl<T> Live<T> {
-    /// Allocates the state of a file `name` in `raw_parent` (the entry of
-    /// `parent`, or NULL for `/proc`) and creates the entry.
+    /// Allocates the state of a file `name`, claimed by `claim`, and creates
+    /// the entry.
     ///
     /// # Safety
     ///
-    /// `name` must be one plain path component, `mode` permission bits only,
-    /// `raw_parent` NULL or the entry of `parent`, and `proc_ops` sound for
-    /// entries whose data points at a `Served<T>` (what [`ProcOps<T>`]
-    /// guarantees); `T: Send + Sync`.
+    /// `name` must be the name `claim` took, `mode` permission bits only,
+    /// and `proc_ops` sound for entries whose data points at a `Served<T>`
+    /// (what [`ProcOps<T>`] guarantees); `T: Send + Sync`.
     unsafe fn create(
-        parent: Option<Arc<Entry>>,
-        raw_parent: *mut ffi::proc_dir_entry,
+        claim: Claim,
         name: &CStr,
         mode: u16,
         data: T,
@@ -82,14 +80,14 @@ impl<T> Live<T> {
         let live = KBox::new(
             Live {
                 pde: core::ptr::null_mut(),
-                _parent: parent,
+                claim,
                 served: Served::new(data),
             },
             GFP_KERNEL,
         )?;
         let raw = KBox::into_raw(live);
-        // SAFETY: By the function's safety requirements; the parent is alive
-        // while `_parent` is. `served` lives at this address until the owning
+        // SAFETY: By the function's safety requirements; the name is free in
+        // the directory (claimed), which is alive while `claim` is. `served` lives at this address until the owning
         // `File` is dropped, which first removes the entry and waits for its
         // operations (or has that done, and the memory freed, by
         // `teardown::<T>` later): what `ProcOps<T>` requires of the entry's
@@ -98,7 +96,7 @@ impl<T> Live<T> {
             ffi::proc_create_data(
                 kfiles_compat::char_ptr(name),
                 mode,
-                raw_parent,
+                (*raw).claim.raw_parent(),
                 proc_ops.as_raw(),
                 core::ptr::addr_of!((*raw).served).cast_mut().cast(),
             )
@@ -131,7 +129,8 @@ unsafe extern "C" fn teardown<T>(live: *mut c_void) {
     // SAFETY: `pde` is our live entry (type invariants of `File`). procfs
     // waits for operations in progress, none of which is on this task, and
     // runs the release of every open file before returning, so the value,
-    // dropped after this, is unreachable.
+    // dropped after this, is unreachable. Dropping `live` then frees the
+    // name (`claim`), the entry being gone.
     unsafe { ffi::proc_remove(live.pde) };
 }
 
@@ -251,31 +250,19 @@ impl ProcDir {
         data: T,
         proc_ops: &'static ProcOps<T>,
     ) -> impl PinInit<File<T>, Error> + 'a {
-        let parent = self.entry().cloned();
-        let raw_parent = self.raw();
-        let name_ok = self.check_creation(name);
+        let dir = self.clone();
         try_pin_init!(File {
             live: {
-                name_ok?;
                 // procfs turns a mode without permission bits into 0444:
                 // refuse it rather than show a file to everyone.
                 if mode & PERMISSION_BITS == 0 {
                     return Err(EINVAL);
                 }
-                // SAFETY: `name` is one plain path component (checked),
-                // `mode` is masked to permission bits, `raw_parent` is
-                // `parent`'s entry (or NULL for `/proc`), and `proc_ops` is a
-                // `ProcOps<T>`; `T: Send + Sync`.
-                unsafe {
-                    Live::create(
-                        parent,
-                        raw_parent,
-                        name,
-                        mode & PERMISSION_BITS,
-                        data,
-                        proc_ops,
-                    )?
-                }
+                let claim = Claim::new(&dir, name)?;
+                // SAFETY: `name` is the name `claim` took, `mode` is masked
+                // to permission bits, and `proc_ops` is a `ProcOps<T>`;
+                // `T: Send + Sync`.
+                unsafe { Live::create(claim, name, mode & PERMISSION_BITS, data, proc_ops)? }
             },
             _pin: PhantomPinned,
         }? Error)
@@ -428,7 +415,11 @@ unsafe extern "C" fn open_show<T: Show + Sync>(
 ///
 /// # Safety
 ///
-/// As for [`open_show`].
+/// - `inode` must be the inode of the entry being opened, whose data points
+///   at a `Served<T>` that stays alive and is only shared until the file is
+///   released (`proc_remove()` runs the release of every open file before
+///   it returns).
+/// - `file` must be that file, being opened.
 unsafe extern "C" fn open_seq<T: SeqIterator + 'static>(
     inode: *mut bindings::inode,
     file: *mut bindings::file,

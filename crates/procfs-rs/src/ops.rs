@@ -185,7 +185,10 @@ impl<T: FileOps> Ops<T> {
 
     /// # Safety
     ///
-    /// As for [`Self::read`].
+    /// - `file` must be open on an entry whose data points at a `Served<T>`
+    ///   that is alive and only shared for the duration of the call.
+    /// - `buf` and `count` must be the user buffer of the call, and `ppos` a
+    ///   file position valid for reads and writes during it.
     unsafe extern "C" fn write(
         file: *mut bindings::file,
         buf: *const kernel::ffi::c_char,
