@@ -12,7 +12,10 @@
 #include <linux/hrtimer_bases.h>
 #endif
 #include <linux/mm.h>
+#include <linux/fs_struct.h>
 #include <linux/namei.h>
+#include <linux/pid.h>
+#include <linux/sched/task.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
@@ -195,8 +198,11 @@ bool kfiles_may_sleep(void)
 	if (rcu_preempt_depth() ||
 	    (!IS_ENABLED(CONFIG_PREEMPT_RCU) && this_cpu_read(kfiles_rcu_depth)))
 		return false;
-	/* Without PREEMPT_COUNT a held spinlock cannot be seen from here. */
-	if (IS_ENABLED(CONFIG_PREEMPT_COUNT) && in_atomic())
+	/*
+	 * Softirq-disabled sections count everywhere; preemption-disabled ones
+	 * (a held spinlock) only with PREEMPT_COUNT.
+	 */
+	if (in_atomic())
 		return false;
 	/* Debug kernels report what the checks above cannot see. */
 	might_sleep();
@@ -730,17 +736,38 @@ void kfiles_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns)
 	hrtimer_forward_now(timer, ns_to_ktime(ns));
 }
 
-/* One deferred teardown: see kfiles_defer_teardown() in kfiles_helpers.h. */
+/*
+ * Deferred teardowns: see kfiles_defer_teardown() in kfiles_helpers.h.
+ *
+ * They run as async functions. In a module declared with
+ * kfiles_compat::module!, which calls kfiles_teardowns_own() before init,
+ * they go to this module's exclusive domain, which that macro waits for
+ * after a failed init and after the exit function: async_synchronize_full()
+ * elsewhere in the kernel (a module load, a driver unregistering, a teardown
+ * itself) then never waits for them, so it cannot wait for the callback a
+ * teardown waits for. Otherwise they go to the global domain, which
+ * delete_module() waits for after the exit function.
+ */
+static ASYNC_DOMAIN_EXCLUSIVE(kfiles_teardown_domain);
+static bool kfiles_teardowns_owned;
+
+void kfiles_teardowns_own(void)
+{
+	WRITE_ONCE(kfiles_teardowns_owned, true);
+}
+
+void kfiles_teardowns_wait(void)
+{
+	async_synchronize_full_domain(&kfiles_teardown_domain);
+}
+
 struct kfiles_deferred {
 	void (*fn)(void *arg);
 	void *arg;
-	/* Where kfiles_defer() was called, to tell an inline run from a real one. */
-	const struct task_struct *task;
-	const struct work_struct *work;
-	bool in_task;
-	/* kfiles_defer()'s stack: only valid during an inline run. */
-	bool *ran_inline;
 };
+
+/* The teardown being queued on this CPU (preemption off meanwhile). */
+static DEFINE_PER_CPU(struct kfiles_deferred *, kfiles_deferring);
 
 static void kfiles_deferred_run(void *data, async_cookie_t cookie)
 {
@@ -748,33 +775,44 @@ static void kfiles_deferred_run(void *data, async_cookie_t cookie)
 
 	/*
 	 * async_schedule() calls the function at once, in the caller's context,
-	 * when it cannot allocate its entry or too much async work is pending.
-	 * A real run is on an async worker: another task, or (if the caller was
-	 * itself such a worker) another work item, always in task context.
+	 * when it cannot allocate its entry or too much async work is pending:
+	 * then this CPU is still inside kfiles_defer() for @d, with preemption
+	 * off, so no real run can be on this CPU meanwhile. Leave it to the
+	 * caller.
 	 */
-	if (d->task == current && d->work == current_work() && d->in_task == in_task()) {
-		*d->ran_inline = true;
+	if (this_cpu_read(kfiles_deferring) == d) {
+		this_cpu_write(kfiles_deferring, NULL);
 		return;
 	}
 	d->fn(d->arg);
 	kfree(d);
 }
 
-static int kfiles_defer(void (*fn)(void *arg), void *arg)
+static int kfiles_defer(void (*fn)(void *arg), void *arg, bool may_sleep)
 {
-	bool ran_inline = false;
-	struct kfiles_deferred *d = kmalloc(sizeof(*d), GFP_ATOMIC);
+	struct kfiles_deferred *d = kmalloc(sizeof(*d), may_sleep ? GFP_KERNEL : GFP_ATOMIC);
+	struct kfiles_deferred *prev;
+	bool inline_run;
 
 	if (!d)
 		return -ENOMEM;
 	d->fn = fn;
 	d->arg = arg;
-	d->task = current;
-	d->work = current_work();
-	d->in_task = in_task();
-	d->ran_inline = &ran_inline;
-	async_schedule(kfiles_deferred_run, d);
-	if (ran_inline) {
+	preempt_disable();
+	prev = this_cpu_xchg(kfiles_deferring, d);
+	if (READ_ONCE(kfiles_teardowns_owned))
+		async_schedule_domain(kfiles_deferred_run, d, &kfiles_teardown_domain);
+	else
+		async_schedule(kfiles_deferred_run, d);
+	/*
+	 * An inline run cleared the mark and left @d to us. (A real run cannot
+	 * start on this CPU before preempt_enable(); an interrupt that defers
+	 * meanwhile restores the mark it found.)
+	 */
+	inline_run = this_cpu_read(kfiles_deferring) != d;
+	this_cpu_write(kfiles_deferring, prev);
+	preempt_enable();
+	if (inline_run) {
 		kfree(d);
 		return -ENOMEM;
 	}
@@ -783,17 +821,20 @@ static int kfiles_defer(void (*fn)(void *arg), void *arg)
 
 void kfiles_pin_for_leak(void)
 {
-	if (try_module_get(THIS_MODULE))
+	/* A module still loading is freed if its init fails, pinned or not. */
+	if (THIS_MODULE->state == MODULE_STATE_LIVE && try_module_get(THIS_MODULE))
 		pr_err("kfiles: out of memory tearing down an entry; leaking it and keeping the module loaded\n");
 	else
-		pr_crit("kfiles: out of memory tearing down an entry during module unload; the entry is leaked\n");
+		pr_crit("kfiles: out of memory tearing down an entry while the module loads or unloads; the entry is leaked\n");
 }
 
 void kfiles_defer_teardown(void (*fn)(void *arg), void *arg)
 {
-	while (kfiles_defer(fn, arg)) {
+	bool may_sleep = kfiles_may_sleep();
+
+	while (kfiles_defer(fn, arg, may_sleep)) {
 		/* Where sleeping is allowed, wait for memory rather than leak. */
-		if (!kfiles_may_sleep()) {
+		if (!may_sleep) {
 			kfiles_pin_for_leak();
 			return;
 		}
@@ -835,17 +876,52 @@ void kfiles_proc_names_unlock(void)
 	mutex_unlock(&kfiles_proc_names_mutex);
 }
 
+/* The root directory of pid 1 of the initial pid namespace, referenced. */
+static int kfiles_init_root(struct path *root)
+{
+	struct task_struct *init;
+	int err = -ESRCH;
+
+	rcu_read_lock();
+	init = pid_task(find_pid_ns(1, &init_pid_ns), PIDTYPE_PID);
+	if (init)
+		get_task_struct(init);
+	rcu_read_unlock();
+	if (!init)
+		return err;
+	/* As proc_root_link() does: task_lock() keeps ->fs. */
+	task_lock(init);
+	if (init->fs) {
+		get_fs_root(init->fs, root);
+		err = 0;
+	}
+	task_unlock(init);
+	put_task_struct(init);
+	return err;
+}
+
 int kfiles_proc_root_lookup(const char *name)
 {
-	struct path path;
-	char *full = kasprintf(GFP_KERNEL, "/proc/%s", name);
+	struct path root, path;
+	char *rel = kasprintf(GFP_KERNEL, "proc/%s", name);
 	int err;
 
-	if (!full)
+	if (!rel)
 		return -ENOMEM;
-	/* No LOOKUP_FOLLOW: a symlink (/proc/self) exists as itself. */
-	err = kern_path(full, 0, &path);
-	kfree(full);
+	/*
+	 * From the root of the initial namespace's init (pid 1), not the
+	 * caller's: the caller's /proc may be absent (a chroot, a task past
+	 * exit_fs()) or show a subset (subset=pid). (Not init_task's: later
+	 * kernels give it an empty root of its own.) No LOOKUP_FOLLOW: a
+	 * symlink (/proc/self) exists as itself.
+	 */
+	if (kfiles_init_root(&root)) {
+		kfree(rel);
+		return 0;
+	}
+	err = vfs_path_lookup(root.dentry, root.mnt, rel, 0, &path);
+	path_put(&root);
+	kfree(rel);
 	if (!err) {
 		path_put(&path);
 		return -EEXIST;

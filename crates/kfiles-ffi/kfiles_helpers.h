@@ -123,11 +123,14 @@ void kfiles_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns);
  * for itself), or anything removed where sleeping is not allowed.
  *
  * kfiles_defer_teardown() runs fn(arg) later in process context, as an async
- * function (async_schedule()): module unload waits for every pending async
- * function (async_synchronize_full() in delete_module(), after the exit
- * function), so fn's code outlives the call. If it cannot be queued (no
- * memory), it retries where sleeping is allowed; elsewhere fn never runs and
- * kfiles_pin_for_leak() is called. Callable from any context but NMI.
+ * function: in the module's own domain if kfiles_teardowns_own() was called
+ * (kfiles_compat::module! does, and calls kfiles_teardowns_wait() after a
+ * failed init and after the exit function), else in the global one, which
+ * delete_module() waits for after the exit function. Either way fn's code
+ * outlives the call. If it cannot be queued (no memory), it retries where
+ * sleeping is allowed; elsewhere fn never runs and kfiles_pin_for_leak() is
+ * called. Callable from any context but NMI and, on PREEMPT_RT, hardirq
+ * (it takes a spinlock_t).
  *
  * kfiles_pin_for_leak() is what a teardown that cannot happen does: the
  * entry is leaked, and the module is pinned (try_module_get()) so that the
@@ -135,6 +138,8 @@ void kfiles_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns);
  * the pin fails, and the entry outlives the module: logged as critical.)
  */
 void kfiles_pin_for_leak(void);
+void kfiles_teardowns_own(void);
+void kfiles_teardowns_wait(void);
 void kfiles_defer_teardown(void (*fn)(void *arg), void *arg);
 /*
  * Whether a sleeping call may run here: task context, interrupts enabled, no
@@ -156,8 +161,8 @@ bool kfiles_hrtimer_running_here(struct hrtimer *timer);
 /*
  * procfs names: a per-module mutex guarding the names procfs-rs claimed in
  * its directories; kfiles_proc_root_lookup() returns -EEXIST if /proc/@name
- * exists (looked up in the caller's mount namespace; 0 if it does not, or
- * if /proc is not mounted there), -ENOMEM. May sleep.
+ * exists (looked up from the root of pid 1; 0 if it does not, or if /proc
+ * is not mounted there), -ENOMEM. May sleep.
  */
 void kfiles_proc_names_lock(void);
 void kfiles_proc_names_unlock(void);

@@ -116,10 +116,16 @@ impl Removals {
     /// Drops everything still there (module exit: breaks the cycles through
     /// `Remover::removals`).
     fn clear(&self) {
-        drop(self.proc_store.lock().take());
-        drop(self.proc_show.lock().take());
-        drop(self.debugfs_store.lock().take());
-        drop(self.work.lock().take());
+        // Each taken under its lock, dropped after it: a callback running
+        // meanwhile may take the lock, and the drop waits for the callback.
+        let proc_store = self.proc_store.lock().take();
+        drop(proc_store);
+        let proc_show = self.proc_show.lock().take();
+        drop(proc_show);
+        let debugfs_store = self.debugfs_store.lock().take();
+        drop(debugfs_store);
+        let work = self.work.lock().take();
+        drop(work);
     }
 }
 
@@ -156,14 +162,27 @@ impl Remover {
     }
 
     /// Drops the file or work item whose callback is running. The lock is
-    /// released first: the drop must not hold what a callback may take.
+    /// released first (the temporary guard ends with each `let`): the drop
+    /// must not hold what a callback may take.
     fn remove_own(&self) {
         let r = &self.removals;
         match self.which {
-            Which::ProcStore => drop(r.proc_store.lock().take()),
-            Which::ProcShow => drop(r.proc_show.lock().take()),
-            Which::DebugfsStore => drop(r.debugfs_store.lock().take()),
-            Which::Work => drop(r.work.lock().take()),
+            Which::ProcStore => {
+                let own = r.proc_store.lock().take();
+                drop(own);
+            }
+            Which::ProcShow => {
+                let own = r.proc_show.lock().take();
+                drop(own);
+            }
+            Which::DebugfsStore => {
+                let own = r.debugfs_store.lock().take();
+                drop(own);
+            }
+            Which::Work => {
+                let own = r.work.lock().take();
+                drop(own);
+            }
         }
     }
 }

@@ -48,20 +48,16 @@ impl Entry {
         if ffi::is_err_or_null(dentry) {
             return None;
         }
-        match Arc::new(
+        // On failure `Arc::new` drops the `Entry`, whose `drop` removes the
+        // dentry.
+        Arc::new(
             Entry {
                 dentry,
                 _parent: parent,
             },
             GFP_KERNEL,
-        ) {
-            Ok(entry) => Some(entry),
-            Err(_) => {
-                // SAFETY: `dentry` was just created and nothing else owns it.
-                unsafe { ffi::kfiles_debugfs_remove(dentry) };
-                None
-            }
-        }
+        )
+        .ok()
     }
 
     /// The dentry, for use as a parent while `self` is alive.

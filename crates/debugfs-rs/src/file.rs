@@ -120,14 +120,17 @@ impl<T> Live<T> {
 /// (which gives it up), and the entry must have no callback in progress on
 /// this task.
 unsafe extern "C" fn teardown<T>(live: *mut c_void) {
-    // SAFETY: By the function's safety requirements the allocation is ours.
-    let live = unsafe { KBox::from_raw(live.cast::<Live<T>>()) };
-    // SAFETY: `dentry` is NULL, an error (both ignored by debugfs_remove()),
-    // or our live file (type invariants of `File`). debugfs_remove() waits
-    // for callbacks in progress, none of which is on this task, and fails
-    // later ones, so the value, dropped after this, is no longer reachable
-    // from C.
-    unsafe { ffi::kfiles_debugfs_remove(live.dentry) };
+    let live = live.cast::<Live<T>>();
+    // SAFETY: `live` is valid (function requirements). `dentry` is NULL, an
+    // error (both ignored by debugfs_remove()), or our live file (type
+    // invariants of `File`). debugfs_remove() waits for callbacks in
+    // progress, none of which is on this task, and fails later ones, so the
+    // value is no longer reachable from C once it returns. (Read through the
+    // raw pointer: callbacks may still use `served` until then.)
+    unsafe { ffi::kfiles_debugfs_remove((*live).dentry) };
+    // SAFETY: By the function's safety requirements the allocation is ours,
+    // and nothing else uses it any more.
+    drop(unsafe { KBox::from_raw(live) });
 }
 
 // SAFETY: The entry is removed, and the value dropped, by whichever thread

@@ -16,9 +16,10 @@
 //!
 //! # Lifetimes
 //!
-//! A `File<T>` owns its value and is pinned, so the value's address, which
+//! A `File<T>` owns its value, on the heap, so the value's address, which
 //! the C side keeps, never changes; dropping the `File` removes the debugfs
-//! entry before the value is dropped. `debugfs_remove()` waits for callbacks
+//! entry before the value is dropped (from inside one of the file's own
+//! callbacks, right after that callback returns: see `File`). `debugfs_remove()` waits for callbacks
 //! in progress and makes later ones on still-open files fail with `EIO`, so
 //! no callback can see a freed value. The files' owner is the module they are
 //! linked into, so the module cannot be unloaded while one of its files is
@@ -26,10 +27,12 @@
 //!
 //! # Errors are not returned
 //!
-//! As in C, creating debugfs entries never fails from the caller's point of
-//! view (the initializers have the kernel's `Error` type only so that they
-//! compose with `try_pin_init!`; they never return it): debugfs is a debugging aid, and a driver must work the same without
-//! it. If an entry cannot be created (no memory, a name already taken,
+//! As in C, creating a debugfs entry does not fail from the caller's point
+//! of view: debugfs is a debugging aid, and a driver must work the same
+//! without it. (A `File`'s initializer fails only when the value's own
+//! allocation does, `ENOMEM`, or where sleeping is not allowed, `EPERM`:
+//! interrupt context, inside `process_list`'s walk, a held spinlock where
+//! the kernel counts them.) If an entry cannot be created (no memory, a name already taken,
 //! debugfs not compiled in or disabled with `debugfs=off`), the `Dir` or
 //! `File` is still returned and works as a value, but shows nothing; entries
 //! created inside a missing directory are missing too. Without

@@ -25,11 +25,12 @@ use kernel::uaccess::UserSlice;
 /// `description`, `license`. On kernels whose `module!` takes a single
 /// `author`, the first author is recorded.
 ///
-/// The module's type is wrapped so that a failed `init` waits for the
-/// teardowns the crates deferred (a file removed from inside its own
-/// callback) before the module is freed: the kernel waits for them at
-/// unload, not after a failed load. Use this macro rather than the kernel's
-/// in modules that use the crates.
+/// The module's type is wrapped so that the teardowns the crates deferred (a
+/// file removed from inside its own callback) run in a domain of the
+/// module's own, waited for after a failed `init` (the kernel does not wait
+/// there) and at unload, and never by anyone else's
+/// `async_synchronize_full()`. Use this macro rather than the kernel's in
+/// modules that use the crates.
 ///
 /// # Examples
 ///
@@ -72,11 +73,12 @@ macro_rules! module {
 /// `description`, `license`. On kernels whose `module!` takes a single
 /// `author`, the first author is recorded.
 ///
-/// The module's type is wrapped so that a failed `init` waits for the
-/// teardowns the crates deferred (a file removed from inside its own
-/// callback) before the module is freed: the kernel waits for them at
-/// unload, not after a failed load. Use this macro rather than the kernel's
-/// in modules that use the crates.
+/// The module's type is wrapped so that the teardowns the crates deferred (a
+/// file removed from inside its own callback) run in a domain of the
+/// module's own, waited for after a failed `init` (the kernel does not wait
+/// there) and at unload, and never by anyone else's
+/// `async_synchronize_full()`. Use this macro rather than the kernel's in
+/// modules that use the crates.
 ///
 /// # Examples
 ///
@@ -111,18 +113,21 @@ macro_rules! module {
 }
 
 /// Defines `__KfilesModule`, the module type [`module!`] declares: `$type`,
-/// whose failed `init` first waits for every deferred teardown.
+/// with the crates' deferred teardowns in a domain of the module's own,
+/// which is waited for when `init` fails and after `$type` is dropped at
+/// unload.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __settled_module {
     ($type:ident) => {
         /// The module, as declared to the kernel (see `kfiles_compat::module!`).
-        struct __KfilesModule(#[allow(dead_code)] $type);
+        struct __KfilesModule(::core::option::Option<$type>);
 
         impl ::kernel::Module for __KfilesModule {
             fn init(module: &'static ::kernel::ThisModule) -> ::kernel::error::Result<Self> {
+                $crate::own_deferred_teardowns();
                 match <$type as ::kernel::Module>::init(module) {
-                    Ok(m) => Ok(__KfilesModule(m)),
+                    Ok(m) => Ok(__KfilesModule(Some(m))),
                     Err(e) => {
                         $crate::wait_for_deferred_teardowns();
                         Err(e)
@@ -130,22 +135,42 @@ macro_rules! __settled_module {
                 }
             }
         }
+
+        impl Drop for __KfilesModule {
+            fn drop(&mut self) {
+                // The module first, then what it deferred.
+                self.0 = None;
+                $crate::wait_for_deferred_teardowns();
+            }
+        }
     };
 }
 
-/// Waits until every teardown deferred by the crates (they run as async
-/// functions) has finished. Module unload does this itself (after the exit
-/// function); a failed load does not, so [`module!`] calls this when `init`
-/// fails. It sleeps: call it in task context only (as `init` is).
+extern "C" {
+    // helpers.c of kfiles-ffi, linked into every module that uses the crates.
+    fn kfiles_teardowns_own();
+    fn kfiles_teardowns_wait();
+}
+
+/// Sends this module's deferred teardowns to a domain of its own, which
+/// [`wait_for_deferred_teardowns`] waits for (instead of the kernel's
+/// global one, which anyone's `async_synchronize_full()` waits for: a
+/// teardown waiting for a callback that does so would never end).
+#[doc(hidden)]
+pub fn own_deferred_teardowns() {
+    // SAFETY: Sets a flag of the module's helpers; no other requirement.
+    unsafe { kfiles_teardowns_own() };
+}
+
+/// Waits until every teardown the crates deferred (a file removed from
+/// inside its own callback, say) has finished: [`module!`] calls it when
+/// `init` fails and after the module's value is dropped. It sleeps: call it
+/// in task context only (as `init` and the exit function are).
 #[doc(hidden)]
 pub fn wait_for_deferred_teardowns() {
-    extern "C" {
-        // `include/linux/async.h`; not in the kernel crate's bindings.
-        fn async_synchronize_full();
-    }
-    // SAFETY: `async_synchronize_full()` takes no arguments and only waits;
-    // `init` runs in task context, where waiting is allowed.
-    unsafe { async_synchronize_full() };
+    // SAFETY: Waits for the module's async domain; `init` and the exit
+    // function run in task context, where waiting is allowed.
+    unsafe { kfiles_teardowns_wait() };
 }
 
 /// The guard of a locked [`kernel::sync::Mutex`], as `kernel::sync::MutexGuard`
@@ -399,3 +424,13 @@ pub const HRTIMER_RESTART: kernel::bindings::hrtimer_restart =
 #[cfg(not(kfiles_legacy_api))]
 pub const HRTIMER_RESTART: kernel::bindings::hrtimer_restart =
     kernel::bindings::hrtimer_restart::HRTIMER_RESTART;
+
+/// `HRTIMER_NORESTART`, the value an hrtimer callback returns to stop.
+#[cfg(kfiles_legacy_api)]
+pub const HRTIMER_NORESTART: kernel::bindings::hrtimer_restart =
+    kernel::bindings::hrtimer_restart_HRTIMER_NORESTART;
+
+/// `HRTIMER_NORESTART`, the value an hrtimer callback returns to stop.
+#[cfg(not(kfiles_legacy_api))]
+pub const HRTIMER_NORESTART: kernel::bindings::hrtimer_restart =
+    kernel::bindings::hrtimer_restart::HRTIMER_NORESTART;

@@ -76,6 +76,8 @@ struct Inner<T: Tick> {
     work: Opaque<ffi::delayed_work>,
     period_ms: u32,
     started: AtomicBool,
+    /// Set when the handle is dropped from the item's own tick: no re-arm.
+    stopping: AtomicBool,
     data: T,
     #[pin]
     _pin: PhantomPinned,
@@ -122,6 +124,7 @@ impl<T: Tick> PeriodicWork<T> {
                 }),
                 period_ms,
                 started: AtomicBool::new(false),
+                stopping: AtomicBool::new(false),
                 data,
                 _pin: PhantomPinned,
             }),
@@ -178,6 +181,10 @@ impl<T: Tick> Inner<T> {
                 .cast::<Self>()
         };
         this.data.tick();
+        // The tick dropped the handle: the teardown, deferred, cancels.
+        if this.stopping.load(Ordering::Relaxed) {
+            return;
+        }
         // Re-arm. While `teardown` cancels, queueing fails, so this cannot
         // outlive the item.
         // SAFETY: The item is initialised and allocated until `teardown` has
@@ -218,7 +225,10 @@ impl<T: Tick> PinnedDrop for PeriodicWork<T> {
         // SAFETY: `current_work()` only reads the current worker's state.
         if unsafe { ffi::kfiles_current_work() } == work || !ffi::may_sleep() {
             // Dropped from its own `tick` (cancelling here would wait for
-            // this very run) or where sleeping is not allowed.
+            // this very run) or where sleeping is not allowed. A run in
+            // progress does not re-arm.
+            // SAFETY: `inner` is valid until the teardown runs.
+            unsafe { (*inner).stopping.store(true, Ordering::Relaxed) };
             // SAFETY: `teardown::<T>` takes an `Inner<T>` we give up and runs
             // on an async worker, not this run. `T: Send`, so it may be
             // dropped there.

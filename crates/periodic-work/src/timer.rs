@@ -79,6 +79,9 @@ struct Inner<T: IrqTick> {
     period_ns: u64,
     hard: bool,
     started: AtomicBool,
+    /// Set when the handle is dropped from the tick's own context: no
+    /// restart.
+    stopping: AtomicBool,
     data: T,
     #[pin]
     _pin: PhantomPinned,
@@ -121,6 +124,7 @@ impl<T: IrqTick> IrqTimer<T> {
                 period_ns: u64::from(period_us.max(Self::MIN_PERIOD_US)) * 1000,
                 hard,
                 started: AtomicBool::new(false),
+                stopping: AtomicBool::new(false),
                 data,
                 _pin: PhantomPinned,
             }),
@@ -176,6 +180,11 @@ impl<T: IrqTick> Inner<T> {
                 .cast::<Self>()
         };
         this.data.tick();
+        // The tick (or an interrupt over it) dropped the handle: the
+        // teardown, deferred, cancels.
+        if this.stopping.load(Ordering::Relaxed) {
+            return kfiles_compat::HRTIMER_NORESTART;
+        }
         // SAFETY: `timer` is this timer's, running its own callback, as
         // `hrtimer_forward_now()` requires.
         unsafe { ffi::kfiles_hrtimer_forward_now_ns(timer, this.period_ns) };
@@ -211,6 +220,8 @@ impl<T: IrqTick> PinnedDrop for IrqTimer<T> {
         // SAFETY: The timer is set up (type invariants); the helper only
         // reads its base and the running callback.
         if unsafe { ffi::kfiles_hrtimer_running_here((*inner).timer.get()) } {
+            // SAFETY: `inner` is valid until the teardown runs.
+            unsafe { (*inner).stopping.store(true, Ordering::Relaxed) };
             // SAFETY: `teardown::<T>` takes an `Inner<T>` we give up and runs
             // on an async worker, in task context, which neither runs nor
             // interrupts the tick. `T: Send`, so it may be dropped there.

@@ -162,8 +162,8 @@ unsafe impl Sync for Entry {}
 
 impl Entry {
     /// Wraps an entry just returned by a procfs create function, or fails
-    /// with `ENOMEM` (having removed it, if any) when creation failed or the
-    /// `Entry` cannot be allocated.
+    /// with `ENOMEM` when creation failed or the `Entry` cannot be allocated
+    /// (having removed the entry, if any).
     ///
     /// # Safety
     ///
@@ -173,19 +173,16 @@ impl Entry {
         if pde.is_null() {
             return Err(ENOMEM);
         }
-        Arc::new(
+        // On failure `Arc::new` drops the `Entry`, whose `drop` removes the
+        // entry and frees the name.
+        Ok(Arc::new(
             Entry {
                 pde,
                 claim: Some(claim),
                 children: Names::new(),
             },
             GFP_KERNEL,
-        )
-        .map_err(|e| {
-            // SAFETY: `pde` was just created and nothing else owns it.
-            unsafe { ffi::proc_remove(pde) };
-            e.into()
-        })
+        )?)
     }
 
     /// The entry, for use as a parent while `self` is alive.

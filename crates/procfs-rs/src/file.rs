@@ -124,14 +124,18 @@ impl<T> Live<T> {
 /// (which gives it up), and the entry must have no operation in progress on
 /// this task.
 unsafe extern "C" fn teardown<T>(live: *mut c_void) {
-    // SAFETY: By the function's safety requirements the allocation is ours.
-    let live = unsafe { KBox::from_raw(live.cast::<Live<T>>()) };
-    // SAFETY: `pde` is our live entry (type invariants of `File`). procfs
-    // waits for operations in progress, none of which is on this task, and
-    // runs the release of every open file before returning, so the value,
-    // dropped after this, is unreachable. Dropping `live` then frees the
-    // name (`claim`), the entry being gone.
-    unsafe { ffi::proc_remove(live.pde) };
+    let live = live.cast::<Live<T>>();
+    // SAFETY: `live` is valid (function requirements) and `pde` is our live
+    // entry (type invariants of `File`). procfs waits for operations in
+    // progress, none of which is on this task, and runs the release of every
+    // open file before returning, so the value is unreachable once it
+    // returns. (Read through the raw pointer: operations may still use
+    // `served` until then.)
+    unsafe { ffi::proc_remove((*live).pde) };
+    // SAFETY: By the function's safety requirements the allocation is ours,
+    // and nothing else uses it any more. Dropping it frees the name
+    // (`claim`), the entry being gone.
+    drop(unsafe { KBox::from_raw(live) });
 }
 
 #[pinned_drop]
