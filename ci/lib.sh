@@ -54,6 +54,12 @@ kernel_key() {
         "$KRUSTC" --version
         clang --version | head -n 1
         bindgen --version 2>/dev/null || true
+        # Kbuild also compares pahole's version with the one the tree was
+        # configured with (CONFIG_PAHOLE_VERSION) and warns when it differs,
+        # which fails the warning-free module build: a pahole installed
+        # later must give another tree. (No line without pahole, so the
+        # trees cached before this line keep their key.)
+        if command -v pahole >/dev/null; then echo "pahole $(pahole --version)"; fi
     } | sha256sum | cut -c1-12
 }
 

@@ -68,6 +68,10 @@ static bool native;
 module_param(native, bool, 0444);
 MODULE_PARM_DESC(native, "Write with relay's own inline functions and relay_flush().");
 
+static unsigned long lose_every;
+module_param(lose_every, ulong, 0444);
+MODULE_PARM_DESC(lose_every, "Silently skip every Nth probe record (0: none): the stress checker's control.");
+
 static struct rchan *chan;
 static struct dentry *dir;
 static struct dentry *controls[9];
@@ -264,6 +268,9 @@ static void probe(unsigned int stream, u8 *record, size_t len, enum method metho
 	u64 seq = atomic64_fetch_add(1, &streams[stream].attempted);
 
 	probe_encode(record, len, stream, seq);
+	/* A loss no counter sees, which the checker must report. */
+	if (lose_every && seq % lose_every == lose_every - 1)
+		return;
 	if (lab_put(record, len, method, seq))
 		atomic64_inc(&streams[stream].refused);
 }

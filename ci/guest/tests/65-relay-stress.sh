@@ -72,18 +72,21 @@ check_cmd $T.overwrite.read yes sh -c "[ '$(field records "$out")' -gt 0 ] && ec
 check_true $T.overwrite.rmmod rmmod relay_lab
 
 # The C twin through the same helpers is as clean; written with relay's own
-# functions (native=1), the same test measures what relay loses. Its flush
-# variant is also the control: the checker must see the damage it does.
+# functions (native=1), the same test measures what relay loses (recorded,
+# not checked: relay's races decide). relay's own flush racing writers
+# (docs/relay-races.md) can write outside the buffer and crash the guest, so
+# that variant is not run here. The control: records skipped without being
+# counted must be reported as lost.
 check_true $T.c.insmod insmod /modules/relay_lab_c.ko
 out=$(kfio stress $D/relay-lab-c secs=$secs size=64 method=mix flush=1 2>&1)
 report c.helpers.intact "$out"
 check_true $T.c.rmmod rmmod relay_lab_c
-for variant in plain flush; do
-    insmod /modules/relay_lab_c.ko native=1
-    extra=
-    [ $variant = flush ] && extra=flush=1
-    out=$(kfio stress $D/relay-lab-c secs=$secs size=64 method=write $extra 2>&1)
-    echo "KTEST info $T.c.native.$variant $(echo "$out" | tail -n 1)"
-    rmmod relay_lab_c
-done
-check_cmd $T.c.native.control bad verdict "$out"
+insmod /modules/relay_lab_c.ko native=1
+out=$(kfio stress $D/relay-lab-c secs=$secs size=64 method=write 2>&1)
+echo "KTEST info $T.c.native.plain $(echo "$out" | tail -n 1)"
+rmmod relay_lab_c
+check_true $T.c.control.insmod insmod /modules/relay_lab_c.ko lose_every=1000
+out=$(kfio stress $D/relay-lab-c secs=$secs size=64 method=write 2>&1)
+check_cmd $T.c.control bad verdict "$out"
+check_cmd $T.c.control.lost yes sh -c "[ '$(field lost "$out")' -gt 0 ] && echo yes"
+check_true $T.c.control.rmmod rmmod relay_lab_c
