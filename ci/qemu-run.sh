@@ -81,7 +81,8 @@ fi
 passed=$(grep -c '^KTEST ok ' "$log" || true)
 failed=$(grep -c '^KTEST FAIL ' "$log" || true)
 grep '^KTEST FAIL ' "$log" | sed 's/^KTEST /  /' || true
-problem() { echo "  FAIL [$ver] $*"; failed=$((failed + 1)); }
+problems=()
+problem() { echo "  FAIL [$ver] $*"; failed=$((failed + 1)); problems+=("$*"); }
 
 grep -q '^KTEST-DONE' "$log" || problem "guest did not finish (timeout ${timeout_s}s or crash, qemu rc=$qemu_rc)"
 bad=$(grep -E 'BUG:|WARNING:|Oops|Kernel panic|general protection fault|Call Trace:|UBSAN:|KASAN:|unreferenced object|INFO: task .* blocked|possible recursive locking|circular locking' "$log" | head -n 5 || true)
@@ -92,6 +93,31 @@ if [ -n "$taint" ] && [ $((taint & ~4096)) -ne 0 ]; then problem "kernel tainted
 left=$(sed -n 's/^KTEST-MODULES-LEFT *//p' "$log")
 [ -z "$left" ] || problem "modules still loaded at the end: $left"
 
-echo "Linux $variant: $passed passed, $failed failed (guest ran ${elapsed}s)"
+# The results in KTAP (Documentation/dev-tools/ktap.rst), the kernel's test
+# output format: every check in order, then what the run itself got wrong
+# (a kernel report, a guest that did not finish, ...) as failed tests.
+ktap=$run/results.ktap
+{
+    echo "KTAP version 1"
+    echo "1..$((passed + failed))"
+    awk '/^KTEST ok / { n++; print "ok " n " " $3 }
+         /^KTEST FAIL / { n++; name = $3; sub(/:$/, "", name); $1 = $2 = $3 = "";
+                          sub(/^ +/, ""); print "# " $0; print "not ok " n " " name }
+         END { print n > "/dev/stderr" }' "$log" 2>"$run/ktap.count"
+    i=$(cat "$run/ktap.count")
+    for p in "${problems[@]}"; do
+        i=$((i + 1))
+        echo "# ${p//$'\n'/ }"
+        echo "not ok $i run.$variant"
+    done
+} >"$ktap"
+# Checked with the kernel's own KTAP parser: a clean run must parse clean.
+kunit_py=$(kernel_src_dir "$ver")/tools/testing/kunit/kunit.py
+if [ "$failed" -eq 0 ] && [ -f "$kunit_py" ] &&
+    ! python3 "$kunit_py" parse "$ktap" >"$run/ktap-parse.log" 2>&1; then
+    problem "the KTAP results ($ktap) do not parse clean with kunit.py (see $run/ktap-parse.log)"
+fi
+
+echo "Linux $variant: $passed passed, $failed failed (guest ran ${elapsed}s; KTAP: $ktap)"
 [ -z "${KFILES_RESULTS:-}" ] || echo "$passed $failed" >>"$KFILES_RESULTS"
 [ "$failed" -eq 0 ]
