@@ -40,6 +40,16 @@ mod timer;
 
 pub use timer::{IrqContext, IrqTick, IrqTimer};
 
+/// Gives up a pinned allocation as a raw pointer, which stays pinned: the
+/// owner may only free it in place (`KBox::from_raw`), never move out of it.
+fn into_pinned_raw<T>(pinned: Pin<KBox<T>>) -> NonNull<T> {
+    // SAFETY: The value is not moved: only the pointer leaves the `Pin`, and
+    // the pinning guarantee passes to the owner of that pointer (above).
+    let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(pinned) });
+    // SAFETY: `raw` came from `KBox::into_raw`, so it is not NULL.
+    unsafe { NonNull::new_unchecked(raw) }
+}
+
 /// What a [`PeriodicWork`] runs.
 pub trait Tick: Send + Sync + 'static {
     /// Called every period, in process context (the system workqueue): it may
@@ -130,11 +140,7 @@ impl<T: Tick> PeriodicWork<T> {
             }),
             GFP_KERNEL,
         )?;
-        // SAFETY: The allocation is never moved out of: `teardown` frees it
-        // in place.
-        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(inner) });
-        // SAFETY: `raw` came from `KBox::into_raw`, so it is not NULL.
-        Ok(unsafe { NonNull::new_unchecked(raw) })
+        Ok(into_pinned_raw(inner))
     }
 
     fn inner(&self) -> &Inner<T> {

@@ -130,11 +130,7 @@ impl<T: IrqTick> IrqTimer<T> {
             }),
             GFP_KERNEL,
         )?;
-        // SAFETY: The allocation is never moved out of: `teardown` frees it
-        // in place.
-        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(inner) });
-        // SAFETY: `raw` came from `KBox::into_raw`, so it is not NULL.
-        Ok(unsafe { NonNull::new_unchecked(raw) })
+        Ok(crate::into_pinned_raw(inner))
     }
 
     fn inner(&self) -> &Inner<T> {
