@@ -21,5 +21,6 @@ fi
 rm -rf "$out"
 mkdir -p "$out"
 find "$KFILES_ROOT/modules" -name '*.ko' -exec cp {} "$out/" \;
-bash "$KFILES_ROOT/ci/extdrv.sh" "$ver" "$out"
+bash "$KFILES_ROOT/ci/extdrv.sh" "$ver" "$out" "$@"
+bash "$KFILES_ROOT/ci/doctests.sh" "$ver" "$out" "$@"
 ls "$out"/*.ko >/dev/null || die "no modules built"

@@ -15,6 +15,11 @@ mkdir -p "$KFILES_CACHE"
 
 # The kernels we support. The first is the default.
 KFILES_KERNELS=(6.12 7.3)
+# Kernels built distribution-like (ci/kconfig/dist.config: kCFI, IBT,
+# retpolines, PREEMPT, MODVERSIONS, hardening) unless KFILES_DEBUG=1. (A
+# lower-case array: the variable itself must stay a string that child
+# scripts inherit; bash does not export arrays.)
+read -r -a kfiles_dist_kernels <<<"${KFILES_DIST_KERNELS-7.3}"
 BINDGEN_VERSION=0.73.2
 LLVM_VERSION=19
 
@@ -44,12 +49,33 @@ kmake_vars() {
         CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt
 }
 
+# The configuration of kernel series $1: "debug" (KFILES_DEBUG=1), "bare"
+# (KFILES_BARE=1), "dist" (a series in KFILES_DIST_KERNELS) or "plain".
+kernel_flavour() {
+    local v
+    if [ "${KFILES_DEBUG:-0}" = 1 ]; then echo debug; return; fi
+    if [ "${KFILES_BARE:-0}" = 1 ]; then echo bare; return; fi
+    for v in "${kfiles_dist_kernels[@]}"; do
+        [ "$v" = "$1" ] && { echo dist; return; }
+    done
+    echo plain
+}
+
+# The config fragments merged over tinyconfig for kernel series $1.
+kernel_fragments() {
+    echo "$KFILES_ROOT/ci/kconfig/base.config"
+    case $(kernel_flavour "$1") in
+    debug) echo "$KFILES_ROOT/ci/kconfig/debug.config" ;;
+    bare) echo "$KFILES_ROOT/ci/kconfig/bare.config" ;;
+    dist) echo "$KFILES_ROOT/ci/kconfig/dist.config" ;;
+    esac
+}
+
 # Short hash of the things a kernel build depends on.
 kernel_key() {
-    local ver=$1
+    local ver=$1 f
     {
-        cat "$KFILES_ROOT/ci/kconfig/base.config"
-        [ "${KFILES_DEBUG:-0}" = 1 ] && cat "$KFILES_ROOT/ci/kconfig/debug.config"
+        while read -r f; do cat "$f"; done < <(kernel_fragments "$ver")
         echo "$ver"
         "$KRUSTC" --version
         clang --version | head -n 1
@@ -69,6 +95,8 @@ kernel_src_dir() { ls -d "$KFILES_CACHE"/src/linux-source-"$1" 2>/dev/null || tr
 kernel_build_dir() {
     local ver=$1 d
     d="$KFILES_CACHE/build/$ver-$(kernel_key "$ver")"
-    [ "${KFILES_DEBUG:-0}" = 1 ] && d="$d-debug"
+    case $(kernel_flavour "$ver") in
+    debug | bare | dist) d="$d-$(kernel_flavour "$ver")" ;;
+    esac
     echo "$d"
 }

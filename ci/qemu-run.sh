@@ -85,9 +85,10 @@ problems=()
 problem() { echo "  FAIL [$ver] $*"; failed=$((failed + 1)); problems+=("$*"); }
 
 grep -q '^KTEST-DONE' "$log" || problem "guest did not finish (timeout ${timeout_s}s or crash, qemu rc=$qemu_rc)"
-bad=$(grep -E 'BUG:|WARNING:|Oops|Kernel panic|general protection fault|Call Trace:|UBSAN:|KASAN:|unreferenced object|INFO: task .* blocked|possible recursive locking|circular locking' "$log" | head -n 5 || true)
+bad=$(grep -E 'BUG:|WARNING:|Oops|CFI failure|Kernel panic|general protection fault|Call Trace:|UBSAN:|KASAN:|unreferenced object|INFO: task .* blocked|possible recursive locking|circular locking' "$log" | head -n 5 || true)
 [ -z "$bad" ] || problem "kernel reported: $bad"
-taint=$(sed -n 's/^KTEST-TAINT //p' "$log")
+# Only the digits: a kernel message may continue the console line.
+taint=$(sed -n 's/^KTEST-TAINT \([0-9]*\).*/\1/p' "$log")
 # Bit 12 (O, out-of-tree module) is expected: our modules are out of tree.
 if [ -n "$taint" ] && [ $((taint & ~4096)) -ne 0 ]; then problem "kernel tainted: $taint"; fi
 left=$(sed -n 's/^KTEST-MODULES-LEFT *//p' "$log")

@@ -6,9 +6,10 @@ source "$(dirname "$0")/lib.sh"
 PACKAGES=(
     rustc-web rust-web-src rust-web-clippy rustfmt-web  # rustc 1.96, its library sources, clippy, rustfmt
     "clang-$LLVM_VERSION" "lld-$LLVM_VERSION" "llvm-$LLVM_VERSION" "libclang-$LLVM_VERSION-dev"
-    make flex bison bc libelf-dev libssl-dev cpio xz-utils kmod gcc libc6-dev
+    make flex bison bc libelf-dev libssl-dev libdw-dev cpio xz-utils kmod gcc libc6-dev
     busybox-static qemu-system-x86 linux-source-6.12
 )
+# libdw-dev: gendwarfksyms (MODVERSIONS for Rust) of the distribution-like kernel.
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -91,6 +91,7 @@ $$(obj)/$(1).o: $(2) $$(foreach d,$(3),$$(obj)/$$(d).o) FORCE
 RUSTFLAGS_$(1).o += --emit=metadata=$$(obj)/lib$(1).rmeta -L $$(obj) \
 	$$(foreach d,$(3),--extern $$(d)) $$(kfiles-crate-name) $$(KFILES_CFGS) $(4)
 kfiles-uses-$(1) := $(3)
+kfiles-root-$(1) := $(2)
 $$(obj)/$(1).rustdoc: $(2) $$(obj)/$(1).o FORCE
 	$$(call cmd,kfiles_rustdoc)
 endef
@@ -118,7 +119,7 @@ $(eval $(call kfiles-crate,seqfile_rs,$(KFILES_CRATES_DIR)/seqfile-rs/src/lib.rs
 $(eval $(call kfiles-crate,kfiles_attr,$(KFILES_CRATES_DIR)/kfiles-attr/src/lib.rs,kfiles_compat kfiles_core kfiles_ffi seqfile_rs))
 $(eval $(call kfiles-crate,debugfs_rs,$(KFILES_CRATES_DIR)/debugfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_core kfiles_ffi seqfile_rs))
 $(eval $(call kfiles-crate,procfs_rs,$(KFILES_CRATES_DIR)/procfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_core kfiles_ffi seqfile_rs))
-$(eval $(call kfiles-crate,process_list,$(KFILES_CRATES_DIR)/process-list/src/lib.rs,kfiles_ffi))
+$(eval $(call kfiles-crate,process_list,$(KFILES_CRATES_DIR)/process-list/src/lib.rs,kfiles_compat kfiles_ffi))
 $(eval $(call kfiles-crate,relay_rs,$(KFILES_CRATES_DIR)/relay-rs/src/lib.rs,debugfs_rs kfiles_compat kfiles_core kfiles_ffi))
 $(eval $(call kfiles-crate,periodic_work,$(KFILES_CRATES_DIR)/periodic-work/src/lib.rs,kfiles_compat kfiles_ffi))
 
@@ -135,6 +136,22 @@ KFILES_CRATES ?= debugfs_rs procfs_rs seqfile_rs process_list relay_rs periodic_
 	kfiles_compat kfiles_core
 kfiles-closure = $(sort $(1) $(foreach c,$(1),$(call kfiles-closure,$(kfiles-uses-$(c)))))
 kfiles-linked := $(filter $(call kfiles-closure,$(KFILES_CRATES)),$(kfiles-rust-crates))
+# A crate whose kernel facility is configured out cannot work (its C
+# functions are stubs or missing): refuse it here, by name, rather than with
+# unresolved bindings or modpost's undefined symbols. The other crates build
+# in such a kernel (ci/bare.sh proves it). auto.conf is not read by
+# `make clean`, so the check needs CONFIG_MODULES, which every module build has.
+kfiles-needs-debugfs_rs := CONFIG_DEBUG_FS
+kfiles-needs-procfs_rs := CONFIG_PROC_FS
+kfiles-needs-relay_rs := CONFIG_RELAY
+kfiles-missing := $(strip $(foreach c,$(kfiles-linked),$(foreach o,$(kfiles-needs-$(c)), \
+	$(if $(filter y,$($(o))),,$(c)/$(o)))))
+ifeq ($(CONFIG_MODULES),y)
+ifneq ($(kfiles-missing),)
+$(error kfiles: this kernel lacks what these crates need (crate/option): $(kfiles-missing); \
+	enable the option or leave the crate out of KFILES_CRATES)
+endif
+endif
 # Objects to add to the module (`mydrv-y := $(kfiles-objs) ...`).
 kfiles-objs := $(addsuffix .o,$(kfiles-linked)) kfiles_helpers.o
 # Flags for the module's own Rust objects (`RUSTFLAGS_x.o += $(kfiles-rustflags)`).
@@ -145,6 +162,23 @@ kfiles-deps = $(addprefix $(obj)/,$(addsuffix .o,$(kfiles-linked)))
 # (`ccflags-y += $(kfiles-ccflags)`): their header, and the same version test
 # as KFILES_CFGS, as a macro.
 kfiles-ccflags := -I$(KFILES_FFI_DIR) $(if $(kfiles-relay-prev-padding),-DKFILES_RELAY_PREV_PADDING)
+
+# The crate graph for an editor (kbuild/rust-project.sh sets
+# KFILES_RUST_PROJECT=1): one line per linked crate, "NAME ROOT DEPS",
+# then the --cfg flags they and the module's own crates are built with.
+ifneq ($(KFILES_RUST_PROJECT),)
+quiet_cmd_kfiles_crates = GEN     $@
+      cmd_kfiles_crates = { $(foreach c,$(kfiles-linked),echo '$(c) $(abspath $(kfiles-root-$(c))) $(strip $(kfiles-uses-$(c)))';) \
+	echo 'cfgs $(KFILES_CFGS)'; echo 'externs $(filter-out kfiles_ffi static_assertions,$(kfiles-linked))'; } > $@
+$(obj)/kfiles-crates.txt: FORCE
+	$(call if_changed,kfiles_crates)
+# Written before anything is compiled, so a driver that does not build yet
+# still gets its list.
+$(obj)/kfiles_ffi.rs: | $(obj)/kfiles-crates.txt
+always-y += kfiles-crates.txt kfiles_ffi.rs
+targets += kfiles-crates.txt
+endif
+clean-files += kfiles-crates.txt
 
 # The documentation of the crates the module links (a C module that only
 # needs the C helpers sets `KFILES_CRATES :=`, and gets none).

@@ -111,6 +111,26 @@ void kfiles_task_comm(struct task_struct *t, char *buf, size_t len)
 	strscpy_pad(buf, t->comm, len);
 }
 
+bool kfiles_may_sleep(void)
+{
+	if (!in_task() || irqs_disabled())
+		return false;
+	/* Inside an RCU read-side section, whether or not preemption counts. */
+	if (rcu_preempt_depth() ||
+	    (!IS_ENABLED(CONFIG_PREEMPT_RCU) && this_cpu_read(kfiles_rcu_depth)))
+		return false;
+	/*
+	 * Softirq-disabled sections count everywhere; preemption-disabled ones
+	 * (a held spinlock) only with PREEMPT_COUNT.
+	 */
+	if (in_atomic())
+		return false;
+	/* Debug kernels report what the checks above cannot see. */
+	might_sleep();
+	return true;
+}
+
+#ifdef CONFIG_RELAY
 /*
  * relay writers.
  *
@@ -188,25 +208,6 @@ static __always_inline bool kfiles_relay_context_ok(unsigned int flags)
 	if (flags & KFILES_RELAY_TASK_ONLY)
 		return in_task();
 	return !in_nmi();
-}
-
-bool kfiles_may_sleep(void)
-{
-	if (!in_task() || irqs_disabled())
-		return false;
-	/* Inside an RCU read-side section, whether or not preemption counts. */
-	if (rcu_preempt_depth() ||
-	    (!IS_ENABLED(CONFIG_PREEMPT_RCU) && this_cpu_read(kfiles_rcu_depth)))
-		return false;
-	/*
-	 * Softirq-disabled sections count everywhere; preemption-disabled ones
-	 * (a held spinlock) only with PREEMPT_COUNT.
-	 */
-	if (in_atomic())
-		return false;
-	/* Debug kernels report what the checks above cannot see. */
-	might_sleep();
-	return true;
 }
 
 /*
@@ -676,6 +677,7 @@ struct dentry *kfiles_relay_create_buf_file(const char *name, umode_t mode,
 	}
 	return debugfs_create_file_unsafe(name, mode, parent, buf, &kfiles_relay_fops);
 }
+#endif /* CONFIG_RELAY */
 
 void kfiles_init_delayed_work(struct delayed_work *dwork,
 			      void (*func)(struct work_struct *work),

@@ -15,13 +15,22 @@ impl crate::Dir {
     ///
     /// # Examples
     ///
-    /// ```ignore
+    /// ```
     /// use debugfs_rs::seq_print;
     ///
+    /// # struct Sensor;
+    /// # impl Sensor {
+    /// #     fn millis(&self) -> u32 {
+    /// #         21500
+    /// #     }
+    /// # }
+    /// # let (dir, sensor) = (doctest::debugfs_dir(), Sensor);
     /// let temp = dir.read_callback_file(c"temperature", 0o444, sensor, |s, m| {
-    ///     seq_print!(m, "{}.{} C\n", s.millis() / 1000, s.millis() % 1000);
+    ///     seq_print!(m, "{}.{:03} C\n", s.millis() / 1000, s.millis() % 1000);
     ///     Ok(())
     /// });
+    /// let temp = KBox::pin_init(temp, GFP_KERNEL)?;
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/temperature")?, b"21.500 C\n");
     /// ```
     pub fn read_callback_file<'a, D, R>(
         &'a self,
@@ -43,9 +52,11 @@ impl crate::Dir {
     ///
     /// # Examples
     ///
-    /// ```ignore
+    /// ```
+    /// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
     /// use debugfs_rs::{parse_int, seq_print};
     ///
+    /// # let dir = doctest::debugfs_dir();
     /// let rate = dir.read_write_callback_file(
     ///     c"rate",
     ///     0o644,
@@ -63,6 +74,11 @@ impl crate::Dir {
     ///         Ok(())
     ///     },
     /// );
+    /// let rate = KBox::pin_init(rate, GFP_KERNEL)?;
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/rate")?, b"100 Hz\n");
+    /// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/rate", b"2000\n").err(), Some(ERANGE));
+    /// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/rate", b"250\n")?, 4);
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/rate")?, b"250 Hz\n");
     /// ```
     pub fn read_write_callback_file<'a, D, R, W>(
         &'a self,

@@ -131,9 +131,14 @@ unsafe extern "C" fn remove_entry(entry: *mut core::ffi::c_void) {
 ///
 /// # Examples
 ///
-/// ```ignore
+/// ```
 /// let dir = debugfs_rs::Dir::new(c"my-driver");
 /// let queues = dir.subdir(c"queues");
+/// # assert!(doctest::exists(c"/sys/kernel/debug/my-driver/queues"));
+/// drop(dir); // /sys/kernel/debug/my-driver stays while `queues` does
+/// # assert!(doctest::exists(c"/sys/kernel/debug/my-driver/queues"));
+/// # drop(queues);
+/// # assert!(!doctest::exists(c"/sys/kernel/debug/my-driver"));
 /// ```
 #[derive(Clone)]
 pub struct Dir {
@@ -194,10 +199,7 @@ impl Dir {
     ///
     /// # Examples
     ///
-    /// (Not compiled: rustdoc cannot build kernel-crate examples against a
-    /// kernel yet; docs/notes.md.)
-    ///
-    /// ```ignore
+    /// ```
     /// let dir = debugfs_rs::Dir::new(c"my-driver");
     /// // SAFETY: The pointer is only compared with NULL.
     /// assert_eq!(unsafe { dir.dentry() }.is_some(), dir.exists());

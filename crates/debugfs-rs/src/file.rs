@@ -194,8 +194,10 @@ impl Dir {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// let version = dir.read_only_file(c"version", 0o444, 3u32);
+    /// ```
+    /// # let dir = doctest::debugfs_dir();
+    /// let version = KBox::pin_init(dir.read_only_file(c"version", 0o444, 3u32), GFP_KERNEL)?;
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/version")?, b"3\n");
     /// ```
     pub fn read_only_file<'a, T: Show + Send + Sync + 'static>(
         &'a self,
@@ -212,8 +214,14 @@ impl Dir {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// let level = dir.read_write_file(c"level", 0o644, AtomicU8::new(0));
+    /// ```
+    /// use core::sync::atomic::{AtomicU8, Ordering::Relaxed};
+    ///
+    /// # let dir = doctest::debugfs_dir();
+    /// let level = KBox::pin_init(dir.read_write_file(c"level", 0o644, AtomicU8::new(0)), GFP_KERNEL)?;
+    /// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/level", b"7\n")?, 2);
+    /// assert_eq!(level.load(Relaxed), 7); // after `echo 7 > level`
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/level")?, b"7\n");
     /// ```
     pub fn read_write_file<'a, T: Show + Store + Send + Sync + 'static>(
         &'a self,
@@ -230,8 +238,17 @@ impl Dir {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// let trigger = dir.write_only_file(c"reset", 0o200, AtomicBool::new(false));
+    /// ```
+    /// use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    ///
+    /// # let dir = doctest::debugfs_dir();
+    /// let trigger = KBox::pin_init(
+    ///     dir.write_only_file(c"reset", 0o200, AtomicBool::new(false)),
+    ///     GFP_KERNEL,
+    /// )?;
+    /// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/reset", b"1")?, 1);
+    /// assert!(trigger.load(Relaxed)); // after `echo 1 > reset`
+    /// # assert!(doctest::read(c"/sys/kernel/debug/kfiles-doctest/reset").is_err());
     /// ```
     pub fn write_only_file<'a, T: Store + Send + Sync + 'static>(
         &'a self,
@@ -249,8 +266,31 @@ impl Dir {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// let list = dir.seq_file(c"clients", 0o444, Clients::new());
+    /// ```
+    /// use debugfs_rs::{seq_print, SeqFile, SeqIterator};
+    ///
+    /// /// Client numbers 0 to 2, one per line.
+    /// struct Clients;
+    ///
+    /// impl SeqIterator for Clients {
+    ///     type Cursor<'a> = u64;
+    ///
+    ///     fn start(&self, index: u64) -> Option<u64> {
+    ///         (index < 3).then_some(index)
+    ///     }
+    ///     fn next(&self, client: &mut u64) -> bool {
+    ///         *client += 1;
+    ///         *client < 3
+    ///     }
+    ///     fn show(&self, client: &u64, m: &SeqFile) -> Result {
+    ///         seq_print!(m, "client {}\n", client);
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// # let dir = doctest::debugfs_dir();
+    /// let list = KBox::pin_init(dir.seq_file(c"clients", 0o444, Clients), GFP_KERNEL)?;
+    /// # assert_eq!(&*doctest::read_in(c"/sys/kernel/debug/kfiles-doctest/clients", 1)?, b"client 0\nclient 1\nclient 2\n");
     /// ```
     pub fn seq_file<'a, T: seqfile_rs::SeqIterator + Send + 'static>(
         &'a self,

@@ -53,7 +53,7 @@
 //!
 //! # Examples
 //!
-//! ```ignore
+//! ```
 //! use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 //! use debugfs_rs::{Dir, File};
 //! use kernel::prelude::*;
@@ -67,14 +67,21 @@
 //!     _dir: Dir,
 //! }
 //!
-//! fn stats() -> impl PinInit<Stats> {
+//! fn stats() -> impl PinInit<Stats, Error> {
 //!     let dir = Dir::new(c"my-driver");
-//!     pin_init!(Stats {
+//!     try_pin_init!(Stats {
 //!         packets <- dir.read_write_file(c"packets", 0o644, AtomicU32::new(0)),
 //!         verbose <- dir.read_write_file(c"verbose", 0o644, AtomicBool::new(false)),
 //!         _dir: dir,
 //!     })
 //! }
+//!
+//! let stats = KBox::pin_init(stats(), GFP_KERNEL)?;
+//! stats.packets.fetch_add(1, Ordering::Relaxed);
+//! // cat /sys/kernel/debug/my-driver/packets -> 1
+//! # assert_eq!(&*doctest::read(c"/sys/kernel/debug/my-driver/packets")?, b"1\n");
+//! # assert_eq!(doctest::write(c"/sys/kernel/debug/my-driver/verbose", b"Y\n")?, 2);
+//! # assert!(stats.verbose.load(Ordering::Relaxed));
 //! ```
 
 mod callbacks;

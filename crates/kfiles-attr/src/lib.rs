@@ -58,7 +58,7 @@ pub const MAX_STORE_INPUT: usize = 256;
 ///
 /// # Examples
 ///
-/// ```ignore
+/// ```
 /// use core::sync::atomic::{AtomicU32, Ordering};
 /// use kfiles_attr::{parse_int, Store};
 ///
@@ -75,6 +75,11 @@ pub const MAX_STORE_INPUT: usize = 256;
 ///         Ok(())
 ///     }
 /// }
+///
+/// let buffers = EvenCount(AtomicU32::new(2));
+/// assert_eq!(buffers.store(b"3\n"), Err(EINVAL));
+/// buffers.store(b"8\n")?;
+/// assert_eq!(buffers.0.load(Ordering::Relaxed), 8);
 /// ```
 pub trait Store {
     /// The longest input accepted, in bytes; a longer write fails with
@@ -142,8 +147,11 @@ fn parse_error(e: parse::ParseError) -> Error {
 ///
 /// # Examples
 ///
-/// ```ignore
+/// ```
 /// let v: u16 = kfiles_attr::parse_int(b"0x10\n")?;
+/// assert_eq!(v, 16);
+/// assert_eq!(kfiles_attr::parse_int::<u8>(b"256"), Err(ERANGE));
+/// assert_eq!(kfiles_attr::parse_int::<i32>(b"12abc"), Err(EINVAL));
 /// ```
 pub fn parse_int<T: parse::Integer>(input: &[u8]) -> Result<T> {
     parse::parse_int(input).map_err(parse_error)
@@ -159,8 +167,11 @@ pub fn parse_int<T: parse::Integer>(input: &[u8]) -> Result<T> {
 ///
 /// # Examples
 ///
-/// ```ignore
+/// ```
 /// let on = kfiles_attr::parse_bool(b"on\n")?;
+/// assert!(on);
+/// assert_eq!(kfiles_attr::parse_bool(b"N"), Ok(false));
+/// assert_eq!(kfiles_attr::parse_bool(b"maybe"), Err(EINVAL));
 /// ```
 pub fn parse_bool(input: &[u8]) -> Result<bool> {
     // kstrtobool() looks at two bytes at most: give it those, NUL-terminated.
@@ -243,12 +254,19 @@ impl Store for AtomicBool {
 ///
 /// # Examples
 ///
-/// ```ignore
+/// ```
 /// use core::sync::atomic::AtomicU32;
 /// use kfiles_attr::Hex;
 ///
-/// let flags = dir.read_write_file(c"flags", 0o600, Hex(AtomicU32::new(0x10)));
+/// # let dir = doctest::debugfs_dir();
+/// let flags = KBox::pin_init(
+///     dir.read_write_file(c"flags", 0o600, Hex(AtomicU32::new(0x10))),
+///     GFP_KERNEL,
+/// )?;
 /// // cat flags -> 0x00000010
+/// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/flags")?, b"0x00000010\n");
+/// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/flags", b"255")?, 3);
+/// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/flags")?, b"0x000000ff\n");
 /// ```
 pub struct Hex<A>(pub A);
 
@@ -286,12 +304,16 @@ impl<A: AtomicInt + Store> Store for Hex<A> {
 ///
 /// # Examples
 ///
-/// ```ignore
+/// ```
 /// use core::sync::atomic::AtomicU32;
 /// use kfiles_attr::Bounded;
 ///
+/// # let dir = doctest::debugfs_dir();
 /// let percent = Bounded::new(AtomicU32::new(50), 0..=100)?;
-/// let file = dir.read_write_file(c"percent", 0o644, percent);
+/// let file = KBox::pin_init(dir.read_write_file(c"percent", 0o644, percent), GFP_KERNEL)?;
+/// // echo 101 > percent -> ERANGE
+/// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/percent", b"101\n").err(), Some(ERANGE));
+/// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/percent")?, b"50\n");
 /// ```
 pub struct Bounded<A: AtomicInt> {
     value: A,

@@ -9,8 +9,8 @@
 //!
 //! | `--cfg`             | kernels           | what differs                                    |
 //! |---------------------|-------------------|-------------------------------------------------|
-//! | `kfiles_legacy_api` | before 6.18       | `module!` takes `author`; `UserPtr` is a `usize`; `CStr::as_ptr()` is allowed; C enums are integer constants; no `MutexGuard` alias |
-//! | (none)              | 6.18 and later    | `module!` takes `authors`; `UserPtr` is a type; C strings go through `CStrExt::as_char_ptr()`; C enums are newtypes |
+//! | `kfiles_legacy_api` | before 6.18       | `module!` takes `author`; `UserPtr` is a `usize`; `CStr::as_ptr()` is allowed; C enums are integer constants; no `MutexGuard` alias; `pr_info!` formats `{}` with `core::fmt::Display` |
+//! | (none)              | 6.18 and later    | `module!` takes `authors`; `UserPtr` is a type; C strings go through `CStrExt::as_char_ptr()`; C enums are newtypes; `pr_info!` formats `{}` with `kernel::fmt::Display` |
 //!
 //! Nothing else in the project tests the kernel version.
 
@@ -35,6 +35,8 @@ use kernel::uaccess::UserSlice;
 /// # Examples
 ///
 /// ```ignore
+/// // Not run: it declares the module itself, once per module; every module in
+/// // modules/ and the one running these examples start with it.
 /// kfiles_compat::module! {
 ///     type: MyDriver,
 ///     name: "my_driver",
@@ -83,6 +85,8 @@ macro_rules! module {
 /// # Examples
 ///
 /// ```ignore
+/// // Not run: it declares the module itself, once per module; every module in
+/// // modules/ and the one running these examples start with it.
 /// kfiles_compat::module! {
 ///     type: MyDriver,
 ///     name: "my_driver",
@@ -178,14 +182,16 @@ pub fn wait_for_deferred_teardowns() {
 ///
 /// # Examples
 ///
-/// (Not compiled: rustdoc cannot build kernel-crate examples against a
-/// kernel yet; docs/notes.md.)
-///
-/// ```ignore
+/// ```
 /// struct Table(Pin<KBox<kernel::sync::Mutex<KVec<u32>>>>);
 /// fn first(guard: &kfiles_compat::MutexGuard<'_, KVec<u32>>) -> Option<u32> {
 ///     guard.first().copied()
 /// }
+///
+/// # let mut values = KVec::new();
+/// # values.push(7, GFP_KERNEL)?;
+/// let table = Table(KBox::pin_init(kernel::new_mutex!(values), GFP_KERNEL)?);
+/// assert_eq!(first(&table.0.lock()), Some(7));
 /// ```
 #[cfg(kfiles_legacy_api)]
 pub type MutexGuard<'a, T> =
@@ -196,14 +202,16 @@ pub type MutexGuard<'a, T> =
 ///
 /// # Examples
 ///
-/// (Not compiled: rustdoc cannot build kernel-crate examples against a
-/// kernel yet; docs/notes.md.)
-///
-/// ```ignore
+/// ```
 /// struct Table(Pin<KBox<kernel::sync::Mutex<KVec<u32>>>>);
 /// fn first(guard: &kfiles_compat::MutexGuard<'_, KVec<u32>>) -> Option<u32> {
 ///     guard.first().copied()
 /// }
+///
+/// # let mut values = KVec::new();
+/// # values.push(7, GFP_KERNEL)?;
+/// let table = Table(KBox::pin_init(kernel::new_mutex!(values), GFP_KERNEL)?);
+/// assert_eq!(first(&table.0.lock()), Some(7));
 /// ```
 #[cfg(not(kfiles_legacy_api))]
 pub type MutexGuard<'a, T> = kernel::sync::MutexGuard<'a, T>;
@@ -369,13 +377,14 @@ pub mod params {
 ///
 /// # Examples
 ///
-/// ```ignore
+/// ```
 /// kfiles_compat::module_params! {
 ///     /// Seconds between snapshots (0: none).
 ///     period_secs: u32 = 60;
 /// }
 ///
 /// let period = module_params::period_secs.get();
+/// # assert_eq!(period, 60);
 /// ```
 #[macro_export]
 macro_rules! module_params {
@@ -397,6 +406,64 @@ macro_rules! module_params {
                     );
                 };
             )*
+        }
+    };
+}
+
+/// Makes a type that implements [`core::fmt::Display`] printable with `{}`
+/// in the kernel's `pr_info!` family too: since 6.18-ish those format through
+/// their own `kernel::fmt::Display`, which this implements by forwarding; on
+/// older kernels they use `core::fmt::Display` already, and this expands to
+/// nothing. (`seq_print!` and `write!` always use `core::fmt`.)
+///
+/// # Examples
+///
+/// ```
+/// struct Celsius(i32);
+///
+/// impl core::fmt::Display for Celsius {
+///     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+///         write!(f, "{} C", self.0)
+///     }
+/// }
+/// kfiles_compat::impl_kernel_display!(Celsius);
+///
+/// pr_info!("{}\n", Celsius(21));
+/// ```
+#[cfg(kfiles_legacy_api)]
+#[macro_export]
+macro_rules! impl_kernel_display {
+    ($ty:ty) => {};
+}
+
+/// Makes a type that implements [`core::fmt::Display`] printable with `{}`
+/// in the kernel's `pr_info!` family too: since 6.18-ish those format through
+/// their own `kernel::fmt::Display`, which this implements by forwarding; on
+/// older kernels they use `core::fmt::Display` already, and this expands to
+/// nothing. (`seq_print!` and `write!` always use `core::fmt`.)
+///
+/// # Examples
+///
+/// ```
+/// struct Celsius(i32);
+///
+/// impl core::fmt::Display for Celsius {
+///     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+///         write!(f, "{} C", self.0)
+///     }
+/// }
+/// kfiles_compat::impl_kernel_display!(Celsius);
+///
+/// pr_info!("{}\n", Celsius(21));
+/// ```
+#[cfg(not(kfiles_legacy_api))]
+#[macro_export]
+macro_rules! impl_kernel_display {
+    ($ty:ty) => {
+        impl ::kernel::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Display::fmt(self, f)
+            }
         }
     };
 }

@@ -15,16 +15,21 @@
 //!
 //! # Examples
 //!
-//! ```ignore
-//! struct Hello;
+//! ```
+//! use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+//!
+//! struct Hello(AtomicU32);
 //! impl periodic_work::Tick for Hello {
 //!     fn tick(&self) {
 //!         pr_info!("hello\n");
+//!         self.0.fetch_add(1, Relaxed);
 //!     }
 //! }
 //!
-//! let work = KBox::pin_init(periodic_work::PeriodicWork::new(Hello, 1000), GFP_KERNEL)?;
+//! let work = KBox::pin_init(periodic_work::PeriodicWork::new(Hello(AtomicU32::new(0)), 10), GFP_KERNEL)?;
 //! work.as_ref().start();
+//! # doctest::sleep_ms(100);
+//! # assert!(work.data().0.load(Relaxed) >= 2);
 //! ```
 
 use core::{

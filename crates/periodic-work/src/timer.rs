@@ -41,22 +41,24 @@ pub trait IrqTick: Send + Sync + 'static {
 ///
 /// # Examples
 ///
-/// (Not compiled: rustdoc cannot build kernel-crate examples against a
-/// kernel yet; docs/notes.md.)
+/// ```
+/// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 ///
-/// ```ignore
-/// struct Sample;
+/// struct Sample(AtomicU32);
 /// impl periodic_work::IrqTick for Sample {
 ///     fn tick(&self) {
 ///         // Runs in softirq context every 100 µs on this CPU.
+///         self.0.fetch_add(1, Relaxed);
 ///     }
 /// }
 ///
 /// let timer = KBox::pin_init(
-///     periodic_work::IrqTimer::new(Sample, 100, periodic_work::IrqContext::Softirq),
+///     periodic_work::IrqTimer::new(Sample(AtomicU32::new(0)), 100, periodic_work::IrqContext::Softirq),
 ///     GFP_KERNEL,
 /// )?;
 /// timer.as_ref().start();
+/// # doctest::sleep_ms(50);
+/// # assert!(timer.data().0.load(Relaxed) >= 2);
 /// ```
 ///
 /// # Invariants

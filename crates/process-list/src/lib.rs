@@ -29,12 +29,16 @@
 //!
 //! # Examples
 //!
-//! ```ignore
+//! ```
 //! let mut n = 0;
 //! process_list::for_each_process(|p| {
 //!     pr_info!("{:<16} {}\n", p.comm(), p.pid());
 //!     n += 1;
 //! });
+//! # // insmod runs these examples.
+//! # let mut found = false;
+//! # process_list::for_each_process(|p| found |= p.comm().as_bytes() == b"insmod");
+//! # assert!(found && n >= 2);
 //! ```
 
 use core::{fmt, marker::PhantomData, ptr::NonNull};
@@ -107,6 +111,9 @@ impl fmt::Display for Comm {
         f.pad(core::str::from_utf8(&clean[..bytes.len()]).unwrap_or("?"))
     }
 }
+
+// `{}` in `pr_info!` too, on every kernel.
+kfiles_compat::impl_kernel_display!(Comm);
 
 /// A process seen inside a read-side critical section.
 ///

@@ -40,8 +40,17 @@ struct Content {
 ///
 /// # Examples
 ///
-/// ```ignore
-/// let big = dir.ops_file(c"bigprocfile", 0o644, Buffer::new(65536, b"hello\n")?);
+/// ```
+/// use procfs_rs::Buffer;
+///
+/// # let dir = doctest::proc_dir()?;
+/// let big = KBox::pin_init(
+///     dir.ops_file(c"bigprocfile", 0o644, Buffer::new(65536, b"hello\n")?),
+///     GFP_KERNEL,
+/// )?;
+/// # assert_eq!(&*doctest::read_in(c"/proc/kfiles-doctest/bigprocfile", 1)?, b"hello\n");
+/// # assert_eq!(doctest::write(c"/proc/kfiles-doctest/bigprocfile", b"bye\n")?, 4);
+/// # assert_eq!(&*doctest::read(c"/proc/kfiles-doctest/bigprocfile")?, b"bye\n");
 /// ```
 pub struct Buffer {
     content: Pin<KBox<Mutex<Content>>>,

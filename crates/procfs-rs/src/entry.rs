@@ -255,8 +255,10 @@ unsafe extern "C" fn remove_entry(entry: *mut core::ffi::c_void) {
 ///
 /// # Examples
 ///
-/// ```ignore
+/// ```
 /// let dir = procfs_rs::ProcDir::root().subdir(c"mydrv", 0o555)?;
+/// // A name that exists is refused.
+/// assert_eq!(procfs_rs::ProcDir::root().subdir(c"mydrv", 0o555).err(), Some(EEXIST));
 /// ```
 #[derive(Clone)]
 pub struct ProcDir {
@@ -300,8 +302,11 @@ impl ProcDir {
     ///
     /// # Examples
     ///
-    /// ```ignore
+    /// ```
+    /// # let dir = doctest::proc_dir()?;
+    /// # let aint = KBox::pin_init(dir.read_only_file(c"aint", 0o444, 1u8), GFP_KERNEL)?;
     /// let link = dir.symlink(c"current", c"aint")?;
+    /// # assert_eq!(&*doctest::read(c"/proc/kfiles-doctest/current")?, b"1\n");
     /// ```
     pub fn symlink(&self, name: &CStr, target: &CStr) -> Result<Symlink> {
         let claim = Claim::new(self, name)?;

@@ -181,8 +181,10 @@ impl ProcDir {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// let version = dir.read_only_file(c"version", 0o444, 3u32);
+    /// ```
+    /// # let dir = doctest::proc_dir()?;
+    /// let version = KBox::pin_init(dir.read_only_file(c"version", 0o444, 3u32), GFP_KERNEL)?;
+    /// # assert_eq!(&*doctest::read(c"/proc/kfiles-doctest/version")?, b"3\n");
     /// ```
     pub fn read_only_file<'a, T: Show + Send + Sync + 'static>(
         &'a self,
@@ -198,8 +200,14 @@ impl ProcDir {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// let level = dir.read_write_file(c"level", 0o644, AtomicI32::new(0));
+    /// ```
+    /// use core::sync::atomic::{AtomicI32, Ordering::Relaxed};
+    ///
+    /// # let dir = doctest::proc_dir()?;
+    /// let level = KBox::pin_init(dir.read_write_file(c"level", 0o644, AtomicI32::new(0)), GFP_KERNEL)?;
+    /// # assert_eq!(doctest::write(c"/proc/kfiles-doctest/level", b"-3")?, 2);
+    /// assert_eq!(level.load(Relaxed), -3); // after `echo -3 > level`
+    /// # assert_eq!(doctest::write(c"/proc/kfiles-doctest/level", b"x").err(), Some(EINVAL));
     /// ```
     pub fn read_write_file<'a, T: Show + Store + Send + Sync + 'static>(
         &'a self,
@@ -215,8 +223,31 @@ impl ProcDir {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// let list = dir.seq_file(c"clients", 0o444, Clients::new());
+    /// ```
+    /// use procfs_rs::{seq_print, SeqFile, SeqIterator};
+    ///
+    /// /// Client numbers 0 to 2, one per line.
+    /// struct Clients;
+    ///
+    /// impl SeqIterator for Clients {
+    ///     type Cursor<'a> = u64;
+    ///
+    ///     fn start(&self, index: u64) -> Option<u64> {
+    ///         (index < 3).then_some(index)
+    ///     }
+    ///     fn next(&self, client: &mut u64) -> bool {
+    ///         *client += 1;
+    ///         *client < 3
+    ///     }
+    ///     fn show(&self, client: &u64, m: &SeqFile) -> Result {
+    ///         seq_print!(m, "client {}\n", client);
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// # let dir = doctest::proc_dir()?;
+    /// let list = KBox::pin_init(dir.seq_file(c"clients", 0o444, Clients), GFP_KERNEL)?;
+    /// # assert_eq!(&*doctest::read_in(c"/proc/kfiles-doctest/clients", 3)?, b"client 0\nclient 1\nclient 2\n");
     /// ```
     pub fn seq_file<'a, T: SeqIterator + Send + 'static>(
         &'a self,
@@ -232,8 +263,13 @@ impl ProcDir {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// let big = dir.ops_file(c"bigprocfile", 0o644, Buffer::new(65536, b"")?);
+    /// ```
+    /// use procfs_rs::Buffer;
+    ///
+    /// # let dir = doctest::proc_dir()?;
+    /// let big = KBox::pin_init(dir.ops_file(c"bigprocfile", 0o644, Buffer::new(65536, b"")?), GFP_KERNEL)?;
+    /// # assert_eq!(doctest::write(c"/proc/kfiles-doctest/bigprocfile", b"data")?, 4);
+    /// # assert_eq!(&*doctest::read(c"/proc/kfiles-doctest/bigprocfile")?, b"data");
     /// ```
     pub fn ops_file<'a, T: FileOps + 'static>(
         &'a self,

@@ -34,7 +34,7 @@
 //!
 //! # Examples
 //!
-//! ```ignore
+//! ```
 //! use core::sync::atomic::AtomicI32;
 //! use procfs_rs::{File, ProcDir};
 //!
@@ -55,6 +55,12 @@
 //!         GFP_KERNEL,
 //!     )
 //! }
+//!
+//! let entries = entries()?;
+//! // echo -5 > /proc/mydrv/level
+//! # assert_eq!(doctest::write(c"/proc/mydrv/level", b"-5\n")?, 3);
+//! # assert_eq!(&*doctest::read(c"/proc/mydrv/level")?, b"-5\n");
+//! # assert_eq!(entries.level.load(core::sync::atomic::Ordering::Relaxed), -5);
 //! ```
 
 mod buffer;

@@ -30,7 +30,7 @@ use kfiles_ffi as ffi;
 ///
 /// # Examples
 ///
-/// ```ignore
+/// ```
 /// use procfs_rs::{FileOps, ReadBuf};
 ///
 /// struct Banner;
@@ -41,6 +41,10 @@ use kfiles_ffi as ffi;
 ///         out.serve(b"hello from the kernel\n")
 ///     }
 /// }
+///
+/// # let dir = doctest::proc_dir()?;
+/// let banner = KBox::pin_init(dir.ops_file(c"banner", 0o444, Banner), GFP_KERNEL)?;
+/// # assert_eq!(&*doctest::read_in(c"/proc/kfiles-doctest/banner", 5)?, b"hello from the kernel\n");
 /// ```
 pub trait FileOps: Send + Sync {
     /// Serves a `read()`: copies bytes for `out`'s position into `out` (see

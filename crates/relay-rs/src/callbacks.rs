@@ -23,10 +23,9 @@ use kfiles_ffi as ffi;
 ///
 /// # Examples
 ///
-/// (Not compiled: rustdoc cannot build kernel-crate examples against a
-/// kernel yet; docs/notes.md.)
+/// ```
+/// use core::sync::atomic::{AtomicU64, Ordering};
 ///
-/// ```ignore
 /// struct CountFull(AtomicU64);
 ///
 /// impl relay_rs::Callbacks for CountFull {
@@ -34,6 +33,17 @@ use kfiles_ffi as ffi;
 ///         self.0.fetch_add(1, Ordering::Relaxed);
 ///     }
 /// }
+///
+/// # let dir = doctest::debugfs_dir();
+/// let channel = relay_rs::Channel::builder(c"cpu", &dir)
+///     .subbufs(4096, 2)
+///     .open(CountFull(AtomicU64::new(0)))?;
+/// # // 64 KiB of records into at most 4 CPUs' 8 KiB: some buffer fills.
+/// # for _ in 0..1024 {
+/// #     let _ = channel.write(&[b'x'; 64]);
+/// # }
+/// # assert!(channel.callbacks().0.load(Ordering::Relaxed) > 0);
+/// # assert_eq!(channel.callbacks().0.load(Ordering::Relaxed), channel.dropped());
 /// ```
 pub trait Callbacks: Send + Sync + 'static {
     /// Whether sub-buffers start with a [`SubbufHeader`] (the padding header

@@ -273,15 +273,16 @@ impl<C: Callbacks> Channel<C> {
     ///
     /// # Examples
     ///
-    /// (Not compiled: rustdoc cannot build kernel-crate examples against a
-    /// kernel yet; docs/notes.md.)
-    ///
-    /// ```ignore
+    /// ```
     /// use core::fmt::Write;
+    /// # let dir = doctest::debugfs_dir();
+    /// # let channel = relay_rs::Channel::builder(c"cpu", &dir).open(())?;
+    /// # let (irq, stamp) = (11, 1234567);
     /// channel.reserve(32, |mut slot| {
-    ///     let _ = write!(slot, "irq {} at {}\n", irq, stamp);
+    ///     let _ = writeln!(slot, "irq {} at {}", irq, stamp);
     ///     slot.commit()
     /// })?;
+    /// # assert!(doctest::relay_holds(c"/sys/kernel/debug/kfiles-doctest/cpu", b"irq 11 at 1234567\n")?);
     /// ```
     #[inline]
     pub fn reserve(&self, len: usize, fill: impl FnOnce(Reservation<'_>) -> Committed) -> Result {

@@ -50,10 +50,7 @@
 //!
 //! # Examples
 //!
-//! (Not compiled: rustdoc cannot build kernel-crate examples against a
-//! kernel yet; docs/notes.md.)
-//!
-//! ```ignore
+//! ```
 //! use relay_rs::{Channel, Mode};
 //!
 //! let dir = debugfs_rs::Dir::new(c"my-trace");
@@ -63,6 +60,8 @@
 //!     .open(())?;
 //! channel.write(b"event 1\n")?;
 //! pr_info!("{} records dropped\n", channel.dropped());
+//! # assert!(doctest::relay_holds(c"/sys/kernel/debug/my-trace/cpu", b"event 1\n")?);
+//! # assert_eq!(channel.dropped(), 0);
 //! ```
 
 mod callbacks;

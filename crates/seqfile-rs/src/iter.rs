@@ -24,7 +24,7 @@ use kfiles_ffi as ffi;
 ///
 /// # Examples
 ///
-/// ```ignore
+/// ```
 /// use kernel::sync::Mutex;
 /// use kfiles_compat::MutexGuard; // `kernel::sync::MutexGuard` exists only since 6.16-ish
 /// use seqfile_rs::{seq_print, SeqFile, SeqIterator};
@@ -53,6 +53,17 @@ use kfiles_ffi as ffi;
 ///         Ok(())
 ///     }
 /// }
+///
+/// # let mut values = KVec::new();
+/// # for v in [10, 20, 30] {
+/// #     values.push(v, GFP_KERNEL)?;
+/// # }
+/// # let table = Table(KBox::pin_init(kernel::new_mutex!(values), GFP_KERNEL)?);
+/// # let dir = doctest::debugfs_dir();
+/// let file = KBox::pin_init(dir.seq_file(c"table", 0o444, table), GFP_KERNEL)?;
+/// // cat table -> values: 10 20 30, a line each
+/// # let want = b"values:\n10\n20\n30\n";
+/// # assert_eq!(&*doctest::read_in(c"/sys/kernel/debug/kfiles-doctest/table", 2)?, want);
 /// ```
 pub trait SeqIterator: Sync {
     /// A position in the sequence, with what keeps its record alive.

@@ -22,7 +22,7 @@
 //!
 //! # Examples
 //!
-//! ```ignore
+//! ```
 //! use seqfile_rs::{seq_print, SeqFile, Show};
 //!
 //! struct Counters { hits: core::sync::atomic::AtomicU64 }
@@ -33,6 +33,10 @@
 //!         Ok(())
 //!     }
 //! }
+//! # let dir = doctest::debugfs_dir();
+//! # let counters = Counters { hits: core::sync::atomic::AtomicU64::new(3) };
+//! # let file = KBox::pin_init(dir.read_only_file(c"counters", 0o444, counters), GFP_KERNEL)?;
+//! # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/counters")?, b"hits: 3\n");
 //! ```
 
 use core::{ffi::c_void, fmt, marker::PhantomData};
@@ -88,10 +92,19 @@ impl SeqFile {
     /// slower this way (docs/benchmarks.md). Such records are better built
     /// in a [`Line`] and written at once:
     ///
-    /// ```ignore
+    /// ```
+    /// # use seqfile_rs::{Align, Line};
+    /// # let (index, value) = (7u64, 0xbeefu64);
+    /// # let dir = doctest::debugfs_dir();
+    /// # let file = dir.read_callback_file(c"line", 0o444, (), move |(), m| {
     /// let mut line = Line::<32>::new();
     /// line.unsigned(index, 6, Align::Right).byte(b' ').hex(value, 16).byte(b'\n');
     /// m.write_bytes(line.as_bytes());
+    /// # Ok(())
+    /// # });
+    /// # let file = KBox::pin_init(file, GFP_KERNEL)?;
+    /// # let want = b"     7 000000000000beef\n";
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/line")?, want);
     /// ```
     #[inline]
     pub fn print(&self, args: fmt::Arguments<'_>) {
@@ -134,10 +147,17 @@ impl SeqFile {
     ///
     /// # Examples
     ///
-    /// ```ignore
+    /// ```
+    /// # let dir = doctest::debugfs_dir();
+    /// # let file = dir.read_callback_file(c"escaped", 0o444, (), |(), m| {
     /// m.escape(b"my file\n", c" \t\n\\"); // my\040file\012
     /// m.escape(b"a\x01", c" ");             // a and the 0x01 byte, unchanged
     /// m.escape(b"ab", c"");                 // \141\142
+    /// # Ok(())
+    /// # });
+    /// # let file = KBox::pin_init(file, GFP_KERNEL)?;
+    /// # let want = b"my\\040file\\012a\x01\\141\\142";
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/escaped")?, want);
     /// ```
     #[inline]
     pub fn escape(&self, bytes: &[u8], esc: &core::ffi::CStr) {
@@ -181,8 +201,16 @@ impl SeqFile {
 ///
 /// # Examples
 ///
-/// ```ignore
+/// ```
+/// # use seqfile_rs::seq_print;
+/// # let dir = doctest::debugfs_dir();
+/// # let file = dir.read_callback_file(c"header", 0o444, (), |(), m| {
 /// seq_print!(m, "{:<24}{:<5}\n", "name", "pid");
+/// # Ok(())
+/// # });
+/// # let file = KBox::pin_init(file, GFP_KERNEL)?;
+/// # let want = b"name                    pid  \n";
+/// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/header")?, want);
 /// ```
 #[macro_export]
 macro_rules! seq_print {

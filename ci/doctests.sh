@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Build the kernel crates' documentation examples as one test module,
+# kfiles_doctests.ko, against kernel VERSION: ci/doctests.py turns each
+# example into a function run at load (KTAP in the kernel log), and the
+# module is built in a temporary directory as a third-party driver would be.
+# The guest test ci/guest/tests/15-doctests.sh loads it.
+#   ci/doctests.sh VERSION OUT_DIR [MAKE_VARIABLE=VALUE...]   (the .ko is copied to OUT_DIR)
+source "$(dirname "$0")/lib.sh"
+ver=${1:?usage: ci/doctests.sh VERSION OUT_DIR}
+out=${2:?usage: ci/doctests.sh VERSION OUT_DIR}
+shift 2
+kdir=$(bash "$KFILES_ROOT/ci/kdir.sh" "$ver")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cp "$KFILES_ROOT"/ci/doctests/{Kbuild,doctest.rs,doctest_io.c} "$tmp/"
+read -r run skipped < <(python3 "$KFILES_ROOT/ci/doctests.py" "$tmp/kfiles_doctests_main.rs")
+read -r -a mk <<<"$(kmake_vars)"
+say "Building the documentation examples ($run run, $skipped not run) against Linux $ver"
+make -C "$kdir" M="$tmp" "${mk[@]}" KFILES_DIR="$KFILES_ROOT" "$@" modules >"$tmp/build.log" 2>&1 \
+    || { cat "$tmp/build.log"; die "the documentation examples do not build against Linux $ver"; }
+if grep -E '^(warning|error)(\[|:)|: (warning|error):' "$tmp/build.log" >/dev/null; then
+    grep -E -A8 '^(warning|error)(\[|:)|: (warning|error):' "$tmp/build.log" | head -n 80
+    die "the documentation examples printed warnings against Linux $ver"
+fi
+mkdir -p "$out"
+cp "$tmp/kfiles_doctests.ko" "$out/"
