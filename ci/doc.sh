@@ -22,7 +22,7 @@ if grep -E '^(warning|error)(\[|:)' "$KFILES_CACHE/doc-$ver.log" >/dev/null; the
     grep -E -A8 '^(warning|error)(\[|:)' "$KFILES_CACHE/doc-$ver.log" | head -n 60
     die "rustdoc printed warnings (log: $KFILES_CACHE/doc-$ver.log)"
 fi
-for c in debugfs_rs procfs_rs seqfile_rs process_list kfiles_attr kfiles_compat kfiles_core; do
+for c in debugfs_rs procfs_rs seqfile_rs process_list kfiles_attr kfiles_file kfiles_compat kfiles_core; do
     [ -f "$out/$c/index.html" ] || die "no documentation for $c in $out"
 done
 echo "Documentation for Linux $ver: $out/debugfs_rs/index.html (and seqfile_rs, kfiles_attr, ...)"

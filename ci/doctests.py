@@ -19,7 +19,7 @@ import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-KERNEL_CRATES = ["kfiles-ffi", "kfiles-compat", "seqfile-rs", "kfiles-attr", "debugfs-rs",
+KERNEL_CRATES = ["kfiles-ffi", "kfiles-compat", "seqfile-rs", "kfiles-attr", "kfiles-file", "debugfs-rs",
                  "procfs-rs", "process-list", "relay-rs", "periodic-work"]
 DOC = re.compile(r"^\s*(///|//!)(?: ?)(.*)$")
 

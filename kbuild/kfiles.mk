@@ -117,15 +117,16 @@ $(eval $(call kfiles-crate,kfiles_ffi,$$(obj)/kfiles_ffi.rs,))
 $(eval $(call kfiles-crate,kfiles_compat,$(KFILES_CRATES_DIR)/kfiles-compat/src/lib.rs,))
 $(eval $(call kfiles-crate,seqfile_rs,$(KFILES_CRATES_DIR)/seqfile-rs/src/lib.rs,kfiles_compat kfiles_core kfiles_ffi))
 $(eval $(call kfiles-crate,kfiles_attr,$(KFILES_CRATES_DIR)/kfiles-attr/src/lib.rs,kfiles_compat kfiles_core kfiles_ffi seqfile_rs))
-$(eval $(call kfiles-crate,debugfs_rs,$(KFILES_CRATES_DIR)/debugfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_core kfiles_ffi seqfile_rs))
-$(eval $(call kfiles-crate,procfs_rs,$(KFILES_CRATES_DIR)/procfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_core kfiles_ffi seqfile_rs))
+$(eval $(call kfiles-crate,kfiles_file,$(KFILES_CRATES_DIR)/kfiles-file/src/lib.rs,kfiles_attr kfiles_compat kfiles_core kfiles_ffi seqfile_rs))
+$(eval $(call kfiles-crate,debugfs_rs,$(KFILES_CRATES_DIR)/debugfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_core kfiles_ffi kfiles_file seqfile_rs))
+$(eval $(call kfiles-crate,procfs_rs,$(KFILES_CRATES_DIR)/procfs-rs/src/lib.rs,kfiles_attr kfiles_compat kfiles_core kfiles_ffi kfiles_file seqfile_rs))
 $(eval $(call kfiles-crate,process_list,$(KFILES_CRATES_DIR)/process-list/src/lib.rs,kfiles_compat kfiles_ffi))
 $(eval $(call kfiles-crate,relay_rs,$(KFILES_CRATES_DIR)/relay-rs/src/lib.rs,debugfs_rs kfiles_compat kfiles_core kfiles_ffi))
 $(eval $(call kfiles-crate,periodic_work,$(KFILES_CRATES_DIR)/periodic-work/src/lib.rs,kfiles_compat kfiles_ffi))
 
 # The Rust crates, in dependency order.
 kfiles-rust-crates := static_assertions kfiles_core kfiles_ffi kfiles_compat seqfile_rs kfiles_attr \
-	debugfs_rs procfs_rs process_list relay_rs periodic_work
+	kfiles_file debugfs_rs procfs_rs process_list relay_rs periodic_work
 
 
 # ---- What a module's Kbuild uses ---------------------------------------------

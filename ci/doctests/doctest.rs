@@ -39,8 +39,8 @@ pub(crate) fn debugfs_dir() -> debugfs_rs::Dir {
 }
 
 /// The examples' procfs directory, `/proc/kfiles-doctest`.
-pub(crate) fn proc_dir() -> Result<procfs_rs::ProcDir> {
-    procfs_rs::ProcDir::root().subdir(c"kfiles-doctest", 0o555)
+pub(crate) fn proc_dir() -> Result<procfs_rs::Dir> {
+    procfs_rs::Dir::root().subdir(c"kfiles-doctest", 0o555)
 }
 
 /// The content of the file at `path`, read to its end as `cat` does.
@@ -54,7 +54,15 @@ pub(crate) fn read_in(path: &CStr, chunk: usize) -> Result<KVec<u8>> {
     let mut buf = KVec::from_elem(0u8, MAX, GFP_KERNEL)?;
     // SAFETY: `path` is NUL-terminated; `buf` holds `MAX` bytes, the length
     // passed; the call returns before `buf` is touched again.
-    let n = unsafe { kfiles_doctest_io(path.as_ptr().cast(), buf.as_mut_ptr(), MAX, chunk, false) };
+    let n = unsafe {
+        kfiles_doctest_io(
+            kfiles_compat::char_ptr(path),
+            buf.as_mut_ptr(),
+            MAX,
+            chunk,
+            false,
+        )
+    };
     let n = usize::try_from(n).map_err(|_| Error::from_errno(n as i32))?;
     // The call returns at most `MAX`. (6.12's `KVec` has no `truncate`.)
     let mut content = KVec::with_capacity(n, GFP_KERNEL)?;
@@ -73,7 +81,7 @@ pub(crate) fn write(path: &CStr, data: &[u8]) -> Result<usize> {
     // pointer is `*mut` for the shared signature).
     let n = unsafe {
         kfiles_doctest_io(
-            path.as_ptr().cast(),
+            kfiles_compat::char_ptr(path),
             data.as_ptr().cast_mut(),
             data.len(),
             data.len().max(1),
@@ -86,7 +94,7 @@ pub(crate) fn write(path: &CStr, data: &[u8]) -> Result<usize> {
 /// Whether a file or directory exists at `path`.
 pub(crate) fn exists(path: &CStr) -> bool {
     // SAFETY: `path` is NUL-terminated and outlives the call.
-    unsafe { kfiles_doctest_exists(path.as_ptr().cast()) }
+    unsafe { kfiles_doctest_exists(kfiles_compat::char_ptr(path)) }
 }
 
 /// Sleeps for `ms` milliseconds (lets work items and timers run).

@@ -32,7 +32,7 @@ use kernel::{
     sync::{Arc, Mutex},
 };
 use periodic_work::{PeriodicWork, Tick};
-use procfs_rs::{File, FileOps, ProcDir, ReadBuf, SeqFile, Show, Store, WriteBuf};
+use procfs_rs::{Dir, File, FileOps, ReadBuf, SeqFile, Show, Store, WriteBuf};
 
 kfiles_compat::module! {
     type: Selftest,
@@ -232,8 +232,8 @@ struct Files {
 struct Selftest {
     removals: Arc<Removals>,
     _files: Pin<KBox<Files>>,
-    _typed_dir: ProcDir,
-    _dir: ProcDir,
+    _typed_dir: Dir,
+    _dir: Dir,
     _debugfs: Pin<KBox<debugfs_rs::File<u32>>>,
     _debugfs_dir: debugfs_rs::Dir,
 }
@@ -250,7 +250,7 @@ impl kernel::Module for Selftest {
             pin_init!(Log { text <- new_mutex!(KVec::new()) }),
             GFP_KERNEL,
         )?;
-        let root = ProcDir::root();
+        let root = Dir::root();
         let dir = root.subdir(c"kfiles_selftest", 0o555)?;
         let sub = dir.subdir(c"sub", 0o555)?;
         results.record("proc.subdir.slash", dir.subdir(c"sub/d", 0o555))?;

@@ -17,7 +17,7 @@
 
 use core::{fmt::Write, sync::atomic::AtomicI32};
 use kernel::{new_mutex, prelude::*, sync::Mutex};
-use procfs_rs::{Buffer, File, ProcDir, SeqFile, Show, Store, Symlink};
+use procfs_rs::{Buffer, Dir, File, SeqFile, Show, Store, Symlink};
 
 kfiles_compat::module! {
     type: ProcfsExam,
@@ -103,7 +103,7 @@ struct ProcfsExam {
 
 impl kernel::Module for ProcfsExam {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let dir = ProcDir::root().subdir(c"myproctest", 0o755)?;
+        let dir = Dir::root().subdir(c"myproctest", 0o755)?;
         let astring = AString {
             text: KBox::pin_init(
                 new_mutex!(Text {

@@ -14,7 +14,7 @@
 
 use kernel::prelude::*;
 use process_list::{for_each_process, ProcessCursor};
-use procfs_rs::{seq_print, Align, File, Line, ProcDir, SeqFile, SeqIterator, Show};
+use procfs_rs::{seq_print, Align, Dir, File, Line, SeqFile, SeqIterator, Show};
 
 kfiles_compat::module! {
     type: SeqfileExam,
@@ -126,7 +126,7 @@ struct SeqfileExam {
 
 impl kernel::Module for SeqfileExam {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let root = ProcDir::root();
+        let root = Dir::root();
         let entries = KBox::pin_init(
             try_pin_init!(Entries {
                 list <- root.seq_file(c"exam_seq_file", 0o444, Processes),

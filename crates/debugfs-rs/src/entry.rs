@@ -1,123 +1,93 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Directories, and the ownership of debugfs entries.
+//! Directories, and debugfs as a file system of the file core.
 
-use core::ffi::CStr;
-use kernel::{
-    alloc::flags::{GFP_ATOMIC, GFP_KERNEL},
-    bindings,
-    prelude::KBox,
-    sync::Arc,
+use core::{
+    ffi::{c_void, CStr},
+    ops::Deref,
 };
+use kernel::{bindings, error::Result, sync::Arc};
 use kfiles_ffi as ffi;
+use kfiles_file::{Kind, Table, Token};
 
-/// A debugfs dentry that this crate created and removes when dropped.
-///
-/// # Invariants
-///
-/// `dentry` is a live debugfs dentry created by this crate and not yet
-/// removed. If `parent` is set, `dentry` lives inside the parent's dentry,
-/// which the `Arc` keeps alive for as long as this entry.
-pub(crate) struct Entry {
-    dentry: *mut bindings::dentry,
-    _parent: Option<Arc<Entry>>,
-}
+/// debugfs, for the file core (`kfiles_file`): entries are dentries, an
+/// inode's data pointer is its `i_private`, and an entry holds its parent
+/// directory. Creation errors are not returned, as in C: a file that could
+/// not be created is a `File` whose entry does not exist.
+pub struct Debugfs;
 
-// SAFETY: An `Entry` only holds the dentry to remove it, which any thread
-// that may sleep can do (`drop` hands it to a worker elsewhere).
-unsafe impl Send for Entry {}
-// SAFETY: `&Entry` allows nothing but reading the dentry pointer; children
-// created concurrently under it are serialised by the parent inode's lock in
-// debugfs.
-unsafe impl Sync for Entry {}
+/// A debugfs entry this crate created; directories are held as
+/// `Arc<Entry>`.
+pub(crate) type Entry = kfiles_file::Entry<Debugfs>;
 
-impl Entry {
-    /// Wraps a dentry just returned by a debugfs create function, or returns
-    /// `None` (having removed the dentry, if any) when creation failed or the
-    /// entry cannot be allocated.
-    ///
-    /// # Safety
-    ///
-    /// `dentry` must be the result of a debugfs create function inside
-    /// `parent`'s dentry (or the root when `parent` is `None`), not owned by
-    /// anything else.
-    pub(crate) unsafe fn wrap(
-        dentry: *mut bindings::dentry,
-        parent: Option<Arc<Entry>>,
-    ) -> Option<Arc<Entry>> {
-        if ffi::is_err_or_null(dentry) {
-            return None;
-        }
-        // On failure `Arc::new` drops the `Entry`, whose `drop` removes the
-        // dentry.
-        Arc::new(
-            Entry {
-                dentry,
-                _parent: parent,
-            },
-            GFP_KERNEL,
-        )
-        .ok()
+// SAFETY: `place` passes on the directory only for a name that is one plain
+// path component (else `create_file` creates nothing) and does not sleep.
+// `create_file` creates nothing for a directory that does not exist and
+// otherwise returns what `debugfs_create_file()` does for the arguments given
+// (NULL or an `ERR_PTR()` when creation failed), inside the parent the place
+// keeps alive, with `data` as `i_private` and a mode of permission bits, a
+// regular file's. `table` fills each field of `file_operations` from the
+// operation of its name, leaving out `read_iter` (debugfs calls `read`).
+// `Children` is `()`. `debugfs_remove()` accepts NULL and `ERR_PTR()`s,
+// removes recursively, waits for operations in progress (through debugfs's
+// proxy) and fails later ones with `EIO`; only `release` still runs after
+// it, and the tables' `release`s do not use the data. `i_private` is the
+// data pointer of a debugfs file.
+unsafe impl kfiles_file::FileSystem for Debugfs {
+    type Node = bindings::dentry;
+    type Ops = bindings::file_operations;
+    type Place = Option<Arc<Entry>>;
+    type Children = ();
+
+    fn new_children(_: Token) {}
+
+    fn place(_: Token, dir: Option<&Arc<Entry>>, name: &CStr, _mode: u16) -> Result<Self::Place> {
+        // A name that is not one plain component creates nothing, as any
+        // other failure to create a debugfs entry does.
+        Ok(dir
+            .filter(|_| kfiles_core::name::check(name.to_bytes(), false).is_ok())
+            .cloned())
     }
 
-    /// The dentry, for use as a parent while `self` is alive.
-    pub(crate) fn dentry(&self) -> *mut bindings::dentry {
-        self.dentry
+    fn table<T, K: Kind<T, Self>>(_: Token) -> &'static Table<T, Self> {
+        &const { crate::file::table(K::OPERATIONS) }
     }
-}
 
-impl Drop for Entry {
-    fn drop(&mut self) {
-        if !ffi::may_sleep() {
-            // Removal sleeps: hand it, with the hold on the parent, to a
-            // worker.
-            // Allocated before anything is moved: a failed `KBox::new` would
-            // drop its argument, recursing into this.
-            match KBox::<Entry>::new_uninit(GFP_ATOMIC) {
-                Ok(slot) => {
-                    let moved = KBox::write(
-                        slot,
-                        Entry {
-                            dentry: self.dentry,
-                            _parent: self._parent.take(),
-                        },
-                    );
-                    // SAFETY: `remove_entry` takes the `KBox<Entry>` we give
-                    // up and drops it on an async worker, in task context,
-                    // which removes the entry there.
-                    unsafe {
-                        ffi::kfiles_defer_teardown(Some(remove_entry), KBox::into_raw(moved).cast())
-                    };
-                }
-                Err(_) => {
-                    // Removing here would sleep: leak the entry (and the
-                    // hold on its parent) instead, keeping the module, whose
-                    // code its operations are, pinned.
-                    // SAFETY: `kfiles_pin_for_leak()` only takes a module
-                    // reference and logs.
-                    unsafe { ffi::kfiles_pin_for_leak() };
-                    core::mem::forget(self._parent.take());
-                }
-            }
-            return;
-        }
-        // SAFETY: By the type invariants the dentry is live and owned by
-        // `self`; removal is recursive and waits for callbacks in progress.
-        // This context may sleep (checked above).
-        unsafe { ffi::kfiles_debugfs_remove(self.dentry) };
+    unsafe fn create_file(
+        place: &Self::Place,
+        name: &CStr,
+        mode: u16,
+        data: *mut c_void,
+        ops: &'static Self::Ops,
+    ) -> Result<*mut Self::Node> {
+        let Some(parent) = place else {
+            return Ok(core::ptr::null_mut());
+        };
+        // SAFETY: `name` is a C string and one path component (`place`
+        // checked it), the mode permission bits only (masked here too, as
+        // `debugfs_create_file()` `BUG()`s on file-type bits); the parent
+        // dentry is alive while `parent` is; `data` and `ops` as the caller
+        // guarantees.
+        Ok(unsafe {
+            ffi::kfiles_debugfs_create_file(
+                kfiles_compat::char_ptr(name),
+                mode & 0o777,
+                parent.node(),
+                data,
+                ops,
+            )
+        })
     }
-}
 
-/// Drops a `KBox<Entry>` moved out of an [`Entry`] dropped where it could
-/// not sleep.
-///
-/// # Safety
-///
-/// `entry` must come from `KBox::into_raw` of a `KBox<Entry>`, given up by
-/// the caller, and this must run in a context that may sleep.
-unsafe extern "C" fn remove_entry(entry: *mut core::ffi::c_void) {
-    // SAFETY: By the function's safety requirements.
-    drop(unsafe { KBox::from_raw(entry.cast::<Entry>()) });
+    unsafe fn remove(node: *mut Self::Node) {
+        // SAFETY: By the function's safety requirements.
+        unsafe { ffi::kfiles_debugfs_remove(node) }
+    }
+
+    unsafe fn data_of(inode: *mut bindings::inode) -> *mut c_void {
+        // SAFETY: `inode` is a live inode (function requirements).
+        unsafe { (*inode).i_private }
+    }
 }
 
 /// A debugfs directory.
@@ -141,8 +111,16 @@ unsafe extern "C" fn remove_entry(entry: *mut core::ffi::c_void) {
 /// # assert!(!doctest::exists(c"/sys/kernel/debug/my-driver"));
 /// ```
 #[derive(Clone)]
-pub struct Dir {
-    entry: Option<Arc<Entry>>,
+pub struct Dir(kfiles_file::Dir<Debugfs>);
+
+/// The files of a directory are made the same way in debugfs and procfs:
+/// [`read_only_file`](kfiles_file::Dir::read_only_file) and its siblings.
+impl Deref for Dir {
+    type Target = kfiles_file::Dir<Debugfs>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Dir {
@@ -152,38 +130,38 @@ impl Dir {
     /// nothing, as any other failure to create a debugfs entry does.
     pub fn new(name: &CStr) -> Self {
         if kfiles_core::name::check(name.to_bytes(), false).is_err() || !ffi::may_sleep() {
-            return Dir { entry: None };
+            return Dir(kfiles_file::Dir::new(None));
         }
         let name = kfiles_compat::char_ptr(name);
         // SAFETY: `name` is a valid C string; a NULL parent means the root.
         let dentry = unsafe { ffi::kfiles_debugfs_create_dir(name, core::ptr::null_mut()) };
         // SAFETY: The dentry was just created in the root and is ours.
-        let entry = unsafe { Entry::wrap(dentry, None) };
-        Dir { entry }
+        let entry = unsafe { Entry::wrap(dentry, None) }.ok();
+        Dir(kfiles_file::Dir::new(entry))
     }
 
     /// Creates the directory `name` inside this one (names as for
     /// [`Dir::new`]).
     pub fn subdir(&self, name: &CStr) -> Self {
-        let Some(parent) = &self.entry else {
-            return Dir { entry: None };
+        let Some(parent) = self.entry() else {
+            return Dir(kfiles_file::Dir::new(None));
         };
         if kfiles_core::name::check(name.to_bytes(), false).is_err() || !ffi::may_sleep() {
-            return Dir { entry: None };
+            return Dir(kfiles_file::Dir::new(None));
         }
         let name = kfiles_compat::char_ptr(name);
         // SAFETY: `name` is a valid C string and the parent dentry is alive
         // while `parent` is.
-        let dentry = unsafe { ffi::kfiles_debugfs_create_dir(name, parent.dentry()) };
+        let dentry = unsafe { ffi::kfiles_debugfs_create_dir(name, parent.node()) };
         // SAFETY: The dentry was just created inside `parent` and is ours.
-        let entry = unsafe { Entry::wrap(dentry, Some(parent.clone())) };
-        Dir { entry }
+        let entry = unsafe { Entry::wrap(dentry, Some(parent.clone())) }.ok();
+        Dir(kfiles_file::Dir::new(entry))
     }
 
     /// Whether the directory exists in debugfs (it may not; see the crate
     /// documentation). For diagnostics only: a driver works the same either way.
     pub fn exists(&self) -> bool {
-        self.entry.is_some()
+        self.entry().is_some()
     }
 
     /// The directory's dentry, for C APIs that create entries in it (relay-rs
@@ -205,11 +183,6 @@ impl Dir {
     /// assert_eq!(unsafe { dir.dentry() }.is_some(), dir.exists());
     /// ```
     pub unsafe fn dentry(&self) -> Option<*mut bindings::dentry> {
-        self.entry.as_ref().map(|entry| entry.dentry())
-    }
-
-    /// The entry to create children in, if any.
-    pub(crate) fn entry(&self) -> Option<&Arc<Entry>> {
-        self.entry.as_ref()
+        self.entry().map(|entry| entry.node())
     }
 }

@@ -88,10 +88,11 @@ mod callbacks;
 mod entry;
 mod file;
 
-pub use entry::Dir;
+pub use entry::{Debugfs, Dir};
 pub use file::File;
 pub use kfiles_attr::{
     parse_bool, parse_int, AtomicInt, Bounded, Hex, ReadCallback, ReadFn, ReadWriteCallback, Store,
     WriteFn, MAX_STORE_INPUT,
 };
+pub use kfiles_file::{FileOps, ReadBuf, WriteBuf};
 pub use seqfile_rs::{seq_print, Align, Line, SeqFile, SeqIterator, Show};

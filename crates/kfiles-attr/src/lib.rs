@@ -35,10 +35,6 @@ use kernel::error::{
 use kfiles_core::{parse, text::NumText};
 use seqfile_rs::{SeqFile, Show};
 
-mod served;
-
-pub use served::{Frame, Served};
-
 /// The largest input a [`Store`] implementation may accept, in bytes.
 ///
 /// Writes are copied onto the stack before parsing; a larger

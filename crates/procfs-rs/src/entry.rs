@@ -1,18 +1,110 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Directories, symlinks, and the ownership of proc entries.
+//! Directories, symlinks, names, and procfs as a file system of the file
+//! core.
 
-use core::{cell::UnsafeCell, ffi::CStr};
+use core::{
+    cell::UnsafeCell,
+    ffi::{c_void, CStr},
+    ops::Deref,
+};
 use kernel::{
-    alloc::flags::{GFP_ATOMIC, GFP_KERNEL},
+    alloc::flags::GFP_KERNEL,
+    bindings,
     error::{
         code::{EEXIST, EINVAL, ENOMEM, EPERM},
         Result,
     },
-    prelude::{KBox, KVec},
+    prelude::KVec,
     sync::Arc,
 };
 use kfiles_ffi as ffi;
+use kfiles_file::{Kind, Table, Token};
+
+/// Read, write and execute for owner, group and others.
+pub(crate) const PERMISSION_BITS: u16 = 0o777;
+
+/// procfs, for the file core (`kfiles_file`): entries are
+/// `proc_dir_entry`s, an inode's data pointer is `pde_data()`, and an entry
+/// holds its name, claimed in its directory (which the claim keeps alive).
+/// Creation errors are returned (`ENOMEM`: procfs gives no reason).
+pub struct Procfs;
+
+/// A proc entry this crate created; directories are held as `Arc<Entry>`.
+pub(crate) type Entry = kfiles_file::Entry<Procfs>;
+
+// SAFETY: `place` claims a name only if it is one plain path component (in
+// `/proc`, not numeric) and free, for a mode with permission bits (procfs
+// would turn none into 0444), where sleeping is allowed. `create_file`
+// returns what `proc_create_data()` does for the arguments given, inside the
+// directory the claim keeps alive (NULL, for a failure, becomes `ENOMEM`),
+// with `data` as the entry's data and a mode of permission bits. `table`
+// fills each field of `proc_ops` from the operation of its name, `proc_read`
+// only where there is no `proc_read_iter` (procfs would ignore it). `Names`
+// is made and dropped without sleeping (an empty vector, freed). `proc_remove()` accepts NULL,
+// removes recursively, waits for operations in progress and runs the
+// release of every open file before it returns, so no operation runs after
+// it. `pde_data()` is the data pointer of a proc entry's inode.
+unsafe impl kfiles_file::FileSystem for Procfs {
+    type Node = ffi::proc_dir_entry;
+    type Ops = ffi::proc_ops;
+    type Place = Claim;
+    type Children = Names;
+
+    fn new_children(_: Token) -> Names {
+        Names::new()
+    }
+
+    fn place(_: Token, dir: Option<&Arc<Entry>>, name: &CStr, mode: u16) -> Result<Claim> {
+        // procfs turns a mode without permission bits into 0444: refuse it
+        // rather than show a file to everyone.
+        if mode & PERMISSION_BITS == 0 {
+            return Err(EINVAL);
+        }
+        Claim::new(dir, name)
+    }
+
+    fn table<T, K: Kind<T, Self>>(_: Token) -> &'static Table<T, Self> {
+        &const { crate::file::table(K::OPERATIONS) }
+    }
+
+    unsafe fn create_file(
+        place: &Claim,
+        name: &CStr,
+        mode: u16,
+        data: *mut c_void,
+        ops: &'static Self::Ops,
+    ) -> Result<*mut Self::Node> {
+        // SAFETY: `name` is a C string, one path component, free in the
+        // directory (`place` claimed it), and `mode` permission bits only
+        // (`File::create` masks it), not all clear (`place` checked); the
+        // directory is alive while `place` is; `data` and `ops` as the caller
+        // guarantees.
+        let pde = unsafe {
+            ffi::proc_create_data(
+                kfiles_compat::char_ptr(name),
+                mode & PERMISSION_BITS,
+                place.raw_parent(),
+                ops,
+                data,
+            )
+        };
+        if pde.is_null() {
+            return Err(ENOMEM);
+        }
+        Ok(pde)
+    }
+
+    unsafe fn remove(node: *mut Self::Node) {
+        // SAFETY: By the function's safety requirements.
+        unsafe { ffi::proc_remove(node) }
+    }
+
+    unsafe fn data_of(inode: *mut bindings::inode) -> *mut c_void {
+        // SAFETY: `inode` is a proc inode (function requirements).
+        unsafe { ffi::kfiles_pde_data(inode) }
+    }
+}
 
 /// The names of the entries this crate created in one directory, which a
 /// new entry may not take: procfs `WARN`s (a panic with `panic_on_warn`)
@@ -22,7 +114,7 @@ use kfiles_ffi as ffi;
 ///
 /// Only accessed while the module's names mutex is held (a [`NamesLock`]).
 /// `None` marks a free slot (the kernel's `Vec` of 6.12 cannot remove).
-struct Names(UnsafeCell<KVec<Option<KVec<u8>>>>);
+pub struct Names(UnsafeCell<KVec<Option<KVec<u8>>>>);
 
 // SAFETY: Every access holds the names mutex (type invariants), which
 // serialises the threads.
@@ -67,7 +159,7 @@ impl Drop for NamesLock {
 /// A name taken in a directory (and the directory kept alive): no other
 /// entry this crate creates there may take it until the claim is dropped,
 /// after the entry is removed.
-pub(crate) struct Claim {
+pub struct Claim {
     parent: Option<Arc<Entry>>,
     name: KVec<u8>,
 }
@@ -77,22 +169,26 @@ impl Claim {
     /// component (in `/proc` itself, numeric names too), `EPERM` where
     /// sleeping is not allowed, `EEXIST` for a name already there (taken by
     /// this crate in `dir`, or, in `/proc` itself, visible under `/proc`).
-    pub(crate) fn new(dir: &ProcDir, name: &CStr) -> Result<Claim> {
-        dir.check_creation(name)?;
+    pub(crate) fn new(dir: Option<&Arc<Entry>>, name: &CStr) -> Result<Claim> {
+        kfiles_core::name::check(name.to_bytes(), dir.is_none()).map_err(|_| EINVAL)?;
+        // procfs allocates with `GFP_KERNEL`, and the names lock sleeps.
+        if !ffi::may_sleep() {
+            return Err(EPERM);
+        }
         let bytes = name.to_bytes();
         let mut own = KVec::with_capacity(bytes.len(), GFP_KERNEL)?;
         own.extend_from_slice(bytes, GFP_KERNEL)?;
         let mut registered = KVec::with_capacity(bytes.len(), GFP_KERNEL)?;
         registered.extend_from_slice(bytes, GFP_KERNEL)?;
         let mut lock = NamesLock::new();
-        let names = lock.of(names_of(dir.entry.as_ref()));
+        let names = lock.of(names_of(dir));
         if names
             .iter()
             .any(|n| n.as_ref().is_some_and(|n| &n[..] == bytes))
         {
             return Err(EEXIST);
         }
-        if dir.entry.is_none() {
+        if dir.is_none() {
             // SAFETY: `name` is a C string; the lookup may sleep, as here.
             kernel::error::to_result(unsafe {
                 ffi::kfiles_proc_root_lookup(kfiles_compat::char_ptr(name))
@@ -103,7 +199,7 @@ impl Claim {
             None => names.push(Some(registered), GFP_KERNEL)?,
         }
         Ok(Claim {
-            parent: dir.entry.clone(),
+            parent: dir.cloned(),
             name: own,
         })
     }
@@ -112,13 +208,13 @@ impl Claim {
     pub(crate) fn raw_parent(&self) -> *mut ffi::proc_dir_entry {
         self.parent
             .as_ref()
-            .map_or(core::ptr::null_mut(), |e| e.pde())
+            .map_or(core::ptr::null_mut(), |e| e.node())
     }
 }
 
 /// The names of `dir` (`None` for `/proc`).
 fn names_of(dir: Option<&Arc<Entry>>) -> &Names {
-    dir.map_or(&ROOT_NAMES, |e| &e.children)
+    dir.map_or(&ROOT_NAMES, |e| e.children())
 }
 
 impl Drop for Claim {
@@ -138,116 +234,6 @@ impl Drop for Claim {
     }
 }
 
-/// A proc entry that this crate created and removes when dropped.
-///
-/// # Invariants
-///
-/// `pde` is a live proc entry created by this crate and not yet removed,
-/// named and placed as `claim` says; the claim keeps the parent's `Arc`
-/// (and so the parent) alive for as long as this entry. `claim` is `None`
-/// only inside `drop`.
-pub(crate) struct Entry {
-    pde: *mut ffi::proc_dir_entry,
-    claim: Option<Claim>,
-    children: Names,
-}
-
-// SAFETY: An `Entry` only holds the entry to remove it, which may be done from
-// any thread that may sleep (`drop` hands it to a worker otherwise), and its
-// claim and children's names, used under the names mutex.
-unsafe impl Send for Entry {}
-// SAFETY: `&Entry` allows reading the pointer and the children's names under
-// the names mutex only.
-unsafe impl Sync for Entry {}
-
-impl Entry {
-    /// Wraps an entry just returned by a procfs create function, or fails
-    /// with `ENOMEM` when creation failed or the `Entry` cannot be allocated
-    /// (having removed the entry, if any).
-    ///
-    /// # Safety
-    ///
-    /// `pde` must be NULL or the result of a procfs create function for
-    /// `claim`'s name in its directory, owned by no one.
-    pub(crate) unsafe fn wrap(pde: *mut ffi::proc_dir_entry, claim: Claim) -> Result<Arc<Entry>> {
-        if pde.is_null() {
-            return Err(ENOMEM);
-        }
-        // On failure `Arc::new` drops the `Entry`, whose `drop` removes the
-        // entry and frees the name.
-        Ok(Arc::new(
-            Entry {
-                pde,
-                claim: Some(claim),
-                children: Names::new(),
-            },
-            GFP_KERNEL,
-        )?)
-    }
-
-    /// The entry, for use as a parent while `self` is alive.
-    pub(crate) fn pde(&self) -> *mut ffi::proc_dir_entry {
-        self.pde
-    }
-}
-
-impl Drop for Entry {
-    fn drop(&mut self) {
-        if !ffi::may_sleep() {
-            // Removal sleeps: hand it, with the hold on the parent, to a
-            // worker.
-            // Allocated before anything is moved: a failed `KBox::new` would
-            // drop its argument, recursing into this.
-            match KBox::<Entry>::new_uninit(GFP_ATOMIC) {
-                Ok(slot) => {
-                    let moved = KBox::write(
-                        slot,
-                        Entry {
-                            pde: self.pde,
-                            claim: self.claim.take(),
-                            children: Names::new(),
-                        },
-                    );
-                    // SAFETY: `remove_entry` takes the `KBox<Entry>` we give
-                    // up and drops it on an async worker, in task context,
-                    // which removes the entry there.
-                    unsafe {
-                        ffi::kfiles_defer_teardown(Some(remove_entry), KBox::into_raw(moved).cast())
-                    };
-                }
-                Err(_) => {
-                    // Removing here would sleep: leak the entry (and the
-                    // hold on its parent) instead, keeping the module, whose
-                    // code its operations are, pinned.
-                    // SAFETY: `kfiles_pin_for_leak()` only takes a module
-                    // reference and logs.
-                    unsafe { ffi::kfiles_pin_for_leak() };
-                    core::mem::forget(self.claim.take());
-                }
-            }
-            return;
-        }
-        // SAFETY: By the type invariants the entry is live and owned by
-        // `self`; removal is recursive and waits for operations in progress.
-        // This context may sleep (checked above).
-        unsafe { ffi::proc_remove(self.pde) };
-        // The name is free again only now that the entry is gone.
-        drop(self.claim.take());
-    }
-}
-
-/// Drops a `KBox<Entry>` moved out of an [`Entry`] dropped where it could
-/// not sleep.
-///
-/// # Safety
-///
-/// `entry` must come from `KBox::into_raw` of a `KBox<Entry>`, given up by
-/// the caller, and this must run in a context that may sleep.
-unsafe extern "C" fn remove_entry(entry: *mut core::ffi::c_void) {
-    // SAFETY: By the function's safety requirements.
-    drop(unsafe { KBox::from_raw(entry.cast::<Entry>()) });
-}
-
 /// A procfs directory, or `/proc` itself.
 ///
 /// The directory and everything in it is removed when the last of its owners
@@ -256,20 +242,27 @@ unsafe extern "C" fn remove_entry(entry: *mut core::ffi::c_void) {
 /// # Examples
 ///
 /// ```
-/// let dir = procfs_rs::ProcDir::root().subdir(c"mydrv", 0o555)?;
+/// let dir = procfs_rs::Dir::root().subdir(c"mydrv", 0o555)?;
 /// // A name that exists is refused.
-/// assert_eq!(procfs_rs::ProcDir::root().subdir(c"mydrv", 0o555).err(), Some(EEXIST));
+/// assert_eq!(procfs_rs::Dir::root().subdir(c"mydrv", 0o555).err(), Some(EEXIST));
 /// ```
 #[derive(Clone)]
-pub struct ProcDir {
-    /// `None` for `/proc`.
-    entry: Option<Arc<Entry>>,
+pub struct Dir(kfiles_file::Dir<Procfs>);
+
+/// The files of a directory are made the same way in procfs and debugfs:
+/// [`read_only_file`](kfiles_file::Dir::read_only_file) and its siblings.
+impl Deref for Dir {
+    type Target = kfiles_file::Dir<Procfs>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
-impl ProcDir {
+impl Dir {
     /// `/proc` itself, to create entries in.
     pub fn root() -> Self {
-        ProcDir { entry: None }
+        Dir(kfiles_file::Dir::new(None))
     }
 
     /// Creates the directory `name` in this one, with the permission bits of
@@ -280,20 +273,20 @@ impl ProcDir {
     /// crate already created in the directory (or, in `/proc` itself, any
     /// name visible there), and `ENOMEM` when procfs refuses the entry.
     pub fn subdir(&self, name: &CStr, mode: u16) -> Result<Self> {
-        let claim = Claim::new(self, name)?;
+        let claim = Claim::new(self.entry(), name)?;
         // SAFETY: `name` is one plain path component, free in this directory
         // (claimed), and `mode` holds permission bits only; the parent is
         // alive while `claim` is (or NULL for /proc).
         let pde = unsafe {
             ffi::proc_mkdir_mode(
                 kfiles_compat::char_ptr(name),
-                mode & crate::file::PERMISSION_BITS,
+                mode & PERMISSION_BITS,
                 claim.raw_parent(),
             )
         };
         // SAFETY: `pde` was just created for `claim`'s name and directory.
         let entry = unsafe { Entry::wrap(pde, claim)? };
-        Ok(ProcDir { entry: Some(entry) })
+        Ok(Dir(kfiles_file::Dir::new(Some(entry))))
     }
 
     /// Creates a symbolic link `name` in this directory pointing at
@@ -309,7 +302,7 @@ impl ProcDir {
     /// # assert_eq!(&*doctest::read(c"/proc/kfiles-doctest/current")?, b"1\n");
     /// ```
     pub fn symlink(&self, name: &CStr, target: &CStr) -> Result<Symlink> {
-        let claim = Claim::new(self, name)?;
+        let claim = Claim::new(self.entry(), name)?;
         // SAFETY: `name` is one plain path component, free in this directory
         // (claimed), and `target` a C string (procfs copies both); the parent
         // is alive while `claim` is (or NULL for /proc).
@@ -324,21 +317,9 @@ impl ProcDir {
         let entry = unsafe { Entry::wrap(pde, claim)? };
         Ok(Symlink { _entry: entry })
     }
-
-    /// Whether an entry `name` may be created in this directory, here:
-    /// `EINVAL` for a name that is not one plain path component, `EPERM` in
-    /// a context that may not sleep (procfs allocates with `GFP_KERNEL` and
-    /// takes a sleeping lock).
-    pub(crate) fn check_creation(&self, name: &CStr) -> Result {
-        kfiles_core::name::check(name.to_bytes(), self.entry.is_none()).map_err(|_| EINVAL)?;
-        if !ffi::may_sleep() {
-            return Err(EPERM);
-        }
-        Ok(())
-    }
 }
 
-/// A symbolic link in procfs, removed when dropped (see [`ProcDir::symlink`]).
+/// A symbolic link in procfs, removed when dropped (see [`Dir::symlink`]).
 pub struct Symlink {
     _entry: Arc<Entry>,
 }

@@ -4,16 +4,18 @@
 //!
 //! C header: [`include/linux/proc_fs.h`](srctree/include/linux/proc_fs.h)
 //!
-//! - [`ProcDir`]: a directory (`proc_mkdir_mode()`), removed with everything
-//!   in it when its last owner is dropped; [`ProcDir::root`] is `/proc`.
+//! - [`Dir`]: a directory (`proc_mkdir_mode()`), removed with everything
+//!   in it when its last owner is dropped; [`Dir::root`] is `/proc`.
 //! - [`File<T>`]: an entry that owns the value it shows, created as
-//!   - a single-show file ([`ProcDir::read_only_file`],
-//!     [`ProcDir::read_write_file`]) for values implementing [`Show`] (and
+//!   - a single-show file ([`Dir::read_only_file`](kfiles_file::Dir::read_only_file),
+//!     [`Dir::read_write_file`](kfiles_file::Dir::read_write_file), and
+//!     [`Dir::write_only_file`](kfiles_file::Dir::write_only_file)) for
+//!     values implementing [`Show`] (and
 //!     [`Store`]): the same values as debugfs-rs (atomics, [`Hex`],
 //!     [`Bounded`], closures, driver types);
-//!   - a seq_file ([`ProcDir::seq_file`]) for values implementing
+//!   - a seq_file ([`Dir::seq_file`](kfiles_file::Dir::seq_file)) for values implementing
 //!     [`SeqIterator`]: output of any size, read correctly at any offset;
-//!   - a file with typed read and write handlers ([`ProcDir::ops_file`]) for
+//!   - a file with typed read and write handlers ([`Dir::ops_file`](kfiles_file::Dir::ops_file)) for
 //!     values implementing [`FileOps`]; [`Buffer`] is a ready-made one.
 //! - [`Symlink`], made by `proc_symlink()`.
 //!
@@ -36,17 +38,17 @@
 //!
 //! ```
 //! use core::sync::atomic::AtomicI32;
-//! use procfs_rs::{File, ProcDir};
+//! use procfs_rs::{File, Dir};
 //!
 //! #[pin_data]
 //! struct Entries {
 //!     #[pin]
 //!     level: File<AtomicI32>,
-//!     dir: ProcDir,
+//!     dir: Dir,
 //! }
 //!
 //! fn entries() -> Result<Pin<KBox<Entries>>> {
-//!     let dir = ProcDir::root().subdir(c"mydrv", 0o555)?;
+//!     let dir = Dir::root().subdir(c"mydrv", 0o555)?;
 //!     KBox::pin_init(
 //!         try_pin_init!(Entries {
 //!             level <- dir.read_write_file(c"level", 0o644, AtomicI32::new(0)),
@@ -66,14 +68,13 @@
 mod buffer;
 mod entry;
 mod file;
-mod ops;
 
 pub use buffer::Buffer;
-pub use entry::{ProcDir, Symlink};
+pub use entry::{Dir, Procfs, Symlink};
 pub use file::File;
 pub use kfiles_attr::{
     parse_bool, parse_int, AtomicInt, Bounded, Hex, ReadCallback, ReadFn, ReadWriteCallback, Store,
     WriteFn, MAX_STORE_INPUT,
 };
-pub use ops::{FileOps, ReadBuf, WriteBuf};
+pub use kfiles_file::{FileOps, ReadBuf, WriteBuf};
 pub use seqfile_rs::{seq_print, Align, Line, SeqFile, SeqIterator, Show};

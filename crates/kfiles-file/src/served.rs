@@ -5,7 +5,7 @@
 //! Removing a debugfs or proc entry waits for the callbacks in progress. A
 //! callback that drops the file it serves (a `remove` file whose write drops
 //! its own handle, reached from user space with `echo 1 > remove`) would wait
-//! for itself forever. The file crates therefore run every callback that
+//! for itself forever. The file core therefore runs every callback that
 //! reaches driver code inside a [`Frame`] of the file's [`Served`] value;
 //! dropping a file first asks [`Served::may_be_running_here`], and if the
 //! answer is yes, hands the removal to `kfiles_defer_teardown()`, which does
@@ -24,8 +24,8 @@ const SLOTS: usize = 4;
 
 /// A value served by a file, with the tasks currently running its callbacks.
 ///
-/// The file crates (debugfs-rs, procfs-rs) keep each file's value in one;
-/// drivers only see the value itself.
+/// The file core keeps each file's value in one; drivers only see the
+/// value itself.
 pub struct Served<T> {
     /// The tasks inside a [`Frame`], as `current` pointers; NULL when free.
     running: [AtomicPtr<c_void>; SLOTS],

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Files with typed read and write handlers.
+//! Files with typed read and write handlers, at any offset.
 
-use crate::file::{served_of, ProcOps, EMPTY_PROC_OPS};
+use crate::{callbacks::served_of_file, FileSystem};
 use core::marker::PhantomData;
 use kernel::{
     bindings,
@@ -13,20 +13,17 @@ use kernel::{
     uaccess::{UserSliceReader, UserSliceWriter},
 };
 use kfiles_core::buffer::read_window;
-use kfiles_ffi as ffi;
 
-/// Read and write handlers of a proc file (C's `proc_read`/`proc_write`),
-/// with typed, bounded access to the user buffer and no offset arithmetic to
-/// get wrong.
+/// Read and write handlers of a file (C's `read`/`write`, `proc_read`/
+/// `proc_write`), with typed, bounded access to the user buffer and no
+/// offset arithmetic to get wrong.
 ///
 /// Implement the handlers the file supports; the others fail with `EINVAL`.
 /// Both may run concurrently with themselves and each other.
 ///
 /// (Not a `#[vtable]` trait: since 6.18 that macro ties every implementation
-/// to the module declaring it, which a library type such as [`Buffer`]
-/// cannot name. The C table always holds both handlers.)
-///
-/// [`Buffer`]: crate::Buffer
+/// to the module declaring it, which a library type such as procfs-rs's
+/// `Buffer` cannot name. The C table always holds both handlers.)
 ///
 /// # Examples
 ///
@@ -44,7 +41,12 @@ use kfiles_ffi as ffi;
 ///
 /// # let dir = doctest::proc_dir()?;
 /// let banner = KBox::pin_init(dir.ops_file(c"banner", 0o444, Banner), GFP_KERNEL)?;
-/// # assert_eq!(&*doctest::read_in(c"/proc/kfiles-doctest/banner", 5)?, b"hello from the kernel\n");
+/// # let want = b"hello from the kernel\n";
+/// # assert_eq!(&*doctest::read_in(c"/proc/kfiles-doctest/banner", 5)?, want);
+/// # let dir = doctest::debugfs_dir();
+/// # let banner = KBox::pin_init(dir.ops_file(c"banner", 0o444, Banner), GFP_KERNEL)?;
+/// # assert_eq!(&*doctest::read_in(c"/sys/kernel/debug/kfiles-doctest/banner", 7)?, want);
+/// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/banner", b"x").err(), Some(EINVAL));
 /// ```
 pub trait FileOps: Send + Sync {
     /// Serves a `read()`: copies bytes for `out`'s position into `out` (see
@@ -143,76 +145,62 @@ impl WriteBuf<'_> {
     }
 }
 
-/// `proc_ops` of files served by a `T`'s handlers.
-pub(crate) struct Ops<T>(PhantomData<T>);
-
-impl<T: FileOps> Ops<T> {
-    // SAFETY: `read` and `write` ask for an entry whose data points at a
-    // live, shared `Served<T>` and run the handlers in a frame of it;
-    // `default_llseek` does not look at it.
-    pub(crate) const OPS: ProcOps<T> = unsafe {
-        ProcOps::new(ffi::proc_ops {
-            proc_read: Some(Self::read),
-            proc_write: Some(Self::write),
-            proc_lseek: Some(ffi::default_llseek),
-            ..EMPTY_PROC_OPS
+/// `read` of handler files: `T`'s [`FileOps::read`] at the file position,
+/// in a frame of the entry's value.
+///
+/// # Safety
+///
+/// - `file` must be open on an entry of `F` whose data pointer points at a
+///   `Served<T>` that is alive and only shared for the duration of the call.
+/// - `buf` and `count` must be the user buffer of the call, and `ppos` a
+///   file position valid for reads and writes during it.
+pub(crate) unsafe extern "C" fn read_handler<T: FileOps, F: FileSystem>(
+    file: *mut bindings::file,
+    buf: *mut kernel::ffi::c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    // SAFETY: By the first requirement.
+    let served = unsafe { served_of_file::<T, F>(file) };
+    let _frame = served.enter();
+    let data = served.value();
+    // SAFETY: By the second requirement.
+    unsafe {
+        at_position(ppos, count, |pos| {
+            data.read(&mut ReadBuf {
+                writer: kfiles_compat::user_slice(buf, count).writer(),
+                pos,
+                _call: PhantomData,
+            })
         })
-    };
-
-    /// # Safety
-    ///
-    /// - `file` must be open on an entry whose data points at a `Served<T>`
-    ///   that is alive and only shared for the duration of the call.
-    /// - `buf` and `count` must be the user buffer of the call, and `ppos` a
-    ///   file position valid for reads and writes during it.
-    unsafe extern "C" fn read(
-        file: *mut bindings::file,
-        buf: *mut kernel::ffi::c_char,
-        count: usize,
-        ppos: *mut bindings::loff_t,
-    ) -> isize {
-        // SAFETY: By the first requirement.
-        let served = unsafe { served_of::<T>(file) };
-        let _frame = served.enter();
-        let data = served.value();
-        // SAFETY: By the second requirement.
-        unsafe {
-            at_position(ppos, count, |pos| {
-                data.read(&mut ReadBuf {
-                    writer: kfiles_compat::user_slice(buf, count).writer(),
-                    pos,
-                    _call: PhantomData,
-                })
-            })
-        }
     }
+}
 
-    /// # Safety
-    ///
-    /// - `file` must be open on an entry whose data points at a `Served<T>`
-    ///   that is alive and only shared for the duration of the call.
-    /// - `buf` and `count` must be the user buffer of the call, and `ppos` a
-    ///   file position valid for reads and writes during it.
-    unsafe extern "C" fn write(
-        file: *mut bindings::file,
-        buf: *const kernel::ffi::c_char,
-        count: usize,
-        ppos: *mut bindings::loff_t,
-    ) -> isize {
-        // SAFETY: By the first requirement.
-        let served = unsafe { served_of::<T>(file) };
-        let _frame = served.enter();
-        let data = served.value();
-        // SAFETY: By the second requirement.
-        unsafe {
-            at_position(ppos, count, |pos| {
-                data.write(&mut WriteBuf {
-                    reader: kfiles_compat::user_slice(buf, count).reader(),
-                    pos,
-                    _call: PhantomData,
-                })
+/// `write` of handler files: `T`'s [`FileOps::write`] at the file position,
+/// in a frame of the entry's value.
+///
+/// # Safety
+///
+/// As for [`read_handler`].
+pub(crate) unsafe extern "C" fn write_handler<T: FileOps, F: FileSystem>(
+    file: *mut bindings::file,
+    buf: *const kernel::ffi::c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    // SAFETY: By the first requirement.
+    let served = unsafe { served_of_file::<T, F>(file) };
+    let _frame = served.enter();
+    let data = served.value();
+    // SAFETY: By the second requirement.
+    unsafe {
+        at_position(ppos, count, |pos| {
+            data.write(&mut WriteBuf {
+                reader: kfiles_compat::user_slice(buf, count).reader(),
+                pos,
+                _call: PhantomData,
             })
-        }
+        })
     }
 }
 
