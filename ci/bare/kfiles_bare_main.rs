@@ -38,7 +38,7 @@ impl kernel::Module for Bare {
         pr_info!("{} processes\n", processes);
         // The period as a debugfs or procfs file would take it from a write.
         let period_ms = AtomicU32::new(0);
-        Store::store(&period_ms, b"100\n")?;
+        Store::set_from(&period_ms, b"100\n")?;
         let work = KBox::pin_init(
             PeriodicWork::new(Counter(AtomicU32::new(0)), period_ms.load(Relaxed)),
             GFP_KERNEL,

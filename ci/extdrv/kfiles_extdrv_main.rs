@@ -104,7 +104,7 @@ type CounterSlot = Arc<Mutex<Option<Pin<KBox<File<Counter>>>>>>;
 struct Remover(CounterSlot);
 
 impl Store for Remover {
-    fn store(&self, input: &[u8]) -> Result {
+    fn set_from(&self, input: &[u8]) -> Result {
         if parse_bool(input)? {
             // Taken under the lock, dropped (which waits for the file's
             // callbacks in progress) after it.

@@ -204,7 +204,7 @@ impl Show for Remover {
 }
 
 impl Store for Remover {
-    fn store(&self, _input: &[u8]) -> Result {
+    fn set_from(&self, _input: &[u8]) -> Result {
         self.remove_own();
         Ok(())
     }

@@ -54,10 +54,10 @@ impl Show for AString {
 }
 
 impl Store for AString {
-    // A longer write fails with EINVAL before `store` is called.
+    // A longer write fails with EINVAL before `set_from` is called.
     const MAX_INPUT: usize = ASTRING_MAX;
 
-    fn store(&self, input: &[u8]) -> Result {
+    fn set_from(&self, input: &[u8]) -> Result {
         let mut t = self.text.lock();
         t.bytes[..input.len()].copy_from_slice(input);
         t.len = input.len();

@@ -152,7 +152,7 @@ struct Command {
 }
 
 impl Store for Command {
-    fn store(&self, input: &[u8]) -> Result {
+    fn set_from(&self, input: &[u8]) -> Result {
         match parse_int::<u32>(input)? {
             1 => (self.action)(&self.exam),
             _ => Err(EINVAL),

@@ -319,7 +319,7 @@ struct TimerControl {
 }
 
 impl Store for TimerControl {
-    fn store(&self, input: &[u8]) -> Result {
+    fn set_from(&self, input: &[u8]) -> Result {
         let mut words = words(input);
         let first = words.next();
         if first == Some(b"stop") {
@@ -377,7 +377,7 @@ struct Command {
 }
 
 impl Store for Command {
-    fn store(&self, input: &[u8]) -> Result {
+    fn set_from(&self, input: &[u8]) -> Result {
         (self.action)(&self.lab, input)
     }
 }

@@ -91,8 +91,8 @@ mod file;
 pub use entry::{Debugfs, Dir};
 pub use file::File;
 pub use kfiles_attr::{
-    parse_bool, parse_int, AtomicInt, Bounded, Hex, ReadCallback, ReadFn, ReadWriteCallback, Store,
-    WriteFn, MAX_STORE_INPUT,
+    parse_bool, parse_int, AtomicInt, Bounded, Hex, Parse, ReadCallback, ReadFn, ReadWriteCallback,
+    Store, Text, WriteFn, MAX_STORE_INPUT,
 };
-pub use kfiles_file::{FileOps, ReadBuf, WriteBuf};
+pub use kfiles_file::{FileOps, Handlers, ReadBuf, ReadOnly, ReadWrite, Seq, WriteBuf, WriteOnly};
 pub use seqfile_rs::{seq_print, Align, Line, SeqFile, SeqIterator, Show};

@@ -16,6 +16,9 @@
 //! | [`Bounded<A>`]                     | as `A`                         | as `A`, within a range |
 //! | plain `u8`..`u64`, `usize`, `i32`, `i64`, `bool` | as their atomic (read-only files) | — |
 //! | [`ReadCallback`], [`ReadWriteCallback`] | what a closure prints      | what a closure accepts |
+//! | [`Text<N>`] in a `Mutex`/`SpinLock` | `"%s\n"` (`debugfs_create_str`) | up to `N` bytes, trimmed as C's `strim()` |
+//! | `Mutex<T>`, `SpinLock<T>` of a [`Parse`] type | as `T`, under the lock | as `T` ([`Parse`]) |
+//! | `Arc<T>`                           | as `T`                         | as `T`             |
 //!
 //! Atomics are read and written with `Relaxed` ordering, as the C helpers
 //! read and write plain variables: a debugfs file shows a value, it does not
@@ -44,13 +47,20 @@ pub const MAX_STORE_INPUT: usize = 256;
 
 /// Something that user space can set by writing to a file.
 ///
-/// `store` receives the bytes of one `write()` call, at most
+/// [`set_from`](Store::set_from) receives the bytes of one `write()` call,
+/// at most
 /// [`MAX_INPUT`](Store::MAX_INPUT) of them, and must either apply the whole
 /// input or leave the value unchanged and return an error (`EINVAL` for
 /// malformed input, `ERANGE` for a value out of range, as the kernel's
 /// `kstrto*()` functions do). It may run concurrently with itself and with
 /// [`Show::show`], so it changes the value through interior mutability
-/// (atomics, a lock).
+/// (atomics, a lock). (The method is not called `store`: delegating to an
+/// atomic field would then need `Store::store(&self.count, input)` to get
+/// past the atomic's own `store`.)
+///
+/// Ready made: the atomics, [`Hex`], [`Bounded`], closures
+/// ([`ReadWriteCallback`]), and for shared state `Arc<T>` of a `Store`, and
+/// `Mutex<T>` or `SpinLock<T>` of a value that implements [`Parse`].
 ///
 /// # Examples
 ///
@@ -62,7 +72,7 @@ pub const MAX_STORE_INPUT: usize = 256;
 /// struct EvenCount(AtomicU32);
 ///
 /// impl Store for EvenCount {
-///     fn store(&self, input: &[u8]) -> Result {
+///     fn set_from(&self, input: &[u8]) -> Result {
 ///         let v: u32 = parse_int(input)?;
 ///         if v % 2 != 0 {
 ///             return Err(EINVAL);
@@ -73,19 +83,19 @@ pub const MAX_STORE_INPUT: usize = 256;
 /// }
 ///
 /// let buffers = EvenCount(AtomicU32::new(2));
-/// assert_eq!(buffers.store(b"3\n"), Err(EINVAL));
-/// buffers.store(b"8\n")?;
+/// assert_eq!(buffers.set_from(b"3\n"), Err(EINVAL));
+/// buffers.set_from(b"8\n")?;
 /// assert_eq!(buffers.0.load(Ordering::Relaxed), 8);
 /// ```
 pub trait Store {
     /// The longest input accepted, in bytes; a longer write fails with
-    /// `EINVAL` before [`store`](Store::store) is called. At most
+    /// `EINVAL` before [`set_from`](Store::set_from) is called. At most
     /// [`MAX_STORE_INPUT`].
     const MAX_INPUT: usize = 64;
 
     /// Parses `input` and updates the value, or returns an error and changes
     /// nothing.
-    fn store(&self, input: &[u8]) -> Result;
+    fn set_from(&self, input: &[u8]) -> Result;
 }
 
 /// The body of a `write` file operation for a value implementing [`Store`]:
@@ -93,7 +103,7 @@ pub trait Store {
 ///
 /// Refuses (`EINVAL`) a write at a non-zero offset or longer than
 /// [`Store::MAX_INPUT`]; copies the input onto the stack; calls
-/// [`Store::store`]; on success advances `*ppos` and returns `count`, else
+/// [`Store::set_from`]; on success advances `*ppos` and returns `count`, else
 /// returns the negative errno and changes nothing.
 ///
 /// # Safety
@@ -120,7 +130,7 @@ pub unsafe fn store_user_write<T: Store>(
     {
         return e.to_errno() as isize;
     }
-    match data.store(input) {
+    match data.set_from(input) {
         Ok(()) => {
             // SAFETY: The caller guarantees `ppos` is valid for writes.
             unsafe { *ppos = count as kernel::bindings::loff_t };
@@ -218,7 +228,7 @@ macro_rules! atomic_ints {
 
         impl Store for $atomic {
             #[inline]
-            fn store(&self, input: &[u8]) -> Result {
+            fn set_from(&self, input: &[u8]) -> Result {
                 self.set(parse_int(input)?);
                 Ok(())
             }
@@ -238,7 +248,7 @@ atomic_ints! {
 
 impl Store for AtomicBool {
     #[inline]
-    fn store(&self, input: &[u8]) -> Result {
+    fn set_from(&self, input: &[u8]) -> Result {
         self.store(parse_bool(input)?, Relaxed);
         Ok(())
     }
@@ -284,8 +294,8 @@ impl<A: AtomicInt> Show for Hex<A> {
 
 impl<A: AtomicInt + Store> Store for Hex<A> {
     #[inline]
-    fn store(&self, input: &[u8]) -> Result {
-        self.0.store(input)
+    fn set_from(&self, input: &[u8]) -> Result {
+        self.0.set_from(input)
     }
 }
 
@@ -296,7 +306,7 @@ impl<A: AtomicInt + Store> Store for Hex<A> {
 ///
 /// `value` always lies within `range`: [`new`](Self::new) checks the first
 /// value, and every later one goes through [`set`](Self::set) or
-/// [`Store::store`], which check it (the atomic itself is not handed out).
+/// [`Store::set_from`], which check it (the atomic itself is not handed out).
 ///
 /// # Examples
 ///
@@ -358,7 +368,7 @@ impl<A: AtomicInt + Show> Show for Bounded<A> {
 }
 
 impl<A: AtomicInt> Store for Bounded<A> {
-    fn store(&self, input: &[u8]) -> Result {
+    fn set_from(&self, input: &[u8]) -> Result {
         self.set(parse_int(input)?)
     }
 }
@@ -431,7 +441,178 @@ impl<D, R: Fn(&D, &SeqFile) -> Result, W> Show for ReadWriteCallback<D, R, W> {
 }
 
 impl<D, R, W: Fn(&D, &[u8]) -> Result> Store for ReadWriteCallback<D, R, W> {
-    fn store(&self, input: &[u8]) -> Result {
+    fn set_from(&self, input: &[u8]) -> Result {
         (self.write)(&self.data, input)
+    }
+}
+
+/// A value that one `write()` sets whole: parsed from the written bytes, as
+/// the kernel's `kstrto*()` functions parse (integers with [`parse_int`]'s
+/// rules, booleans with [`parse_bool`]'s, [`Text`] as it is). With it a
+/// `Mutex<T>` or `SpinLock<T>` is a [`Store`]: the input is parsed, then
+/// the value replaced under the lock.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{new_mutex, sync::{Arc, Mutex}};
+///
+/// // Driver state that two files share: one shows it, one sets it.
+/// let threshold: Arc<Mutex<u32>> = Arc::pin_init(new_mutex!(10), GFP_KERNEL)?;
+/// # let dir = doctest::debugfs_dir();
+/// let shown = KBox::pin_init(dir.read_only_file(c"threshold", 0o444, threshold.clone()), GFP_KERNEL)?;
+/// let set = KBox::pin_init(dir.write_only_file(c"set_threshold", 0o200, threshold.clone()), GFP_KERNEL)?;
+/// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/set_threshold", b"25\n")?, 3);
+/// assert_eq!(*threshold.lock(), 25); // after `echo 25 > set_threshold`
+/// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/threshold")?, b"25\n");
+/// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/set_threshold", b"x").err(), Some(EINVAL));
+/// # assert_eq!(*threshold.lock(), 25);
+/// ```
+pub trait Parse: Sized {
+    /// The longest input accepted, in bytes, as [`Store::MAX_INPUT`].
+    const MAX_INPUT: usize = 64;
+
+    /// The value written as `input`, or `EINVAL`/`ERANGE`.
+    fn parse(input: &[u8]) -> Result<Self>;
+}
+
+macro_rules! parse_ints {
+    ($($t:ty),*) => {$(
+        impl Parse for $t {
+            #[inline]
+            fn parse(input: &[u8]) -> Result<Self> {
+                parse_int(input)
+            }
+        }
+    )*};
+}
+
+parse_ints!(u8, u16, u32, u64, usize, i32, i64);
+
+impl Parse for bool {
+    #[inline]
+    fn parse(input: &[u8]) -> Result<Self> {
+        parse_bool(input)
+    }
+}
+
+impl<T: Parse + Unpin> Store for kernel::sync::Mutex<T> {
+    const MAX_INPUT: usize = T::MAX_INPUT;
+
+    fn set_from(&self, input: &[u8]) -> Result {
+        // Parsed before locking: a malformed write changes nothing.
+        let value = T::parse(input)?;
+        let old = core::mem::replace(&mut *self.lock(), value);
+        // The old value goes after the lock is released.
+        drop(old);
+        Ok(())
+    }
+}
+
+/// Locked with interrupts on: a spinlock that interrupt handlers also take
+/// must not be set from a file.
+impl<T: Parse + Unpin> Store for kernel::sync::SpinLock<T> {
+    const MAX_INPUT: usize = T::MAX_INPUT;
+
+    fn set_from(&self, input: &[u8]) -> Result {
+        let value = T::parse(input)?;
+        let old = core::mem::replace(&mut *self.lock(), value);
+        // The old value goes after the lock is released.
+        drop(old);
+        Ok(())
+    }
+}
+
+impl<T: Store> Store for kernel::sync::Arc<T> {
+    const MAX_INPUT: usize = T::MAX_INPUT;
+
+    #[inline]
+    fn set_from(&self, input: &[u8]) -> Result {
+        T::set_from(self, input)
+    }
+}
+
+/// A string of at most `N` bytes (`N` below [`MAX_STORE_INPUT`]), as C's
+/// `debugfs_create_str()` holds: shown with a newline after it, set whole by
+/// a write, with leading and trailing whitespace removed as C's `strim()`
+/// does (so the newline `echo` adds goes); a longer write fails with
+/// `EINVAL`. Put it in a `Mutex` (or a `SpinLock` that no interrupt handler
+/// takes) to make a file of it.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{new_spinlock, sync::{Arc, SpinLock}};
+/// use kfiles_attr::Text;
+///
+/// let name: Arc<SpinLock<Text<16>>> = Arc::pin_init(new_spinlock!(Text::new(b"eth0")?), GFP_KERNEL)?;
+/// # let dir = doctest::proc_dir()?;
+/// let file = KBox::pin_init(dir.read_write_file(c"name", 0o644, name.clone()), GFP_KERNEL)?;
+/// # assert_eq!(&*doctest::read(c"/proc/kfiles-doctest/name")?, b"eth0\n");
+/// # assert_eq!(doctest::write(c"/proc/kfiles-doctest/name", b"wlan1\n")?, 6);
+/// assert_eq!(name.lock().as_bytes(), b"wlan1"); // after `echo wlan1 > name`
+/// # assert_eq!(doctest::write(c"/proc/kfiles-doctest/name", b"a-name-of-17-byte").err(), Some(EINVAL));
+/// # assert_eq!(&*doctest::read(c"/proc/kfiles-doctest/name")?, b"wlan1\n");
+/// # // Exactly 16 bytes, with `echo`'s newline and C's trimming.
+/// # assert_eq!(doctest::write(c"/proc/kfiles-doctest/name", b" sixteen-bytes-xy\n")?, 18);
+/// # assert_eq!(&*doctest::read(c"/proc/kfiles-doctest/name")?, b"sixteen-bytes-xy\n");
+/// # // Longer strings than the 64-byte default input.
+/// # let long: Arc<SpinLock<Text<100>>> = Arc::pin_init(new_spinlock!(Text::new(b"")?), GFP_KERNEL)?;
+/// # let long_file = KBox::pin_init(dir.read_write_file(c"long", 0o644, long.clone()), GFP_KERNEL)?;
+/// # assert_eq!(doctest::write(c"/proc/kfiles-doctest/long", &[b'x'; 100])?, 100);
+/// # assert_eq!(long.lock().as_bytes(), &[b'x'; 100][..]);
+/// ```
+#[derive(Clone, Copy)]
+pub struct Text<const N: usize> {
+    len: usize,
+    bytes: [u8; N],
+}
+
+impl<const N: usize> Text<N> {
+    /// `text`, or `EINVAL` if it is longer than `N` bytes.
+    pub fn new(text: &[u8]) -> Result<Self> {
+        let mut bytes = [0u8; N];
+        bytes
+            .get_mut(..text.len())
+            .ok_or(EINVAL)?
+            .copy_from_slice(text);
+        Ok(Self {
+            len: text.len(),
+            bytes,
+        })
+    }
+
+    /// The bytes of the string.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+impl<const N: usize> Parse for Text<N> {
+    // Room for `N` bytes and the whitespace around them that `parse` trims
+    // (the length is checked after trimming); an `N` of `MAX_STORE_INPUT`
+    // or more fails to build when used in a file.
+    const MAX_INPUT: usize = {
+        assert!(N < MAX_STORE_INPUT);
+        MAX_STORE_INPUT
+    };
+
+    fn parse(input: &[u8]) -> Result<Self> {
+        // C's `isspace()`: space and `\t` to `\r` (`\v` included).
+        let space = |b: &u8| *b == b' ' || (b'\t'..=b'\r').contains(b);
+        let start = input.iter().position(|b| !space(b)).unwrap_or(input.len());
+        let end = input
+            .iter()
+            .rposition(|b| !space(b))
+            .map_or(start, |i| i + 1);
+        Self::new(&input[start..end])
+    }
+}
+
+impl<const N: usize> Show for Text<N> {
+    fn show(&self, m: &SeqFile) -> Result {
+        m.write_bytes(self.as_bytes());
+        m.put_byte(b'\n');
+        Ok(())
     }
 }

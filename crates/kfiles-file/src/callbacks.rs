@@ -5,7 +5,7 @@
 //! ([`Show`], [`Store`]) and of seq_files ([`SeqIterator`]).
 //!
 //! Each finds the entry's `Served<T>` through [`FileSystem::data_of`] and
-//! runs the code that reaches the driver (`show`, the iterator, `store`)
+//! runs the code that reaches the driver (`show`, the iterator, `set_from`)
 //! inside a [`Frame`](crate::Frame) of it. [`Operations`] groups them by kind
 //! of file; a file system crate copies one into its C table, a
 //! [`Table<T, F>`](crate::Table), whose safety requirements they meet when
@@ -265,7 +265,7 @@ impl<T: Show + Sync, F: FileSystem> Operations<T, F> {
 impl<T: Show + Store + Sync, F: FileSystem> Operations<T, F> {
     /// A single-show file whose writes [`Store`] parses.
     // INVARIANT: As `READ_ONLY`, and `write_store` asks for the same and
-    // runs `T::store` in a frame.
+    // runs `T::set_from` in a frame.
     pub const READ_WRITE: Self = Self {
         write: Some(write_store::<T, F>),
         ..Self::READ_ONLY
@@ -275,7 +275,7 @@ impl<T: Show + Store + Sync, F: FileSystem> Operations<T, F> {
 impl<T: Store + Sync, F: FileSystem> Operations<T, F> {
     /// A file that [`Store`] sets and that cannot be read.
     // INVARIANT: `write_store` asks for an entry whose data pointer points
-    // at a live, shared `Served<T>` and runs `T::store` in a frame;
+    // at a live, shared `Served<T>` and runs `T::set_from` in a frame;
     // `simple_open` and `default_llseek` do not look at it.
     pub const WRITE_ONLY: Self = Self {
         open: Some(ffi::simple_open),

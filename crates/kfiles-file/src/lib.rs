@@ -337,15 +337,15 @@ impl<T, F: FileSystem> Table<T, F> {
 /// as a `#[pin]` field of a driver's state.
 ///
 /// Dropping a `File` waits for its callbacks in progress, except when it is
-/// dropped from inside one of them (a `remove` file whose `store` drops the
+/// dropped from inside one of them (a `remove` file whose `set_from` drops the
 /// file itself) or where sleeping is not allowed: then the removal, and the
 /// drop of the value, happen as soon as possible on a kernel worker; module
 /// unload waits for them (`kfiles_compat::module!`).
 ///
 /// # Invariants
 ///
-/// `live` points at a [`Live<T, F>`] allocated by [`Live::create`] and owned
-/// by this `File`; its `node` is what `F::create_file` returned for its
+/// `live` points at a pinned [`Live<T, F>`] allocated by [`Live::create`]
+/// and owned by this `File`, never moved; its `node` is what `F::create_file` returned for its
 /// `place`, with its `served` as the data pointer. `T: Send + Sync` (the
 /// only constructor requires it).
 #[pin_data(PinnedDrop)]
@@ -355,12 +355,14 @@ pub struct File<T, F: FileSystem> {
     _pin: PhantomPinned,
 }
 
-/// What a [`File`] owns, on the heap: a removal deferred past the `File`'s
-/// drop still has it.
+/// What a [`File`] owns, on the heap, pinned: a removal deferred past the
+/// `File`'s drop still has it.
+#[pin_data]
 struct Live<T, F: FileSystem> {
     node: *mut F::Node,
     /// Released after the removal.
     _place: F::Place,
+    #[pin]
     served: Served<T>,
 }
 
@@ -371,25 +373,30 @@ impl<T, F: FileSystem> Live<T, F> {
     ///
     /// `place` must come from `F::place` for `name` and `mode` (permission
     /// bits only), and `T: Send + Sync`.
-    unsafe fn create(
+    unsafe fn create<E>(
         place: F::Place,
         name: &CStr,
         mode: u16,
-        data: T,
+        init: impl PinInit<T, E>,
         table: &'static Table<T, F>,
-    ) -> Result<NonNull<Self>> {
+    ) -> Result<NonNull<Self>>
+    where
+        Error: From<E>,
+    {
         if !ffi::may_sleep() {
             return Err(EPERM);
         }
-        let live = KBox::new(
-            Self {
-                node: core::ptr::null_mut(),
-                _place: place,
-                served: Served::new(data),
-            },
-            GFP_KERNEL,
-        )?;
-        let raw = KBox::into_raw(live);
+        let live = try_pin_init!(Self {
+            node: core::ptr::null_mut(),
+            _place: place,
+            served <- Served::new(init),
+        }? Error);
+        let live = KBox::<Self>::pin_init::<Error>(live, GFP_KERNEL)?;
+        // SAFETY: The allocation is never moved out of: it is dropped in
+        // place, by `KBox::from_raw` in `teardown` or below, or leaked
+        // (`kfiles_defer_teardown()` keeps it when it cannot run the
+        // teardown).
+        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(live) });
         // SAFETY: `raw` is the allocation just made, not yet shared. The
         // place came from `F::place` for `name` and `mode` (function
         // requirements).
@@ -503,16 +510,20 @@ unsafe extern "C" fn teardown<T, F: FileSystem>(live: *mut c_void) {
 }
 
 impl<T: Send + Sync + 'static, F: FileSystem> File<T, F> {
-    /// Creates a file `name` of kind `K` in `dir`, showing `data`. The
+    /// Creates a file `name` of kind `K` in `dir`, whose value `init`
+    /// initialises in place (a plain value is its own initialiser). The
     /// place is taken (`F::place`) when the initialiser runs. Fails as
-    /// `F::place` does, with `EPERM` where sleeping is not allowed, and as
-    /// `F::create_file` fails.
-    pub fn create<'a, K: Kind<T, F>>(
+    /// `F::place` does, with `EPERM` where sleeping is not allowed, as
+    /// `init` fails, and as `F::create_file` fails.
+    pub fn create<'a, K: Kind<T, F>, E: 'a>(
         dir: &'a Dir<F>,
         name: &'a CStr,
         mode: u16,
-        data: T,
-    ) -> impl PinInit<Self, Error> + 'a {
+        init: impl PinInit<T, E> + 'a,
+    ) -> impl PinInit<Self, Error> + 'a
+    where
+        Error: From<E>,
+    {
         // Permission bits only: debugfs `BUG()`s on file-type bits, and
         // set-id or sticky bits mean nothing on these files.
         let mode = mode & K::MODE_BITS & 0o777;
@@ -527,7 +538,7 @@ impl<T: Send + Sync + 'static, F: FileSystem> File<T, F> {
                 // mode, which holds permission bits only; this context may
                 // sleep; `T: Send + Sync` by the bounds.
                 unsafe {
-                    Live::create(place, name, mode, data, F::table::<T, K>(Token(())))?
+                    Live::create(place, name, mode, init, F::table::<T, K>(Token(())))?
                 }
             },
             _pin: PhantomPinned,
@@ -633,7 +644,7 @@ impl<F: FileSystem> Dir<F> {
         mode: u16,
         data: T,
     ) -> impl PinInit<File<T, F>, Error> + 'a {
-        File::create::<ReadOnly>(self, name, mode, data)
+        File::create::<ReadOnly, core::convert::Infallible>(self, name, mode, data)
     }
 
     /// Creates a file `name` in this directory whose content is `data`,
@@ -662,7 +673,7 @@ impl<F: FileSystem> Dir<F> {
         mode: u16,
         data: T,
     ) -> impl PinInit<File<T, F>, Error> + 'a {
-        File::create::<ReadWrite>(self, name, mode, data)
+        File::create::<ReadWrite, core::convert::Infallible>(self, name, mode, data)
     }
 
     /// Creates a file `name` in this directory that sets `data` through
@@ -693,7 +704,7 @@ impl<F: FileSystem> Dir<F> {
         mode: u16,
         data: T,
     ) -> impl PinInit<File<T, F>, Error> + 'a {
-        File::create::<WriteOnly>(self, name, mode, data)
+        File::create::<WriteOnly, core::convert::Infallible>(self, name, mode, data)
     }
 
     /// Creates a seq_file `name` printing the records of `data` (see
@@ -738,7 +749,7 @@ impl<F: FileSystem> Dir<F> {
         mode: u16,
         data: T,
     ) -> impl PinInit<File<T, F>, Error> + 'a {
-        File::create::<Seq>(self, name, mode, data)
+        File::create::<Seq, core::convert::Infallible>(self, name, mode, data)
     }
 
     /// Creates a file `name` whose reads and writes `data`'s [`FileOps`]
@@ -750,6 +761,72 @@ impl<F: FileSystem> Dir<F> {
         mode: u16,
         data: T,
     ) -> impl PinInit<File<T, F>, Error> + 'a {
-        File::create::<Handlers>(self, name, mode, data)
+        File::create::<Handlers, core::convert::Infallible>(self, name, mode, data)
+    }
+
+    /// Creates a file `name` of kind `K` ([`ReadOnly`], [`ReadWrite`],
+    /// [`WriteOnly`], [`Seq`], [`Handlers`]) whose value `init` initialises
+    /// in place: a lock, say, which cannot be moved into a file the way a
+    /// plain value is. The file keeps the permission bits `K` keeps, as the
+    /// other constructors do.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::new_mutex;
+    /// use kfiles_file::{ReadOnly, ReadWrite};
+    ///
+    /// # let dir = doctest::debugfs_dir();
+    /// let limit = KBox::pin_init(
+    ///     dir.pinned_file::<ReadWrite, _, _>(c"limit", 0o644, new_mutex!(100u32)),
+    ///     GFP_KERNEL,
+    /// )?;
+    /// *limit.lock() = 150;
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/limit")?, b"150\n");
+    /// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/limit", b"7")?, 1);
+    /// # assert_eq!(*limit.lock(), 7);
+    /// # // A value whose initialisation fails half way: the error comes back,
+    /// # // nothing is created, and (procfs) the name is free again.
+    /// # use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    /// # static DROPPED: AtomicBool = AtomicBool::new(false);
+    /// # struct Part(u32);
+    /// # impl Drop for Part {
+    /// #     fn drop(&mut self) {
+    /// #         DROPPED.store(true, Relaxed);
+    /// #     }
+    /// # }
+    /// # #[pin_data]
+    /// # struct Late {
+    /// #     part: Part,
+    /// #     n: u32,
+    /// # }
+    /// # impl seqfile_rs::Show for Late {
+    /// #     fn show(&self, m: &seqfile_rs::SeqFile) -> Result {
+    /// #         self.n.show(m)
+    /// #     }
+    /// # }
+    /// # let fail = true;
+    /// # let late = try_pin_init!(Late {
+    /// #     part: Part(1),
+    /// #     n: if fail { return Err(ENOMEM) } else { 0 },
+    /// # }? Error);
+    /// # let dir = doctest::proc_dir()?;
+    /// # let made = KBox::pin_init(dir.pinned_file::<ReadOnly, _, _>(c"late", 0o444, late), GFP_KERNEL);
+    /// # assert_eq!(made.err(), Some(ENOMEM));
+    /// # assert!(DROPPED.load(Relaxed));
+    /// # assert!(!doctest::exists(c"/proc/kfiles-doctest/late"));
+    /// # let late = KBox::pin_init(dir.read_only_file(c"late", 0o444, 2u32), GFP_KERNEL)?;
+    /// # assert_eq!(&*doctest::read(c"/proc/kfiles-doctest/late")?, b"2\n");
+    /// ```
+    pub fn pinned_file<'a, K: Kind<T, F>, T: Send + Sync + 'static, E: 'a>(
+        &'a self,
+        name: &'a CStr,
+        mode: u16,
+        init: impl PinInit<T, E> + 'a,
+    ) -> impl PinInit<File<T, F>, Error> + 'a
+    where
+        Error: From<E>,
+    {
+        File::create::<K, E>(self, name, mode, init)
     }
 }

@@ -16,6 +16,7 @@ use core::{
     ptr,
     sync::atomic::{AtomicPtr, AtomicUsize, Ordering},
 };
+use kernel::prelude::*;
 use kfiles_ffi as ffi;
 
 /// How many tasks a [`Served`] value tells apart; more at once are counted,
@@ -25,23 +26,26 @@ const SLOTS: usize = 4;
 /// A value served by a file, with the tasks currently running its callbacks.
 ///
 /// The file core keeps each file's value in one; drivers only see the
-/// value itself.
+/// value itself. The value is pinned: it may be initialised in place (a
+/// lock, say).
+#[pin_data]
 pub struct Served<T> {
     /// The tasks inside a [`Frame`], as `current` pointers; NULL when free.
     running: [AtomicPtr<c_void>; SLOTS],
     /// Frames that found no free slot.
     unnamed: AtomicUsize,
+    #[pin]
     value: T,
 }
 
 impl<T> Served<T> {
-    /// `value`, with no callback running.
-    pub const fn new(value: T) -> Self {
-        Self {
+    /// The value `init` initialises in place, with no callback running.
+    pub fn new<E>(init: impl PinInit<T, E>) -> impl PinInit<Self, E> {
+        try_pin_init!(Self {
             running: [const { AtomicPtr::new(ptr::null_mut()) }; SLOTS],
             unnamed: AtomicUsize::new(0),
-            value,
-        }
+            value <- init,
+        }? E)
     }
 
     /// The value.

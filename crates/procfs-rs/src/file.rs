@@ -15,7 +15,7 @@ use kfiles_file::callbacks::Operations;
 /// [`Dir`](crate::Dir), typically as a `#[pin]` field of a driver's state.
 ///
 /// Dropping a `File` waits for its operations in progress, except when it is
-/// dropped from inside one of them (a `remove` file whose `store` drops the
+/// dropped from inside one of them (a `remove` file whose `set_from` drops the
 /// file itself) or where sleeping is not allowed: then the removal, and the
 /// drop of the value, happen as soon as possible on a kernel worker; module
 /// unload waits for them. (The file core, `kfiles_file::File`, is shared

@@ -9,6 +9,8 @@
 //! | `i32`, `i64` and their atomics          | `"%lld\n"`  | `debugfs_create_atomic_t()`      |
 //! | `bool`, `AtomicBool`                    | `"Y\n"`/`"N\n"` | `debugfs_create_bool()`     |
 //!
+//! `Arc<T>`, `Mutex<T>` and `SpinLock<T>` show what `T` shows (under the lock).
+//!
 //! Atomics are read with `Relaxed` ordering, as C reads a plain variable: a
 //! file shows a value, it does not synchronize with it.
 
@@ -63,5 +65,32 @@ impl Show for bool {
     fn show(&self, m: &SeqFile) -> Result {
         m.write_bytes(NumText::bool(*self).as_bytes());
         Ok(())
+    }
+}
+
+/// Shared state: what the value inside shows (several files may show one
+/// `Arc`, or parts of it through their own `Show` types).
+impl<T: Show> Show for kernel::sync::Arc<T> {
+    #[inline]
+    fn show(&self, m: &SeqFile) -> Result {
+        T::show(self, m)
+    }
+}
+
+/// The value inside, shown under the lock (`show` runs in task context).
+impl<T: Show> Show for kernel::sync::Mutex<T> {
+    fn show(&self, m: &SeqFile) -> Result {
+        self.lock().show(m)
+    }
+}
+
+/// The value inside, shown under the lock. Only for plain data (`Copy`, such
+/// as integers and `kfiles_attr::Text`), whose `show` has no reason to
+/// sleep: `show` must not sleep under a spinlock. The lock is taken with
+/// interrupts on: a spinlock that interrupt handlers also take must not be
+/// shown this way.
+impl<T: Show + Copy> Show for kernel::sync::SpinLock<T> {
+    fn show(&self, m: &SeqFile) -> Result {
+        self.lock().show(m)
     }
 }
