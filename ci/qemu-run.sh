@@ -91,7 +91,8 @@ bad=$(grep -E 'BUG:|WARNING:|Oops|CFI failure|Kernel panic|general protection fa
 taint=$(sed -n 's/^KTEST-TAINT \([0-9]*\).*/\1/p' "$log")
 # Bit 12 (O, out-of-tree module) is expected: our modules are out of tree.
 if [ -n "$taint" ] && [ $((taint & ~4096)) -ne 0 ]; then problem "kernel tainted: $taint"; fi
-left=$(sed -n 's/^KTEST-MODULES-LEFT *//p' "$log")
+# Between the brackets: a kernel message may continue the console line.
+left=$(sed -n 's/^KTEST-MODULES-LEFT \[\([^]]*\)\].*/\1/p' "$log" | xargs)
 [ -z "$left" ] || problem "modules still loaded at the end: $left"
 
 # The results in KTAP (Documentation/dev-tools/ktap.rst), the kernel's test

@@ -36,7 +36,7 @@ if [ "$mode" = test ] && [ -w /sys/kernel/debug/kmemleak ]; then
         echo "$leaks" | head -n 60
     fi
 fi
-echo "KTEST-MODULES-LEFT $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
+echo "KTEST-MODULES-LEFT [$(cut -d' ' -f1 /proc/modules | tr '\n' ' ')]"
 echo "KTEST-TAINT $(cat /proc/sys/kernel/tainted)"
 echo KTEST-DONE
 reboot -f

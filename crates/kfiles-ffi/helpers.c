@@ -54,6 +54,13 @@ void *kfiles_pde_data(const struct inode *inode)
 	return pde_data(inode);
 }
 
+void kfiles_seq_hex_dump(struct seq_file *m, const char *prefix, bool offsets, int rowsize,
+			 int groupsize, const void *buf, size_t len, bool ascii)
+{
+	seq_hex_dump(m, prefix, offsets ? DUMP_PREFIX_OFFSET : DUMP_PREFIX_NONE, rowsize,
+		     groupsize, buf, min_t(size_t, len, INT_MAX - 32), ascii);
+}
+
 /* seq_escape() for a byte range: octal escapes for @esc and non-printables. */
 void kfiles_seq_escape(struct seq_file *m, const char *src, size_t len, const char *esc)
 {

@@ -31,6 +31,13 @@ void *kfiles_pde_data(const struct inode *inode);
 
 struct seq_file;
 void kfiles_seq_escape(struct seq_file *m, const char *src, size_t len, const char *esc);
+/*
+ * seq_hex_dump() with an offset prefix or none (never DUMP_PREFIX_ADDRESS,
+ * which would show kernel addresses), for at most INT_MAX - 32 bytes (its
+ * line arithmetic is int: the offset of the next row must fit).
+ */
+void kfiles_seq_hex_dump(struct seq_file *m, const char *prefix, bool offsets, int rowsize,
+			 int groupsize, const void *buf, size_t len, bool ascii);
 
 void kfiles_rcu_read_lock(void);
 void kfiles_rcu_read_unlock(void);

@@ -11,8 +11,8 @@
 //!   implementation. Scalars come ready made (from seqfile-rs and kfiles-attr): the atomics of
 //!   `core::sync::atomic` in the kernel's decimal formats, [`Hex`] for the
 //!   `x8`..`x64` formats, [`Bounded`] for range-checked integers, and
-//!   closures for anything else ([`Dir::read_callback_file`],
-//!   [`Dir::read_write_callback_file`]).
+//!   closures for anything else ([`Dir::read_callback_file`](kfiles_file::Dir::read_callback_file),
+//!   [`Dir::read_write_callback_file`](kfiles_file::Dir::read_write_callback_file)).
 //!
 //! # Lifetimes
 //!
@@ -84,7 +84,6 @@
 //! # assert!(stats.verbose.load(Ordering::Relaxed));
 //! ```
 
-mod callbacks;
 mod entry;
 mod file;
 
@@ -92,7 +91,7 @@ pub use entry::{Debugfs, Dir};
 pub use file::File;
 pub use kfiles_attr::{
     parse_bool, parse_int, AtomicInt, Bounded, Hex, Parse, ReadCallback, ReadFn, ReadWriteCallback,
-    Store, Text, WriteFn, MAX_STORE_INPUT,
+    Store, Text, WriteCallback, WriteFn, MAX_STORE_INPUT,
 };
 pub use kfiles_file::{FileOps, Handlers, ReadBuf, ReadOnly, ReadWrite, Seq, WriteBuf, WriteOnly};
 pub use seqfile_rs::{seq_print, Align, Line, SeqFile, SeqIterator, Show};

@@ -10,11 +10,11 @@
 //! | value                              | shown as (as C's)              | accepts            |
 //! |------------------------------------|--------------------------------|--------------------|
 //! | `AtomicU8/16/32/64`, `AtomicUsize` | `"%llu\n"` (`debugfs_create_u8`..`u64`, `size_t`) | `kstrtoull()` syntax, range-checked |
-//! | `AtomicI32`, `AtomicI64`           | `"%lld\n"` (`debugfs_create_atomic_t`) | `kstrtoll()` syntax, range-checked |
+//! | `AtomicI8/16/32/64`, `AtomicIsize` | `"%lld\n"` (`debugfs_create_atomic_t`) | `kstrtoll()` syntax, range-checked |
 //! | `AtomicBool`                       | `"Y\n"`/`"N\n"` (`debugfs_create_bool`) | the kernel's `kstrtobool()` |
 //! | [`Hex<A>`]                         | `"0x%02llx\n"`.. (`debugfs_create_x8`..`x64`) | as `A` |
 //! | [`Bounded<A>`]                     | as `A`                         | as `A`, within a range |
-//! | plain `u8`..`u64`, `usize`, `i32`, `i64`, `bool` | as their atomic (read-only files) | — |
+//! | plain `u8`..`u64`, `usize`, `i8`..`i64`, `isize`, `bool` | as their atomic (read-only files) | — |
 //! | [`ReadCallback`], [`ReadWriteCallback`] | what a closure prints      | what a closure accepts |
 //! | [`Text<N>`] in a `Mutex`/`SpinLock` | `"%s\n"` (`debugfs_create_str`) | up to `N` bytes, trimmed as C's `strim()` |
 //! | `Mutex<T>`, `SpinLock<T>` of a [`Parse`] type | as `T`, under the lock | as `T` ([`Parse`]) |
@@ -27,8 +27,8 @@
 use core::{
     ops::{Deref, RangeInclusive},
     sync::atomic::{
-        AtomicBool, AtomicI32, AtomicI64, AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
-        Ordering::Relaxed,
+        AtomicBool, AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicIsize, AtomicU16, AtomicU32,
+        AtomicU64, AtomicU8, AtomicUsize, Ordering::Relaxed,
     },
 };
 use kernel::error::{
@@ -158,6 +158,17 @@ fn parse_error(e: parse::ParseError) -> Error {
 /// assert_eq!(v, 16);
 /// assert_eq!(kfiles_attr::parse_int::<u8>(b"256"), Err(ERANGE));
 /// assert_eq!(kfiles_attr::parse_int::<i32>(b"12abc"), Err(EINVAL));
+/// # // The small and pointer-sized signed types, in files too.
+/// # assert_eq!(kfiles_attr::parse_int::<i8>(b"-129"), Err(ERANGE));
+/// # let dir = doctest::debugfs_dir();
+/// # let small = core::sync::atomic::AtomicI8::new(0);
+/// # let small = KBox::pin_init(dir.read_write_file(c"i8", 0o644, small), GFP_KERNEL)?;
+/// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/i8", b"-128")?, 4);
+/// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/i8")?, b"-128\n");
+/// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/i8", b"128").err(), Some(ERANGE));
+/// # let wide = core::sync::atomic::AtomicIsize::new(-7);
+/// # let wide = KBox::pin_init(dir.read_only_file(c"isize", 0o444, wide), GFP_KERNEL)?;
+/// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/isize")?, b"-7\n");
 /// ```
 pub fn parse_int<T: parse::Integer>(input: &[u8]) -> Result<T> {
     parse::parse_int(input).map_err(parse_error)
@@ -242,8 +253,11 @@ atomic_ints! {
     AtomicU32 => u32, u64;
     AtomicU64 => u64, u64;
     AtomicUsize => usize, u64;
+    AtomicI8 => i8, i64;
+    AtomicI16 => i16, i64;
     AtomicI32 => i32, i64;
     AtomicI64 => i64, i64;
+    AtomicIsize => isize, i64;
 }
 
 impl Store for AtomicBool {
@@ -380,7 +394,7 @@ pub type ReadFn<D> = fn(&D, &SeqFile) -> Result;
 /// A function parsing user input into a `D`; see [`ReadFn`].
 pub type WriteFn<D> = fn(&D, &[u8]) -> Result;
 
-/// A value shown by a closure (debugfs-rs's `Dir::read_callback_file()`).
+/// A value shown by a closure (`Dir::read_callback_file()`).
 pub struct ReadCallback<D, R> {
     data: D,
     read: R,
@@ -407,8 +421,7 @@ impl<D, R: Fn(&D, &SeqFile) -> Result> Show for ReadCallback<D, R> {
     }
 }
 
-/// A value shown and set by closures (debugfs-rs's
-/// `Dir::read_write_callback_file()`).
+/// A value shown and set by closures (`Dir::read_write_callback_file()`).
 pub struct ReadWriteCallback<D, R, W> {
     data: D,
     read: R,
@@ -441,6 +454,33 @@ impl<D, R: Fn(&D, &SeqFile) -> Result, W> Show for ReadWriteCallback<D, R, W> {
 }
 
 impl<D, R, W: Fn(&D, &[u8]) -> Result> Store for ReadWriteCallback<D, R, W> {
+    fn set_from(&self, input: &[u8]) -> Result {
+        (self.write)(&self.data, input)
+    }
+}
+
+/// A value set by a closure and never shown (`Dir::write_callback_file()`).
+pub struct WriteCallback<D, W> {
+    data: D,
+    write: W,
+}
+
+impl<D, W: Fn(&D, &[u8]) -> Result> WriteCallback<D, W> {
+    /// Sets `data` with `write`.
+    pub fn new(data: D, write: W) -> Self {
+        WriteCallback { data, write }
+    }
+}
+
+impl<D, W> Deref for WriteCallback<D, W> {
+    type Target = D;
+
+    fn deref(&self) -> &D {
+        &self.data
+    }
+}
+
+impl<D, W: Fn(&D, &[u8]) -> Result> Store for WriteCallback<D, W> {
     fn set_from(&self, input: &[u8]) -> Result {
         (self.write)(&self.data, input)
     }
@@ -487,7 +527,7 @@ macro_rules! parse_ints {
     )*};
 }
 
-parse_ints!(u8, u16, u32, u64, usize, i32, i64);
+parse_ints!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
 
 impl Parse for bool {
     #[inline]

@@ -55,8 +55,8 @@ mod served;
 
 use callbacks::Operations;
 pub use handlers::{FileOps, ReadBuf, WriteBuf};
-use kfiles_attr::Store;
-use seqfile_rs::{SeqIterator, Show};
+use kfiles_attr::{ReadCallback, ReadWriteCallback, Store, WriteCallback};
+use seqfile_rs::{SeqFile, SeqIterator, Show};
 pub use served::{Frame, Served};
 
 /// Proof that a call of a [`FileSystem`] method comes from this crate: the
@@ -762,6 +762,132 @@ impl<F: FileSystem> Dir<F> {
         data: T,
     ) -> impl PinInit<File<T, F>, Error> + 'a {
         File::create::<Handlers, core::convert::Infallible>(self, name, mode, data)
+    }
+
+    /// Creates a read-only file `name` whose content `read` prints from
+    /// `data`. Write permission bits are removed from `mode`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use seqfile_rs::seq_print;
+    ///
+    /// # struct Sensor;
+    /// # impl Sensor {
+    /// #     fn millis(&self) -> u32 {
+    /// #         21500
+    /// #     }
+    /// # }
+    /// # let (dir, sensor) = (doctest::debugfs_dir(), Sensor);
+    /// let temp = dir.read_callback_file(c"temperature", 0o444, sensor, |s, m| {
+    ///     seq_print!(m, "{}.{:03} C\n", s.millis() / 1000, s.millis() % 1000);
+    ///     Ok(())
+    /// });
+    /// let temp = KBox::pin_init(temp, GFP_KERNEL)?;
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/temperature")?, b"21.500 C\n");
+    /// ```
+    pub fn read_callback_file<'a, D, R>(
+        &'a self,
+        name: &'a CStr,
+        mode: u16,
+        data: D,
+        read: R,
+    ) -> impl PinInit<File<ReadCallback<D, R>, F>, Error> + 'a
+    where
+        D: Send + Sync + 'static,
+        R: Fn(&D, &SeqFile) -> Result + Send + Sync + 'static,
+    {
+        self.read_only_file(name, mode, ReadCallback::new(data, read))
+    }
+
+    /// Creates a file `name` whose content `read` prints from `data` and
+    /// whose writes `write` parses into `data` (see [`Store`] for the
+    /// contract; inputs longer than 64 bytes fail with `EINVAL`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+    /// use kfiles_attr::parse_int;
+    /// use seqfile_rs::seq_print;
+    ///
+    /// # let dir = doctest::debugfs_dir();
+    /// let rate = dir.read_write_callback_file(
+    ///     c"rate",
+    ///     0o644,
+    ///     AtomicU32::new(100),
+    ///     |r, m| {
+    ///         seq_print!(m, "{} Hz\n", r.load(Relaxed));
+    ///         Ok(())
+    ///     },
+    ///     |r, input| {
+    ///         let v: u32 = parse_int(input)?;
+    ///         if !(1..=1000).contains(&v) {
+    ///             return Err(ERANGE);
+    ///         }
+    ///         r.store(v, Relaxed);
+    ///         Ok(())
+    ///     },
+    /// );
+    /// let rate = KBox::pin_init(rate, GFP_KERNEL)?;
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/rate")?, b"100 Hz\n");
+    /// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/rate", b"2000\n").err(), Some(ERANGE));
+    /// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/rate", b"250\n")?, 4);
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/rate")?, b"250 Hz\n");
+    /// ```
+    pub fn read_write_callback_file<'a, D, R, W>(
+        &'a self,
+        name: &'a CStr,
+        mode: u16,
+        data: D,
+        read: R,
+        write: W,
+    ) -> impl PinInit<File<ReadWriteCallback<D, R, W>, F>, Error> + 'a
+    where
+        D: Send + Sync + 'static,
+        R: Fn(&D, &SeqFile) -> Result + Send + Sync + 'static,
+        W: Fn(&D, &[u8]) -> Result + Send + Sync + 'static,
+    {
+        self.read_write_file(name, mode, ReadWriteCallback::new(data, read, write))
+    }
+
+    /// Creates a write-only file `name` whose writes `write` parses into
+    /// `data` (see [`Store`] for the contract; inputs longer than 64 bytes
+    /// fail with `EINVAL`). Only the write permission bits of `mode` are
+    /// kept.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+    ///
+    /// # let dir = doctest::proc_dir()?;
+    /// // `echo 1 > reset` clears the counter; anything else is refused.
+    /// let reset = dir.write_callback_file(c"reset", 0o200, AtomicU32::new(7), |count, input| {
+    ///     if input.strip_suffix(b"\n").unwrap_or(input) != b"1" {
+    ///         return Err(EINVAL);
+    ///     }
+    ///     count.store(0, Relaxed);
+    ///     Ok(())
+    /// });
+    /// let reset = KBox::pin_init(reset, GFP_KERNEL)?;
+    /// # assert_eq!(doctest::write(c"/proc/kfiles-doctest/reset", b"2\n").err(), Some(EINVAL));
+    /// # assert_eq!(reset.load(Relaxed), 7);
+    /// # assert_eq!(doctest::write(c"/proc/kfiles-doctest/reset", b"1\n")?, 2);
+    /// assert_eq!(reset.load(Relaxed), 0); // after `echo 1 > reset`
+    /// ```
+    pub fn write_callback_file<'a, D, W>(
+        &'a self,
+        name: &'a CStr,
+        mode: u16,
+        data: D,
+        write: W,
+    ) -> impl PinInit<File<WriteCallback<D, W>, F>, Error> + 'a
+    where
+        D: Send + Sync + 'static,
+        W: Fn(&D, &[u8]) -> Result + Send + Sync + 'static,
+    {
+        self.write_only_file(name, mode, WriteCallback::new(data, write))
     }
 
     /// Creates a file `name` of kind `K` ([`ReadOnly`], [`ReadWrite`],

@@ -74,7 +74,7 @@ pub use entry::{Dir, Procfs, Symlink};
 pub use file::File;
 pub use kfiles_attr::{
     parse_bool, parse_int, AtomicInt, Bounded, Hex, Parse, ReadCallback, ReadFn, ReadWriteCallback,
-    Store, Text, WriteFn, MAX_STORE_INPUT,
+    Store, Text, WriteCallback, WriteFn, MAX_STORE_INPUT,
 };
 pub use kfiles_file::{FileOps, Handlers, ReadBuf, ReadOnly, ReadWrite, Seq, WriteBuf, WriteOnly};
 pub use seqfile_rs::{seq_print, Align, Line, SeqFile, SeqIterator, Show};

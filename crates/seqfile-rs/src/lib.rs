@@ -161,6 +161,68 @@ impl SeqFile {
     /// ```
     #[inline]
     pub fn escape(&self, bytes: &[u8], esc: &core::ffi::CStr) {
+        self.escape_inner(bytes, esc)
+    }
+
+    /// Appends `bytes` as a hex dump, as `seq_hex_dump()` (and
+    /// `print_hex_dump()`) print it: one line per `row_size` bytes (16 or
+    /// 32; anything else is 16), each starting with `prefix` and, with
+    /// `offsets`, the offset of its first byte (`"%.8x: "`), the bytes in
+    /// groups of `group_size` (1, 2, 4 or 8, in the machine's byte order;
+    /// anything else is 1), then, with `ascii`, the printable ones. Kernel
+    /// addresses are never shown (there is no `DUMP_PREFIX_ADDRESS`). At most
+    /// `i32::MAX - 32` bytes are dumped (C's arithmetic is `int`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = doctest::debugfs_dir();
+    /// # let file = dir.read_callback_file(c"dump", 0o444, (), |(), m| {
+    /// m.hex_dump(c"regs ", true, 16, 1, b"hello", false); // regs 00000000: 68 65 6c 6c 6f
+    /// m.hex_dump(c"", false, 16, 4, &[1, 0, 0, 0, 2, 0, 0, 0], true); // 00000001 00000002 ... ........
+    /// # Ok(())
+    /// # });
+    /// # let file = KBox::pin_init(file, GFP_KERNEL)?;
+    /// # let want = b"regs 00000000: 68 65 6c 6c 6f\n00000001 00000002                    ........\n";
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/dump")?, &want[..]);
+    /// ```
+    pub fn hex_dump(
+        &self,
+        prefix: &core::ffi::CStr,
+        offsets: bool,
+        row_size: u32,
+        group_size: u32,
+        bytes: &[u8],
+        ascii: bool,
+    ) {
+        // Out-of-range sizes become C's defaults there too; these only keep
+        // the values in `int`.
+        let row = if row_size == 32 { 32 } else { 16 };
+        let group = if matches!(group_size, 1 | 2 | 4 | 8) {
+            group_size as i32
+        } else {
+            1
+        };
+        // SAFETY: `self.inner` is a live seq_file used by this thread only
+        // (type invariant); `bytes` is valid for reads of its length (the
+        // helper dumps at most `INT_MAX - 32` of them, so C's `int`
+        // offsets cannot overflow) and `prefix` is a C string.
+        unsafe {
+            ffi::kfiles_seq_hex_dump(
+                self.as_raw(),
+                kfiles_compat::char_ptr(prefix),
+                offsets,
+                row,
+                group,
+                bytes.as_ptr().cast(),
+                bytes.len(),
+                ascii,
+            )
+        };
+    }
+
+    #[inline]
+    fn escape_inner(&self, bytes: &[u8], esc: &core::ffi::CStr) {
         // SAFETY: `self.inner` is a live seq_file used by this thread only
         // (type invariant); `bytes` is valid for reads of its length and
         // `esc` is a C string.

@@ -6,7 +6,7 @@
 //! | value                                   | shown as     | as C's                           |
 //! |-----------------------------------------|--------------|----------------------------------|
 //! | `u8`..`u64`, `usize` and their atomics  | `"%llu\n"`  | `debugfs_create_u8()`..`u64()`, `size_t` |
-//! | `i32`, `i64` and their atomics          | `"%lld\n"`  | `debugfs_create_atomic_t()`      |
+//! | `i8`..`i64`, `isize` and their atomics  | `"%lld\n"`  | `debugfs_create_atomic_t()`      |
 //! | `bool`, `AtomicBool`                    | `"Y\n"`/`"N\n"` | `debugfs_create_bool()`     |
 //!
 //! `Arc<T>`, `Mutex<T>` and `SpinLock<T>` show what `T` shows (under the lock).
@@ -16,8 +16,8 @@
 
 use crate::{SeqFile, Show};
 use core::sync::atomic::{
-    AtomicBool, AtomicI32, AtomicI64, AtomicU16, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
-    Ordering::Relaxed,
+    AtomicBool, AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicIsize, AtomicU16, AtomicU32,
+    AtomicU64, AtomicU8, AtomicUsize, Ordering::Relaxed,
 };
 use kernel::error::Result;
 use kfiles_core::text::NumText;
@@ -48,8 +48,11 @@ show_ints! {
     AtomicU32 => u32, unsigned, u64;
     AtomicU64 => u64, unsigned, u64;
     AtomicUsize => usize, unsigned, u64;
+    AtomicI8 => i8, signed, i64;
+    AtomicI16 => i16, signed, i64;
     AtomicI32 => i32, signed, i64;
     AtomicI64 => i64, signed, i64;
+    AtomicIsize => isize, signed, i64;
 }
 
 impl Show for AtomicBool {
