@@ -22,7 +22,7 @@ build() { # LOG [MAKE ARGS...]
     make -C "$kdir" M="$tmp/m" "${mk[@]}" KFILES_DIR="$KFILES_ROOT" "$@" modules >"$log" 2>&1
 }
 if build "$tmp/ok.log" && [ -f "$tmp/m/kfiles_bare.ko" ] &&
-    ! grep -E '^(warning|error)(\[|:)|: (warning|error):|WARNING:' "$tmp/ok.log" >/dev/null; then
+    ! grep -E "$KBUILD_DIAGNOSTIC|WARNING:" "$tmp/ok.log" >/dev/null; then
     echo "  ok kfiles_bare (seqfile-rs, kfiles-attr, process-list, periodic-work) builds without debugfs, procfs and relay"
 else
     tail -n 40 "$tmp/ok.log"

@@ -13,11 +13,7 @@ say "Building crates and demo modules against Linux $ver"
 make -s -C "$KFILES_ROOT/modules" KDIR="$kdir" clean >/dev/null
 log=$KFILES_CACHE/modules-$ver.log
 make -C "$KFILES_ROOT/modules" KDIR="$kdir" "$@" >"$log" 2>&1 || { tail -n 60 "$log"; die "module build failed against Linux $ver (log: $log)"; }
-# Rust diagnostics start a line; C ones follow "file:line:col: ".
-if grep -E '^(warning|error)(\[|:)|: (warning|error):' "$log" >/dev/null; then
-    grep -E -A8 '^(warning|error)(\[|:)|: (warning|error):' "$log" | head -n 80
-    die "the module build against Linux $ver printed warnings (log: $log)"
-fi
+no_kbuild_warnings "$log" "the module build against Linux $ver"
 rm -rf "$out"
 mkdir -p "$out"
 find "$KFILES_ROOT/modules" -name '*.ko' -exec cp {} "$out/" \;

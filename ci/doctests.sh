@@ -18,9 +18,6 @@ read -r -a mk <<<"$(kmake_vars)"
 say "Building the documentation examples ($run run, $skipped not run) against Linux $ver"
 make -C "$kdir" M="$tmp" "${mk[@]}" KFILES_DIR="$KFILES_ROOT" "$@" modules >"$tmp/build.log" 2>&1 \
     || { cat "$tmp/build.log"; die "the documentation examples do not build against Linux $ver"; }
-if grep -E '^(warning|error)(\[|:)|: (warning|error):' "$tmp/build.log" >/dev/null; then
-    grep -E -A8 '^(warning|error)(\[|:)|: (warning|error):' "$tmp/build.log" | head -n 80
-    die "the documentation examples printed warnings against Linux $ver"
-fi
+no_kbuild_warnings "$tmp/build.log" "the documentation examples against Linux $ver"
 mkdir -p "$out"
 cp "$tmp/kfiles_doctests.ko" "$out/"

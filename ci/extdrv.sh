@@ -15,6 +15,7 @@ read -r -a mk <<<"$(kmake_vars)"
 say "Building the external driver in $tmp against Linux $ver"
 make -C "$kdir" M="$tmp" "${mk[@]}" KFILES_DIR="$KFILES_ROOT" "$@" modules >"$tmp/build.log" 2>&1 \
     || { cat "$tmp/build.log"; die "external driver build failed"; }
+no_kbuild_warnings "$tmp/build.log" "the external driver against Linux $ver"
 mkdir -p "$out"
 cp "$tmp/kfiles_extdrv.ko" "$out/"
 # Editor support for the same driver: kbuild/rust-project.sh must describe the

@@ -89,6 +89,19 @@ kernel_key() {
     } | sha256sum | cut -c1-12
 }
 
+# Compiler and clippy diagnostics in a Kbuild log: Rust ones start a line, C
+# ones follow "file:line:col: ".
+KBUILD_DIAGNOSTIC='^(warning|error)(\[|:)|: (warning|error):'
+
+# Fails, showing them, if the Kbuild log $1 holds diagnostics: every build of
+# the project is warning-free. $2 names what was built.
+no_kbuild_warnings() {
+    if grep -E "$KBUILD_DIAGNOSTIC" "$1" >/dev/null; then
+        grep -E -A8 "$KBUILD_DIAGNOSTIC" "$1" | head -n 80
+        die "$2 printed warnings (log: $1)"
+    fi
+}
+
 kernel_src_dir() { ls -d "$KFILES_CACHE"/src/linux-source-"$1" 2>/dev/null || true; }
 
 # Echo the prepared build directory (KDIR) of kernel series $1, or fail.
