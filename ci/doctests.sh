@@ -13,7 +13,9 @@ kdir=$(bash "$KFILES_ROOT/ci/kdir.sh" "$ver")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp "$KFILES_ROOT"/ci/doctests/{Kbuild,doctest.rs,doctest_io.c} "$tmp/"
-read -r run skipped < <(python3 "$KFILES_ROOT/ci/doctests.py" "$tmp/kfiles_doctests_main.rs")
+python3 "$KFILES_ROOT/ci/doctests.py" "$tmp/kfiles_doctests_main.rs" >"$tmp/counts" \
+    || die "ci/doctests.py could not turn the documentation examples into tests"
+read -r run skipped <"$tmp/counts"
 read -r -a mk <<<"$(kmake_vars)"
 say "Building the documentation examples ($run run, $skipped not run) against Linux $ver"
 make -C "$kdir" M="$tmp" "${mk[@]}" KFILES_DIR="$KFILES_ROOT" "$@" modules >"$tmp/build.log" 2>&1 \

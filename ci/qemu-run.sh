@@ -34,6 +34,9 @@ echo "$mode" >"$root/mode"
 [ "${KFILES_DEBUG:-0}" = 1 ] && touch "$root/slow"
 # Seconds the in-guest fuzzer runs (ci/guest/tests/70-fuzz.sh).
 echo "${KFILES_GUEST_FUZZ_SECS:-20}" >"$root/fuzz_secs"
+# KFILES_GUEST_FUZZ_SEED=N replays the seed a run printed (KTEST-SEED).
+rm -f "$root/fuzz_seed"
+[ -z "${KFILES_GUEST_FUZZ_SEED:-}" ] || echo "$KFILES_GUEST_FUZZ_SEED" >"$root/fuzz_seed"
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 for m in "$@"; do cp "$m" "$root/modules/"; done

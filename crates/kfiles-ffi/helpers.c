@@ -653,13 +653,47 @@ static int kfiles_relay_mmap(struct file *filp, struct vm_area_struct *vma)
 /*
  * relay's file operations with the read and mmap above. They pin the module
  * that holds them (THIS_MODULE: the helpers are linked into every module that
- * uses them) while a file is open or mapped; open, poll and release stay
+ * uses them) while a file is open or mapped; open is refused until the
+ * buffer is set up (kfiles_relay_file_open() above); poll and release stay
  * relay's own. Filled in before the first file is created, under
  * relay_channels_mutex, which relay holds around every call of
  * create_buf_file.
  */
 static struct file_operations kfiles_relay_fops;
 static bool kfiles_relay_fops_ready;
+
+/*
+ * relay creates a buffer's file before it sets the buffer up: relay_open_buf()
+ * calls create_buf_file() and only then __relay_reset(buf, 1), which
+ * initialises the buffer's reference count, wait queue and irq_work. An open()
+ * in between took a reference that kref_init() then overwrote (the file later
+ * read a freed buffer), and a poll() waited on a zeroed wait queue (an oops).
+ * So the file is created without its buffer and refuses to open until
+ * kfiles_relay_buf_ready() gives it one.
+ */
+static int kfiles_relay_file_open(struct inode *inode, struct file *filp)
+{
+	/* Pairs with the release in kfiles_relay_buf_ready(). */
+	if (!smp_load_acquire(&inode->i_private))
+		return -ENOENT;
+	return relay_file_operations.open(inode, filp);
+}
+
+/*
+ * Called by relay-rs's subbuf_start() callback for a buffer's first
+ * sub-buffer, which __relay_reset() asks for last, once the buffer is set up
+ * (again after relay_reset(), when this does nothing).
+ */
+void kfiles_relay_buf_ready(struct rchan_buf *buf)
+{
+	struct inode *inode;
+
+	if (!buf->dentry)
+		return;
+	inode = d_inode(buf->dentry);
+	if (!READ_ONCE(inode->i_private))
+		smp_store_release(&inode->i_private, buf);
+}
 
 /*
  * The debugfs file of one per-CPU relay buffer, without debugfs's proxy
@@ -669,11 +703,12 @@ static bool kfiles_relay_fops_ready;
  * of bytes produced.)
  */
 struct dentry *kfiles_relay_create_buf_file(const char *name, umode_t mode,
-					    struct dentry *parent, struct rchan_buf *buf)
+					    struct dentry *parent)
 {
 	if (!kfiles_relay_fops_ready) {
 		kfiles_relay_fops = relay_file_operations;
 		kfiles_relay_fops.owner = THIS_MODULE;
+		kfiles_relay_fops.open = kfiles_relay_file_open;
 		kfiles_relay_fops.read = kfiles_relay_read;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
 		kfiles_relay_fops.mmap_prepare = kfiles_relay_mmap_prepare;
@@ -682,7 +717,8 @@ struct dentry *kfiles_relay_create_buf_file(const char *name, umode_t mode,
 #endif
 		kfiles_relay_fops_ready = true;
 	}
-	return debugfs_create_file_unsafe(name, mode, parent, buf, &kfiles_relay_fops);
+	/* No data yet: kfiles_relay_buf_ready() sets it. */
+	return debugfs_create_file_unsafe(name, mode, parent, NULL, &kfiles_relay_fops);
 }
 #endif /* CONFIG_RELAY */
 

@@ -91,8 +91,15 @@ void kfiles_relay_release(const struct kfiles_relay_slot *slot, bool commit);
 int kfiles_relay_flush(struct rchan *chan, unsigned int flags);
 int kfiles_relay_reset(struct rchan *chan);
 int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t consumed);
+/*
+ * create_buf_file() with kfiles_relay_create_buf_file() makes a file that
+ * refuses to open (ENOENT) until the table's subbuf_start() has called
+ * kfiles_relay_buf_ready(buf) for the buffer's first sub-buffer (prev_subbuf
+ * NULL): relay sets a buffer up only after its file exists.
+ */
 struct dentry *kfiles_relay_create_buf_file(const char *name, umode_t mode,
-					    struct dentry *parent, struct rchan_buf *buf);
+					    struct dentry *parent);
+void kfiles_relay_buf_ready(struct rchan_buf *buf);
 
 /*
  * Delayed work: INIT_DELAYED_WORK() with @key, a lockdep class key in

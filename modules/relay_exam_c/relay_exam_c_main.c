@@ -74,13 +74,16 @@ static int subbuf_start(struct rchan_buf *buf, void *subbuf, void *prev_subbuf
 	/* The helpers never switch into a full buffer: no full check here. */
 	atomic64_inc(&stat_subbufs);
 	twin_start_subbuf(buf, subbuf, overwrite);
+	/* The first sub-buffer: the buffer is set up and its file may open. */
+	if (!prev_subbuf)
+		kfiles_relay_buf_ready(buf);
 	return 1;
 }
 
 static struct dentry *create_buf_file(const char *filename, struct dentry *parent,
 				      umode_t mode, struct rchan_buf *buf, int *is_global)
 {
-	return kfiles_relay_create_buf_file(filename, 0400, parent, buf);
+	return kfiles_relay_create_buf_file(filename, 0400, parent);
 }
 
 static int remove_buf_file(struct dentry *dentry)

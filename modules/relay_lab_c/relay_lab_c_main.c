@@ -24,6 +24,7 @@
  *   values), races included: the loss tests measure what those cost.
  */
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/kstrtox.h>
@@ -71,6 +72,10 @@ MODULE_PARM_DESC(native, "Write with relay's own inline functions and relay_flus
 static unsigned long lose_every;
 module_param(lose_every, ulong, 0444);
 MODULE_PARM_DESC(lose_every, "Silently skip every Nth probe record (0: none): the stress checker's control.");
+
+static unsigned int file_delay_ms;
+module_param(file_delay_ms, uint, 0444);
+MODULE_PARM_DESC(file_delay_ms, "Test only: sleep this long after creating each buffer file, before relay sets the buffer up.");
 
 static struct rchan *chan;
 static struct dentry *dir;
@@ -128,17 +133,31 @@ static int subbuf_start(struct rchan_buf *buf, void *subbuf, void *prev_subbuf
 	} else {
 		twin_start_subbuf(buf, subbuf, overwrite);
 	}
+	/* The first sub-buffer: the buffer is set up and its file may open. */
+	if (!prev_subbuf)
+		kfiles_relay_buf_ready(buf);
 	return 1;
 }
 
 static struct dentry *create_buf_file(const char *filename, struct dentry *parent,
 				      umode_t mode, struct rchan_buf *buf, int *is_global)
 {
+	struct dentry *dentry;
+
 	/* native=1 reads with relay's own read(), races included. */
 	if (native)
-		return debugfs_create_file_unsafe(filename, 0400, parent, buf,
-						  &relay_file_operations);
-	return kfiles_relay_create_buf_file(filename, 0400, parent, buf);
+		dentry = debugfs_create_file_unsafe(filename, 0400, parent, buf,
+						    &relay_file_operations);
+	else
+		dentry = kfiles_relay_create_buf_file(filename, 0400, parent);
+	/*
+	 * Widens the window in which relay has made the file but not yet set
+	 * the buffer up (its reference count, wait queue), for the test that
+	 * opens the file meanwhile.
+	 */
+	if (dentry && file_delay_ms)
+		msleep(file_delay_ms);
+	return dentry;
 }
 
 static int remove_buf_file(struct dentry *dentry)

@@ -247,3 +247,39 @@ check_cmd $T.rmmod.read-while-open "Current all the processes:" sh -c "head -c 2
 exec 3<&-
 check_true $T.rmmod.closed rmmod relay_exam
 check_false $T.rmmod.gone test -e $D
+
+# relay creates a buffer's file before it sets the buffer up (its reference
+# count and wait queue): the files are opened, polled and read the moment they
+# appear, while the module loads and unloads. With relay's own open() this
+# oopsed in poll() or read a freed buffer later; the helpers' files refuse to
+# open (ENOENT) until the buffer is ready. The C twin shares the helpers.
+for m in relay_exam relay_exam_c; do
+    dir=/sys/kernel/debug/$(echo $m | tr _ -)
+    kfio open-race ${dir}/example0 5 >/tmp/race0 &
+    r0=$!
+    kfio open-race ${dir}/example1 5 >/tmp/race1 &
+    r1=$!
+    cycles=0
+    end=$(($(date +%s) + 5))
+    while [ "$(date +%s)" -lt $end ]; do
+        insmod /modules/$m.ko period_secs=0 && cycles=$((cycles + 1))
+        # Refused while an opener holds a file: try until it lets go.
+        while grep -q "^$m " /proc/modules && ! rmmod $m 2>/dev/null; do :; done
+    done
+    wait $r0 $r1
+    echo "KTEST info $T.open-race.$m cycles=$cycles example0: $(cat /tmp/race0) example1: $(cat /tmp/race1)"
+    check_cmd $T.open-race.$m.cycled yes sh -c "[ $cycles -ge 5 ] && echo yes"
+    check_cmd $T.open-race.$m.opened yes sh -c "grep -q '^ok [1-9]' /tmp/race0 && grep -q '^ok [1-9]' /tmp/race1 && echo yes"
+done
+
+# The same window held open: relay_lab_c sleeps after creating each buffer
+# file, before relay sets the buffer up. An opener meanwhile is refused while
+# the file exists, then opens the buffer once it is ready.
+kfio open-race /sys/kernel/debug/relay-lab-c/chan0 4 >/tmp/race &
+r0=$!
+usleep 200000
+check_true $T.open-window.insmod insmod /modules/relay_lab_c.ko file_delay_ms=600
+wait $r0
+echo "KTEST info $T.open-window $(cat /tmp/race)"
+check_cmd $T.open-window.refused-then-opened yes sh -c "grep -q '^ok [1-9][0-9]* [0-9]* [1-9]' /tmp/race && echo yes"
+check_true $T.open-window.rmmod rmmod relay_lab_c

@@ -6,7 +6,7 @@
 . /lib.sh
 T=fuzz
 secs=$(cat /fuzz_secs 2>/dev/null || echo 20)
-seed=$(($(date +%s) % 1000000))
+seed=$(cat /fuzz_seed 2>/dev/null || echo $(($(date +%s) % 1000000)))
 echo "KTEST-SEED $seed"
 mods="debugfs_exam procfs_exam seqfile_exam relay_exam debugfs_exam_c procfs_exam_c seqfile_exam_c relay_exam_c"
 for m in $mods; do

@@ -41,6 +41,11 @@
 //!                                 random operations on every file under the ROOTs from
 //!                                 PROCS processes while MODULES (comma-separated .ko
 //!                                 paths, or -) are unloaded and loaded (see fuzz.rs)
+//! kfio open-race PATH SECS       open PATH (read-only, non-blocking) as fast as it can,
+//!                                 poll(2) it without waiting, read once and close, until
+//!                                 SECS pass; a file that appears and vanishes meanwhile
+//!                                 is opened the moment it exists -> "ok OPENED MISSING
+//!                                 REFUSED" (REFUSED: open failed while the file existed)
 //! kfio sweep access|overlong|addresses ROOT...
 //!                                 security checks on every file (see sweep.rs)
 //! kfio as UID COMMAND ARGS...      run COMMAND as user and group UID (std drops
@@ -473,6 +478,41 @@ fn cmd_records(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+fn cmd_open_race(args: &[String]) -> Result<(), String> {
+    let [path, secs] = args else {
+        return Err("usage: kfio open-race PATH SECS".into());
+    };
+    let secs: u64 = secs.parse().map_err(|_| "bad SECS")?;
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let (mut opened, mut missing, mut refused) = (0u64, 0u64, 0u64);
+    let mut buf = vec![0u8; 4096];
+    while Instant::now() < deadline {
+        let mut options = OpenOptions::new();
+        std::os::unix::fs::OpenOptionsExt::custom_flags(options.read(true), libc::O_NONBLOCK);
+        let Ok(mut file) = options.open(path) else {
+            // Refused although the file is there, or not there at all.
+            if std::fs::metadata(path).is_ok() {
+                refused += 1;
+            } else {
+                missing += 1;
+            }
+            continue;
+        };
+        opened += 1;
+        let mut pfd = libc::pollfd {
+            fd: std::os::fd::AsRawFd::as_raw_fd(&file),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: One valid pollfd, on a descriptor open for the call.
+        unsafe { libc::poll(&mut pfd, 1, 0) };
+        // What a read returns does not matter here; that it returns does.
+        let _ = file.read(&mut buf);
+    }
+    println!("ok {opened} {missing} {refused}");
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let r = match args.first().map(String::as_str) {
@@ -488,12 +528,13 @@ fn main() -> ExitCode {
         Some("records") => cmd_records(&args[1..]),
         Some("stress") => stress::cmd(&args[1..]),
         Some("mmap") => cmd_mmap(&args[1..]),
+        Some("open-race") => cmd_open_race(&args[1..]),
         Some("fuzz") => fuzz::cmd(&args[1..]),
         Some("sweep") => sweep::cmd(&args[1..]),
         Some("fuzz-worker") => fuzz::cmd_worker(&args[1..]),
         Some("fuzz-churn") => fuzz::cmd_churn(&args[1..]),
         _ => Err(
-            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|mmap|stress|fuzz|sweep|as ... (see the source)"
+            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|mmap|open-race|stress|fuzz|sweep|as ... (see the source)"
                 .into(),
         ),
     };

@@ -252,6 +252,14 @@ impl<C: Callbacks> Trampolines<C> {
             let offset = unsafe { AtomicUsize::from_ptr(&raw mut (*buf).offset) };
             offset.store(HEADER_LEN, Ordering::Release);
         }
+        if prev_subbuf.is_null() {
+            // `__relay_reset()` calls this last, once it has set up the
+            // buffer's reference count and wait queue: only now may its file
+            // be opened.
+            // SAFETY: `buf` is live (first requirement) and set up, as just
+            // said, or reset by `relay_reset()`, when this does nothing.
+            unsafe { ffi::kfiles_relay_buf_ready(buf) };
+        }
         1
     }
 
@@ -272,10 +280,11 @@ impl<C: Callbacks> Trampolines<C> {
     ) -> *mut bindings::dentry {
         // SAFETY: By the first requirement.
         let shared = unsafe { Self::shared(buf) };
-        // SAFETY: By the second requirement; `buf` is the buffer the file
-        // serves, alive as long as relay's file operations hold it.
+        // SAFETY: By the second requirement. The file opens only once
+        // `subbuf_start` gave it `buf` (relay sets the buffer up after this
+        // returns); relay's file operations then hold the buffer.
         let dentry =
-            unsafe { ffi::kfiles_relay_create_buf_file(filename, shared.file_mode, parent, buf) };
+            unsafe { ffi::kfiles_relay_create_buf_file(filename, shared.file_mode, parent) };
         if ffi::is_err_or_null(dentry) {
             core::ptr::null_mut()
         } else {
