@@ -19,6 +19,11 @@
 //!   procfs and debugfs, written to; `drop_on_read`, read) and a
 //!   `PeriodicWork` that drops itself from its own tick: each used to wait
 //!   for itself forever; now the removal happens once the callback returns;
+//! - per-open files whose open state drops the file when it is closed
+//!   (`close_drops_self`): in procfs the removal would wait for the release
+//!   it runs in, so it is deferred; debugfs removes at once;
+//! - a per-open stream (`cursor`): each open reads its own `0 1 2`, and
+//!   positioned calls fail with `ESPIPE`;
 //! - creating and dropping entries inside the process walk, where nothing
 //!   may sleep: creation fails (`EPERM`, or nothing in debugfs), the drop of
 //!   `rcu_drop` is deferred.
@@ -26,13 +31,14 @@
 //! `/proc/kfiles_selftest/results` lists `CASE RESULT` per refused call, and
 //! `CASE dropped` once a self-removed value is gone.
 
+use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use kernel::{
     new_mutex,
     prelude::*,
     sync::{Arc, Mutex},
 };
 use periodic_work::{PeriodicWork, Tick};
-use procfs_rs::{Dir, File, FileOps, ReadBuf, SeqFile, Show, Store, WriteBuf};
+use procfs_rs::{Dir, File, FileOps, PerOpenOps, ReadBuf, SeqFile, Show, Store, WriteBuf};
 
 kfiles_compat::module! {
     type: Selftest,
@@ -110,6 +116,10 @@ struct Removals {
     debugfs_store: Mutex<Option<Pin<KBox<debugfs_rs::File<Remover>>>>>,
     #[pin]
     work: Mutex<Option<Pin<KBox<PeriodicWork<Remover>>>>>,
+    #[pin]
+    proc_close: Mutex<Option<Pin<KBox<File<Remover>>>>>,
+    #[pin]
+    debugfs_close: Mutex<Option<Pin<KBox<debugfs_rs::File<Remover>>>>>,
 }
 
 impl Removals {
@@ -126,6 +136,10 @@ impl Removals {
         drop(debugfs_store);
         let work = self.work.lock().take();
         drop(work);
+        let proc_close = self.proc_close.lock().take();
+        drop(proc_close);
+        let debugfs_close = self.debugfs_close.lock().take();
+        drop(debugfs_close);
     }
 }
 
@@ -136,6 +150,8 @@ enum Which {
     ProcShow,
     DebugfsStore,
     Work,
+    ProcClose,
+    DebugfsClose,
 }
 
 /// The value of a file or work item that drops itself.
@@ -158,32 +174,99 @@ impl Remover {
             Which::ProcShow => "proc.drop_on_read",
             Which::DebugfsStore => "debugfs.remove_self",
             Which::Work => "work.self",
+            Which::ProcClose => "proc.close_drops_self",
+            Which::DebugfsClose => "debugfs.close_drops_self",
         }
     }
 
-    /// Drops the file or work item whose callback is running. The lock is
-    /// released first (the temporary guard ends with each `let`): the drop
-    /// must not hold what a callback may take.
+    /// Drops the file or work item whose callback is running.
     fn remove_own(&self) {
-        let r = &self.removals;
-        match self.which {
-            Which::ProcStore => {
-                let own = r.proc_store.lock().take();
-                drop(own);
-            }
-            Which::ProcShow => {
-                let own = r.proc_show.lock().take();
-                drop(own);
-            }
-            Which::DebugfsStore => {
-                let own = r.debugfs_store.lock().take();
-                drop(own);
-            }
-            Which::Work => {
-                let own = r.work.lock().take();
-                drop(own);
-            }
+        remove_own(&self.removals, self.which);
+    }
+}
+
+/// Drops the file or work item `which` of `r`. The lock is released first
+/// (the temporary guard ends with each `let`): the drop must not hold what a
+/// callback may take.
+fn remove_own(r: &Removals, which: Which) {
+    match which {
+        Which::ProcStore => {
+            let own = r.proc_store.lock().take();
+            drop(own);
         }
+        Which::ProcShow => {
+            let own = r.proc_show.lock().take();
+            drop(own);
+        }
+        Which::DebugfsStore => {
+            let own = r.debugfs_store.lock().take();
+            drop(own);
+        }
+        Which::Work => {
+            let own = r.work.lock().take();
+            drop(own);
+        }
+        Which::ProcClose => {
+            let own = r.proc_close.lock().take();
+            drop(own);
+        }
+        Which::DebugfsClose => {
+            let own = r.debugfs_close.lock().take();
+            drop(own);
+        }
+    }
+}
+
+/// The state of an open `close_drops_self` file: closing the file drops it.
+struct Closer {
+    removals: Arc<Removals>,
+    which: Which,
+}
+
+impl Drop for Closer {
+    fn drop(&mut self) {
+        remove_own(&self.removals, self.which);
+    }
+}
+
+impl PerOpenOps for Remover {
+    type State = Closer;
+
+    fn open(&self) -> Result<Closer> {
+        Ok(Closer {
+            removals: self.removals.clone(),
+            which: self.which,
+        })
+    }
+
+    fn read(&self, _state: &Closer, out: &mut ReadBuf<'_>) -> Result<usize> {
+        out.serve(b"open\n")
+    }
+}
+
+/// A stream each of whose opens reads `0\n`, `1\n`, `2\n`, one per read,
+/// then end of file.
+struct Cursor;
+
+impl PerOpenOps for Cursor {
+    type State = AtomicU32;
+    const SEEKABLE: bool = false;
+
+    fn open(&self) -> Result<AtomicU32> {
+        Ok(AtomicU32::new(0))
+    }
+
+    fn read(&self, next: &AtomicU32, out: &mut ReadBuf<'_>) -> Result<usize> {
+        if out.pos() != 0 {
+            // A stream's handlers always see position 0.
+            return Err(EIO);
+        }
+        let n = next.fetch_add(1, Relaxed);
+        if n >= 3 {
+            next.store(3, Relaxed);
+            return Ok(0);
+        }
+        out.write_slice(&[b'0' + n as u8, b'\n'])
     }
 }
 
@@ -227,6 +310,8 @@ struct Files {
     maxcount: File<Liar>,
     #[pin]
     typed: File<u32>,
+    #[pin]
+    cursor: File<Cursor>,
 }
 
 struct Selftest {
@@ -318,6 +403,8 @@ impl kernel::Module for Selftest {
                 proc_show <- new_mutex!(None),
                 debugfs_store <- new_mutex!(None),
                 work <- new_mutex!(None),
+                proc_close <- new_mutex!(None),
+                debugfs_close <- new_mutex!(None),
             }),
             GFP_KERNEL,
         )?;
@@ -339,6 +426,7 @@ impl kernel::Module for Selftest {
                 maxcount <- files_dir.ops_file(c"maxcount", 0o666, Liar { claim: usize::MAX }),
                 // A directory bit on a proc file: a plain 0444 file.
                 typed <- files_dir.read_only_file(c"typed", 0o040444, 5u32),
+                cursor <- files_dir.per_open_file(c"cursor", 0o444, Cursor),
             }),
             GFP_KERNEL,
         )?);
@@ -356,6 +444,22 @@ impl kernel::Module for Selftest {
                 c"remove_self",
                 0o200,
                 Remover::new(r, Which::DebugfsStore),
+            ),
+            GFP_KERNEL,
+        )?);
+        *r.proc_close.lock() = Some(KBox::pin_init(
+            dir.per_open_file(
+                c"close_drops_self",
+                0o444,
+                Remover::new(r, Which::ProcClose),
+            ),
+            GFP_KERNEL,
+        )?);
+        *r.debugfs_close.lock() = Some(KBox::pin_init(
+            debugfs_dir.per_open_file(
+                c"close_drops_self",
+                0o444,
+                Remover::new(r, Which::DebugfsClose),
             ),
             GFP_KERNEL,
         )?);

@@ -35,7 +35,7 @@ check_cmd $T.proc.typed-dir "directory 555" stat -c '%F %a' $P/typed_dir
 check_true $T.proc.lookup ls /proc
 check_cmd $T.debugfs.typed "regular empty file 444" stat -c '%F %a' $D/typed
 check_cmd $T.debugfs.typed.read 7 cat $D/typed
-check_cmd $T.debugfs.no-stray "" sh -c "ls $D | grep -vx -e typed -e remove_self"
+check_cmd $T.debugfs.no-stray "" sh -c "ls $D | grep -vx -e typed -e remove_self -e close_drops_self"
 # FileOps counts beyond the call fail with EIO and keep the position.
 check_cmd $T.overcount.read EIO kfio read $P/overcount 16
 check_cmd $T.overcount.write EIO kfio write $P/overcount abc
@@ -68,6 +68,27 @@ check_cmd $T.self.proc.show "still here" sh -c "head -n 1 $P/drop_on_read 2>/dev
 check_cmd $T.self.proc.show-gone gone gone $P/drop_on_read proc.drop_on_read
 check_true $T.self.debugfs.store sh -c "echo 1 > $D/remove_self"
 check_cmd $T.self.debugfs.store-gone gone gone $D/remove_self debugfs.remove_self
+# A per-open file whose open state drops the file when closed: procfs would
+# wait in the removal for the very release it runs in (a hang); the removal
+# is deferred. debugfs releases outside its removal's wait: removed at once.
+check_cmd $T.close.proc.read open cat $P/close_drops_self
+check_cmd $T.close.proc.gone gone gone $P/close_drops_self proc.close_drops_self
+check_cmd $T.close.debugfs.read open cat $D/close_drops_self
+check_cmd $T.close.debugfs.gone gone gone $D/close_drops_self debugfs.close_drops_self
+# A per-open stream: each open has its own cursor; positions are refused.
+exec 3<$P/cursor 4<$P/cursor
+check_cmd $T.cursor.first 0 head -c 2 <&3
+check_cmd $T.cursor.other 0 head -c 2 <&4
+check_cmd $T.cursor.first-again 1 head -c 2 <&3
+check_cmd $T.cursor.rest "2" cat <&3
+check_cmd $T.cursor.other-rest "1
+2" cat <&4
+exec 3<&- 4<&-
+check_cmd $T.cursor.cat "0
+1
+2" cat $P/cursor
+check_cmd $T.cursor.pread ESPIPE kfio read $P/cursor 16 5
+check_cmd $T.cursor.pwrite ESPIPE kfio pwrite $P/cursor x 0
 # The work item dropped itself at its first tick: one tick, then dropped.
 check_cmd $T.self.work.dropped "work.self dropped" grep -x "work.self dropped" $P/results
 check_cmd $T.self.work.ticks 1 grep -cx "work.self tick" $P/results

@@ -88,6 +88,10 @@ unsafe impl kfiles_file::FileSystem for Debugfs {
         // SAFETY: `inode` is a live inode (function requirements).
         unsafe { (*inode).i_private }
     }
+
+    // debugfs calls `release` of files still open after their entry was
+    // removed (its proxy forwards it unconditionally).
+    const DATA_ALIVE_IN_RELEASE: bool = false;
 }
 
 /// A debugfs directory.

@@ -34,8 +34,11 @@ pub(crate) const fn table<T>(ops: Operations<T, Debugfs>) -> Table<T> {
     // entry whose data pointer points at a live `Served<T>` that is only
     // shared until `debugfs_remove()` returns, runs driver code in a frame,
     // and `release` does not use the value (type invariants of
-    // `Operations`); each goes into the field of its name, and debugfs calls
-    // `read`, so `read_iter` is left out.
+    // `Operations`; `DATA_ALIVE_IN_RELEASE` is false, so a per-open state's
+    // `drop` runs outside any frame, which is safe because debugfs's removal
+    // does not wait for releases: `full_proxy_release()` holds no active
+    // user); each goes into the field of its name, and debugfs calls `read`,
+    // so `read_iter` is left out.
     unsafe {
         Table::new(bindings::file_operations {
             owner: ffi::this_module(),

@@ -14,7 +14,10 @@
 //! exists, and its removal waits for the operations in progress.
 
 use crate::{
-    handlers::{read_handler, write_handler, FileOps},
+    handlers::{
+        open_per_open, read_handler, read_per_open, release_per_open, write_handler,
+        write_per_open, FileOps, PerOpenOps,
+    },
     FileSystem, Served,
 };
 use core::marker::PhantomData;
@@ -30,7 +33,7 @@ use seqfile_rs::{SeqIterator, Show};
 /// `inode` must be the inode of an entry of `F`, one of whose operations is
 /// running, and whose data pointer points at a `Served<T>` that is alive and
 /// only shared for `'a`.
-unsafe fn served_of<'a, T, F: FileSystem>(inode: *mut bindings::inode) -> &'a Served<T> {
+pub(crate) unsafe fn served_of<'a, T, F: FileSystem>(inode: *mut bindings::inode) -> &'a Served<T> {
     // SAFETY: By the function's safety requirements, `F::data_of`'s hold
     // (this is one of the entry's operations).
     unsafe { &*F::data_of(inode).cast::<Served<T>>() }
@@ -200,7 +203,9 @@ pub type ReleaseFn = unsafe extern "C" fn(*mut bindings::inode, *mut bindings::f
 /// Each operation is sound when `F` calls it on an entry whose data pointer
 /// points at a `Served<T>` that is alive and only shared until `F::remove()`
 /// of the entry has returned; those that run driver code do so inside a
-/// [`Frame`](crate::Frame) of it; `release` does not use it.
+/// [`Frame`](crate::Frame) of it; `release` does not use it, except, only
+/// where [`FileSystem::DATA_ALIVE_IN_RELEASE`] promises it alive then, to
+/// enter a frame (per-open files, whose `release` runs the state's `drop`).
 pub struct Operations<T, F: FileSystem> {
     open: Option<OpenFn>,
     read: Option<ReadFn>,
@@ -321,6 +326,25 @@ impl<T: FileOps, F: FileSystem> Operations<T, F> {
         write: Some(write_handler::<T, F>),
         llseek: Some(ffi::default_llseek),
         release: None,
+        _types: PhantomData,
+    };
+}
+
+impl<T: PerOpenOps, F: FileSystem> Operations<T, F> {
+    /// A file each of whose opens has state of its own, made by `T`'s
+    /// [`PerOpenOps::open`] and dropped on release.
+    // INVARIANT: `open_per_open`, `read_per_open` and `write_per_open` ask
+    // for an entry whose data pointer points at a live, shared `Served<T>`
+    // and run `T`'s code in a frame of it; `release_per_open` uses the value
+    // only if `F::DATA_ALIVE_IN_RELEASE` says the file system keeps it alive
+    // then; `default_llseek` does not look at it.
+    pub const PER_OPEN: Self = Self {
+        open: Some(open_per_open::<T, F>),
+        read: Some(read_per_open::<T, F>),
+        read_iter: None,
+        write: Some(write_per_open::<T, F>),
+        llseek: Some(ffi::default_llseek),
+        release: Some(release_per_open::<T, F>),
         _types: PhantomData,
     };
 }

@@ -2,17 +2,23 @@
 
 //! Files with typed read and write handlers, at any offset.
 
-use crate::{callbacks::served_of_file, FileSystem};
+use crate::{
+    callbacks::{served_of, served_of_file},
+    FileSystem,
+};
 use core::marker::PhantomData;
 use kernel::{
+    alloc::{flags::GFP_KERNEL, KBox},
     bindings,
     error::{
-        code::{EFBIG, EINVAL, EIO},
+        code::{EFBIG, EINVAL, EIO, ENOMEM},
         Result,
     },
+    ffi::c_int,
     uaccess::{UserSliceReader, UserSliceWriter},
 };
 use kfiles_core::buffer::read_window;
+use kfiles_ffi as ffi;
 
 /// Read and write handlers of a file (C's `read`/`write`, `proc_read`/
 /// `proc_write`), with typed, bounded access to the user buffer and no
@@ -209,17 +215,29 @@ pub(crate) unsafe extern "C" fn write_handler<T: FileOps, F: FileSystem>(
 /// count, or the negative errno (position unchanged). Negative positions are
 /// refused with `EINVAL`, a handler's count above `count` with `EIO`, and a
 /// position that would pass `loff_t`'s range with `EFBIG` (as the VFS
-/// refuses writes there).
+/// refuses writes there). A NULL `ppos` is a stream's (the VFS passes none
+/// for `FMODE_STREAM` files): the handler runs at position 0 and there is no
+/// position to advance.
 ///
 /// # Safety
 ///
-/// `ppos` must be valid for reads and writes for the duration of the call.
+/// `ppos` must be NULL or valid for reads and writes for the duration of the
+/// call.
 unsafe fn at_position(
     ppos: *mut bindings::loff_t,
     count: usize,
     handler: impl FnOnce(u64) -> Result<usize>,
 ) -> isize {
-    // SAFETY: The caller guarantees `ppos` is valid for reads.
+    if ppos.is_null() {
+        return match handler(0) {
+            Ok(n) if n > count => EIO.to_errno() as isize,
+            // `n <= count`, which the VFS bounds by `MAX_RW_COUNT`.
+            Ok(n) => isize::try_from(n).unwrap_or(EIO.to_errno() as isize),
+            Err(e) => e.to_errno() as isize,
+        };
+    }
+    // SAFETY: `ppos` is not NULL, so the caller guarantees it is valid for
+    // reads.
     let Ok(pos) = u64::try_from(unsafe { *ppos }) else {
         return EINVAL.to_errno() as isize;
     };
@@ -239,4 +257,257 @@ unsafe fn at_position(
     // SAFETY: The caller guarantees `ppos` is valid for writes.
     unsafe { *ppos = end };
     ret
+}
+
+/// Read and write handlers of a file each of whose opens has state of its
+/// own: a cursor, a snapshot taken at open, a session (C's `private_data`,
+/// set in `open` and freed in `release`).
+///
+/// [`open`](PerOpenOps::open) makes the state; every read and write on that
+/// open file gets it; it is dropped when the last descriptor of the open file
+/// is closed, or, in procfs, when the file is removed (procfs releases the
+/// files still open then; later calls on them fail with `EIO`). A state's
+/// `drop` then runs on the task dropping the `File`: it must not take a lock
+/// that task holds across the drop. The handlers may run concurrently with themselves and each
+/// other, on one open file too (threads sharing a descriptor, `pread()`), so
+/// state that changes needs interior mutability.
+///
+/// The state cannot borrow the file's value: an open file may outlive its
+/// entry (debugfs releases files after their removal). Share what both need
+/// through an `Arc`. Dropping the last `File` handle from a state's `drop`
+/// is allowed.
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+/// use debugfs_rs::{Align, Line, PerOpenOps, ReadBuf};
+///
+/// /// Each open of the file is a numbered session; its reads show the number.
+/// struct Sessions {
+///     next: AtomicU64,
+/// }
+///
+/// impl PerOpenOps for Sessions {
+///     type State = u64;
+///
+///     fn open(&self) -> Result<u64> {
+///         Ok(self.next.fetch_add(1, Relaxed))
+///     }
+///
+///     fn read(&self, session: &u64, out: &mut ReadBuf<'_>) -> Result<usize> {
+///         let mut line = Line::<24>::new();
+///         line.unsigned(*session, 0, Align::Left).byte(b'\n');
+///         out.serve(line.as_bytes())
+///     }
+/// }
+///
+/// # let dir = doctest::debugfs_dir();
+/// let sessions = Sessions { next: AtomicU64::new(0) };
+/// let file = KBox::pin_init(dir.per_open_file(c"session", 0o444, sessions), GFP_KERNEL)?;
+/// # let path = c"/sys/kernel/debug/kfiles-doctest/session";
+/// # assert_eq!(&*doctest::read_in(path, 1)?, b"0\n");
+/// # assert_eq!(&*doctest::read_in(path, 4096)?, b"1\n");
+/// # drop(file);
+/// # let dir = doctest::proc_dir()?;
+/// # let file = KBox::pin_init(dir.per_open_file(c"session", 0o444, Sessions { next: AtomicU64::new(7) }), GFP_KERNEL)?;
+/// # assert_eq!(&*doctest::read(c"/proc/kfiles-doctest/session")?, b"7\n");
+/// # assert_eq!(&*doctest::read(c"/proc/kfiles-doctest/session")?, b"8\n");
+/// ```
+pub trait PerOpenOps: Send + Sync {
+    /// The state of one open file.
+    type State: Send + Sync + 'static;
+
+    /// Whether file positions mean anything. `false` opens the file as a
+    /// stream (C's `stream_open()`): `lseek()`, `pread()` and `pwrite()`
+    /// fail with `ESPIPE`, and the handlers see position 0 every time, for
+    /// files whose state says where a reader is (a queue, a cursor). A
+    /// stream's `read` must advance that state and return 0 at the end:
+    /// [`ReadBuf::serve`] would serve the same bytes again and again.
+    const SEEKABLE: bool = true;
+
+    /// Makes the state of a new open file; an error fails the `open()`.
+    fn open(&self) -> Result<Self::State>;
+
+    /// Serves a `read()` on the open file whose state is `state`, as
+    /// [`FileOps::read`].
+    fn read(&self, _state: &Self::State, _out: &mut ReadBuf<'_>) -> Result<usize> {
+        Err(EINVAL)
+    }
+
+    /// Serves a `write()` on the open file whose state is `state`, as
+    /// [`FileOps::write`].
+    fn write(&self, _state: &Self::State, _input: &mut WriteBuf<'_>) -> Result<usize> {
+        Err(EINVAL)
+    }
+}
+
+/// The state of the open file `file` of a per-open file.
+///
+/// # Safety
+///
+/// `file` must have been opened by [`open_per_open::<T, _>`] and not yet
+/// released, for `'a`.
+unsafe fn state_of<'a, T: PerOpenOps>(file: *mut bindings::file) -> &'a T::State {
+    // SAFETY: `open_per_open` stored a `KBox<T::State>` in `private_data`,
+    // which only `release_per_open` takes back (function requirements).
+    unsafe { &*(*file).private_data.cast::<T::State>() }
+}
+
+/// `open` of per-open files: `T`'s [`PerOpenOps::open`] in a frame of the
+/// entry's value; the state goes to `private_data`.
+///
+/// # Safety
+///
+/// - `inode` must be the inode of the entry of `F` being opened, whose data
+///   pointer points at a `Served<T>` that is alive and only shared for the
+///   duration of the call.
+/// - `file` must be that file, being opened, whose `private_data` the file
+///   system leaves to the operations.
+pub(crate) unsafe extern "C" fn open_per_open<T: PerOpenOps, F: FileSystem>(
+    inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: By the first requirement.
+    let served = unsafe { served_of::<T, F>(inode) };
+    // Room first: a state made and then dropped for want of memory would run
+    // its `drop` outside the frame, where dropping its own file would wait
+    // for this open.
+    let Ok(slot) = KBox::<T::State>::new_uninit(GFP_KERNEL) else {
+        return ENOMEM.to_errno();
+    };
+    let state = {
+        let _frame = served.enter();
+        match served.value().open() {
+            Ok(state) => KBox::write(slot, state),
+            Err(e) => return e.to_errno(),
+        }
+    };
+    if !T::SEEKABLE {
+        // SAFETY: `inode` and `file` are the file being opened (both
+        // requirements); `stream_open()` only sets its mode flags.
+        unsafe { ffi::stream_open(inode, file) };
+    }
+    // SAFETY: `file` is being opened and its `private_data` is ours (second
+    // requirement).
+    unsafe { (*file).private_data = KBox::into_raw(state).cast() };
+    0
+}
+
+/// Runs `op` with the entry's value and the open file's state, in a frame of
+/// the value.
+///
+/// # Safety
+///
+/// `file` must have been opened by [`open_per_open::<T, F>`], not released,
+/// on an entry whose data pointer points at a `Served<T>` that is alive and
+/// only shared for the duration of the call.
+unsafe fn with_state<T: PerOpenOps, F: FileSystem, R>(
+    file: *mut bindings::file,
+    op: impl FnOnce(&T, &T::State) -> R,
+) -> R {
+    // SAFETY: By the function's safety requirements.
+    let served = unsafe { served_of_file::<T, F>(file) };
+    // SAFETY: The file is open and not released while this runs (function
+    // requirements).
+    let state = unsafe { state_of::<T>(file) };
+    let _frame = served.enter();
+    op(served.value(), state)
+}
+
+/// `read` of per-open files: `T`'s [`PerOpenOps::read`] with the open file's
+/// state, at the file position, in a frame of the entry's value.
+///
+/// # Safety
+///
+/// - `file` must have been opened by [`open_per_open::<T, F>`], on an entry
+///   whose data pointer points at a `Served<T>` that is alive and only
+///   shared for the duration of the call.
+/// - `buf` and `count` must be the user buffer of the call, and `ppos` a
+///   file position valid for reads and writes during it, or NULL for a
+///   stream.
+pub(crate) unsafe extern "C" fn read_per_open<T: PerOpenOps, F: FileSystem>(
+    file: *mut bindings::file,
+    buf: *mut kernel::ffi::c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    let read = |data: &T, state: &T::State| {
+        // SAFETY: By the second requirement.
+        unsafe {
+            at_position(ppos, count, |pos| {
+                let writer = kfiles_compat::user_slice(buf, count).writer();
+                data.read(
+                    state,
+                    &mut ReadBuf {
+                        writer,
+                        pos,
+                        _call: PhantomData,
+                    },
+                )
+            })
+        }
+    };
+    // SAFETY: By the first requirement.
+    unsafe { with_state::<T, F, _>(file, read) }
+}
+
+/// `write` of per-open files: `T`'s [`PerOpenOps::write`] with the open
+/// file's state, at the file position, in a frame of the entry's value.
+///
+/// # Safety
+///
+/// As for [`read_per_open`].
+pub(crate) unsafe extern "C" fn write_per_open<T: PerOpenOps, F: FileSystem>(
+    file: *mut bindings::file,
+    buf: *const kernel::ffi::c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    let write = |data: &T, state: &T::State| {
+        // SAFETY: By the second requirement.
+        unsafe {
+            at_position(ppos, count, |pos| {
+                let reader = kfiles_compat::user_slice(buf, count).reader();
+                data.write(
+                    state,
+                    &mut WriteBuf {
+                        reader,
+                        pos,
+                        _call: PhantomData,
+                    },
+                )
+            })
+        }
+    };
+    // SAFETY: By the first requirement.
+    unsafe { with_state::<T, F, _>(file, write) }
+}
+
+/// `release` of per-open files: drops the open file's state. Where the file
+/// system keeps the entry's data alive during releases, in a frame of it: a
+/// state whose drop drops the file's last handle then defers the removal,
+/// which would otherwise wait for this release (procfs).
+///
+/// # Safety
+///
+/// `file` must have been opened by [`open_per_open::<T, F>`] and be being
+/// released (no other operation of it runs or will run); if
+/// `F::DATA_ALIVE_IN_RELEASE`, its entry's data pointer must point at a
+/// `Served<T>` that is alive and only shared for the duration of the call.
+pub(crate) unsafe extern "C" fn release_per_open<T: PerOpenOps, F: FileSystem>(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: `open_per_open` stored a `KBox<T::State>` in `private_data`;
+    // this is the file's last operation, so it is ours to take.
+    let state = unsafe { KBox::from_raw((*file).private_data.cast::<T::State>()) };
+    if F::DATA_ALIVE_IN_RELEASE {
+        // SAFETY: By the requirement for such file systems.
+        let _frame = unsafe { served_of_file::<T, F>(file) }.enter();
+        drop(state);
+    } else {
+        drop(state);
+    }
+    0
 }

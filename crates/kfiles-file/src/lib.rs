@@ -54,7 +54,7 @@ mod handlers;
 mod served;
 
 use callbacks::Operations;
-pub use handlers::{FileOps, ReadBuf, WriteBuf};
+pub use handlers::{FileOps, PerOpenOps, ReadBuf, WriteBuf};
 use kfiles_attr::{ReadCallback, ReadWriteCallback, Store, WriteCallback};
 use seqfile_rs::{SeqFile, SeqIterator, Show};
 pub use served::{Frame, Served};
@@ -99,6 +99,11 @@ pub struct Token(());
 /// - [`data_of`](Self::data_of), given the inode of an entry while one of
 ///   its operations runs, returns the data pointer the entry was created
 ///   with.
+/// - [`DATA_ALIVE_IN_RELEASE`](Self::DATA_ALIVE_IN_RELEASE) is true only if
+///   `remove` waits for the releases in progress on the entry's files, no
+///   `release` of them runs after `remove` has returned, and `data_of` is
+///   valid during a `release`; if false, `remove` must not wait for
+///   releases (a release may then drop its own file directly).
 pub unsafe trait FileSystem: Sized + 'static {
     /// The C entry (`struct dentry`, `struct proc_dir_entry`).
     type Node;
@@ -159,6 +164,12 @@ pub unsafe trait FileSystem: Sized + 'static {
     /// `inode` must be the inode of an entry of this file system created by
     /// this crate, while one of its operations runs.
     unsafe fn data_of(inode: *mut bindings::inode) -> *mut c_void;
+
+    /// Whether an entry's data is alive while `release` of one of its files
+    /// runs: true if removing an entry waits for the releases in progress
+    /// (procfs releases the files still open itself, then returns), false if
+    /// a file may be released after its entry is gone (debugfs).
+    const DATA_ALIVE_IN_RELEASE: bool;
 }
 
 /// An entry of `F` that this crate created, removed when dropped.
@@ -312,8 +323,10 @@ impl<T, F: FileSystem> Table<T, F> {
     /// whose data pointer points at a live `Served<T>` that is only shared
     /// until `F::remove()` of the entry returns (a `release` called after
     /// that must not use it), and must run driver code only inside a
-    /// [`Frame`] of it. The callbacks of [`callbacks`] say what each
-    /// requires.
+    /// [`Frame`] of it, except a `release` that runs it where
+    /// `F::remove()` does not wait for releases
+    /// ([`FileSystem::DATA_ALIVE_IN_RELEASE`] false). The callbacks of
+    /// [`callbacks`] say what each requires.
     pub const unsafe fn new(raw: F::Ops) -> Self {
         // INVARIANT: By the function's safety requirements.
         Self {
@@ -457,12 +470,15 @@ pub struct WriteOnly;
 pub struct Seq;
 /// Files whose reads and writes handlers serve ([`FileOps`]).
 pub struct Handlers;
+/// Files each of whose opens has state of its own ([`PerOpenOps`]).
+pub struct PerOpen;
 
 impl sealed::Sealed for ReadOnly {}
 impl sealed::Sealed for ReadWrite {}
 impl sealed::Sealed for WriteOnly {}
 impl sealed::Sealed for Seq {}
 impl sealed::Sealed for Handlers {}
+impl sealed::Sealed for PerOpen {}
 
 impl<T: Show + Sync, F: FileSystem> Kind<T, F> for ReadOnly {
     const OPERATIONS: Operations<T, F> = Operations::READ_ONLY;
@@ -486,6 +502,11 @@ impl<T: SeqIterator + Sync + 'static, F: FileSystem> Kind<T, F> for Seq {
 
 impl<T: FileOps, F: FileSystem> Kind<T, F> for Handlers {
     const OPERATIONS: Operations<T, F> = Operations::HANDLERS;
+    const MODE_BITS: u16 = 0o777;
+}
+
+impl<T: PerOpenOps, F: FileSystem> Kind<T, F> for PerOpen {
+    const OPERATIONS: Operations<T, F> = Operations::PER_OPEN;
     const MODE_BITS: u16 = 0o777;
 }
 
@@ -762,6 +783,18 @@ impl<F: FileSystem> Dir<F> {
         data: T,
     ) -> impl PinInit<File<T, F>, Error> + 'a {
         File::create::<Handlers, core::convert::Infallible>(self, name, mode, data)
+    }
+
+    /// Creates a file `name` each of whose opens gets state of its own from
+    /// `data`'s [`PerOpenOps::open`], passed to its read and write handlers
+    /// and dropped when the file is closed.
+    pub fn per_open_file<'a, T: PerOpenOps + 'static>(
+        &'a self,
+        name: &'a CStr,
+        mode: u16,
+        data: T,
+    ) -> impl PinInit<File<T, F>, Error> + 'a {
+        File::create::<PerOpen, core::convert::Infallible>(self, name, mode, data)
     }
 
     /// Creates a read-only file `name` whose content `read` prints from

@@ -104,6 +104,11 @@ unsafe impl kfiles_file::FileSystem for Procfs {
         // SAFETY: `inode` is a proc inode (function requirements).
         unsafe { ffi::kfiles_pde_data(inode) }
     }
+
+    // `proc_remove()` releases the files still open itself
+    // (`proc_entry_rundown()`), waiting for releases in progress, before it
+    // returns; after that no release of the entry's files is called.
+    const DATA_ALIVE_IN_RELEASE: bool = true;
 }
 
 /// The names of the entries this crate created in one directory, which a

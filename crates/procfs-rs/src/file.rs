@@ -40,7 +40,11 @@ pub(crate) const fn table<T>(ops: Operations<T, Procfs>) -> Table<T> {
     // SAFETY: Each operation of `ops` is sound when procfs calls it on an
     // entry whose data pointer points at a live `Served<T>` that is only
     // shared until `proc_remove()` returns, runs driver code in a frame, and
-    // `release` does not use the value (type invariants of `Operations`);
+    // `release` uses the value only to enter a frame, which
+    // `DATA_ALIVE_IN_RELEASE` allows: `proc_remove()` runs the releases of
+    // the files still open (`proc_entry_rundown()`, `close_pdeo()`) and
+    // waits for those in progress before it returns (type invariants of
+    // `Operations`);
     // each goes into the field of its name (`proc_read` is `read`).
     unsafe {
         Table::new(ffi::proc_ops {

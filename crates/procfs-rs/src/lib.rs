@@ -76,5 +76,7 @@ pub use kfiles_attr::{
     parse_bool, parse_int, AtomicInt, Bounded, Hex, Parse, ReadCallback, ReadFn, ReadWriteCallback,
     Store, Text, WriteCallback, WriteFn, MAX_STORE_INPUT,
 };
-pub use kfiles_file::{FileOps, Handlers, ReadBuf, ReadOnly, ReadWrite, Seq, WriteBuf, WriteOnly};
+pub use kfiles_file::{
+    FileOps, Handlers, PerOpen, PerOpenOps, ReadBuf, ReadOnly, ReadWrite, Seq, WriteBuf, WriteOnly,
+};
 pub use seqfile_rs::{seq_print, Align, Line, SeqFile, SeqIterator, Show};
