@@ -21,6 +21,7 @@ extern "C" {
         len: usize,
         chunk: usize,
         write: bool,
+        nonblock: bool,
     ) -> isize;
 
     /// doctest_io.c: `msleep(ms)`.
@@ -51,6 +52,18 @@ pub(crate) fn read(path: &CStr) -> Result<KVec<u8>> {
 /// The content of the file at `path`, read to its end in reads of `chunk`
 /// bytes.
 pub(crate) fn read_in(path: &CStr, chunk: usize) -> Result<KVec<u8>> {
+    read_with(path, chunk, false)
+}
+
+/// What the file at `path` has for a reader now: read with `O_NONBLOCK`
+/// in reads of `chunk` bytes, to its end or until a read would wait.
+pub(crate) fn read_some(path: &CStr, chunk: usize) -> Result<KVec<u8>> {
+    read_with(path, chunk, true)
+}
+
+/// Reads the file at `path` in reads of `chunk` bytes, opened with
+/// `O_NONBLOCK` if `nonblock` (a read that would wait then ends it).
+fn read_with(path: &CStr, chunk: usize, nonblock: bool) -> Result<KVec<u8>> {
     let mut buf = KVec::from_elem(0u8, MAX, GFP_KERNEL)?;
     // SAFETY: `path` is NUL-terminated; `buf` holds `MAX` bytes, the length
     // passed; the call returns before `buf` is touched again.
@@ -61,6 +74,7 @@ pub(crate) fn read_in(path: &CStr, chunk: usize) -> Result<KVec<u8>> {
             MAX,
             chunk,
             false,
+            nonblock,
         )
     };
     let n = usize::try_from(n).map_err(|_| Error::from_errno(n as i32))?;
@@ -86,6 +100,7 @@ pub(crate) fn write(path: &CStr, data: &[u8]) -> Result<usize> {
             data.len(),
             data.len().max(1),
             true,
+            false,
         )
     };
     usize::try_from(n).map_err(|_| Error::from_errno(n as i32))

@@ -27,7 +27,8 @@
 #define KFILES_DOCTEST_MAX (64 * 1024)
 
 /* Called from doctest.rs. */
-ssize_t kfiles_doctest_io(const char *path, char *buf, size_t len, size_t chunk, bool write);
+ssize_t kfiles_doctest_io(const char *path, char *buf, size_t len, size_t chunk, bool write,
+			  bool nonblock);
 void kfiles_doctest_msleep(unsigned int ms);
 bool kfiles_doctest_exists(const char *path);
 
@@ -48,20 +49,24 @@ static ssize_t kfiles_doctest_rw(struct file *f, char __user *ubuf, size_t len, 
 /*
  * Reads @path (write == false) to its end into @buf, at most @len bytes, in
  * reads of @chunk bytes; or writes @len bytes of @buf to @path in one write.
- * Returns the bytes moved or a negative errno.
+ * @nonblock opens with O_NONBLOCK, and a read that would wait ends the
+ * content. Streams (FMODE_STREAM) get no position, as from the VFS. Returns
+ * the bytes moved or a negative errno.
  */
-ssize_t kfiles_doctest_io(const char *path, char *buf, size_t len, size_t chunk, bool write)
+ssize_t kfiles_doctest_io(const char *path, char *buf, size_t len, size_t chunk, bool write,
+			  bool nonblock)
 {
 	struct file *f;
 	unsigned long uaddr;
-	loff_t pos = 0;
+	loff_t pos = 0, *ppos;
 	ssize_t done = 0, n;
 
 	if (len > KFILES_DOCTEST_MAX || !chunk)
 		return -EINVAL;
-	f = filp_open(path, write ? O_WRONLY : O_RDONLY, 0);
+	f = filp_open(path, (write ? O_WRONLY : O_RDONLY) | (nonblock ? O_NONBLOCK : 0), 0);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
+	ppos = (f->f_mode & FMODE_STREAM) ? NULL : &pos;
 	if (write ? !f->f_op->write : !f->f_op->read) {
 		/* Iterator-based files (procfs with proc_read_iter). */
 		if (write) {
@@ -88,11 +93,13 @@ ssize_t kfiles_doctest_io(const char *path, char *buf, size_t len, size_t chunk,
 		if (copy_to_user((char __user *)uaddr, buf, len))
 			done = -EFAULT;
 		else
-			done = kfiles_doctest_rw(f, (char __user *)uaddr, len, &pos, true);
+			done = kfiles_doctest_rw(f, (char __user *)uaddr, len, ppos, true);
 	} else {
 		while (done < len) {
 			n = kfiles_doctest_rw(f, (char __user *)uaddr + done,
-					      min(chunk, len - done), &pos, false);
+					      min(chunk, len - done), ppos, false);
+			if (n == -EAGAIN && nonblock && done > 0)
+				break;
 			if (n < 0)
 				done = n;
 			if (n <= 0)

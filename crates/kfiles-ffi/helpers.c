@@ -887,6 +887,34 @@ void kfiles_defer_teardown(void (*fn)(void *arg), void *arg)
 	}
 }
 
+/*
+ * Event queues (kfiles_file::EventQueue): wait queues whose readers sleep in
+ * a file's read handler until the driver wakes them. One lockdep class per
+ * module: the queues' locks are never nested.
+ */
+static struct lock_class_key kfiles_event_queue_key;
+
+void kfiles_init_event_queue(struct wait_queue_head *wq)
+{
+	__init_waitqueue_head(wq, "kfiles_event_queue", &kfiles_event_queue_key);
+}
+
+void kfiles_wake_up_all(struct wait_queue_head *wq)
+{
+	wake_up_all(wq);
+}
+
+/*
+ * Sleeps (interruptibly) on @wq until @ready(@arg): 0, or -ERESTARTSYS on a
+ * signal. @ready runs with the task state set to TASK_INTERRUPTIBLE: it must
+ * not sleep.
+ */
+int kfiles_wait_event_interruptible(struct wait_queue_head *wq, bool (*ready)(const void *arg),
+				    const void *arg)
+{
+	return wait_event_interruptible(*wq, ready(arg));
+}
+
 const void *kfiles_current_task(void)
 {
 	return current;

@@ -91,6 +91,12 @@ void kfiles_relay_release(const struct kfiles_relay_slot *slot, bool commit);
 int kfiles_relay_flush(struct rchan *chan, unsigned int flags);
 int kfiles_relay_reset(struct rchan *chan);
 int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t consumed);
+/* Event queues (kfiles_file::EventQueue; see helpers.c). */
+void kfiles_init_event_queue(struct wait_queue_head *wq);
+void kfiles_wake_up_all(struct wait_queue_head *wq);
+int kfiles_wait_event_interruptible(struct wait_queue_head *wq, bool (*ready)(const void *arg),
+				    const void *arg);
+
 /*
  * create_buf_file() with kfiles_relay_create_buf_file() makes a file that
  * refuses to open (ENOENT) until the table's subbuf_start() has called

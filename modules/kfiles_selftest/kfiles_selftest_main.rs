@@ -24,6 +24,10 @@
 //!   it runs in, so it is deferred; debugfs removes at once;
 //! - a per-open stream (`cursor`): each open reads its own `0 1 2`, and
 //!   positioned calls fail with `ESPIPE`;
+//! - a blocking stream (`pipe`): reads wait for writes (`EAGAIN` with
+//!   `O_NONBLOCK`), each open from the start; unloading with a reader
+//!   blocked wakes it (`EIO`) instead of waiting for it forever; a wait
+//!   inside the process walk (`wait_in_rcu`) is refused with `EPERM`;
 //! - creating and dropping entries inside the process walk, where nothing
 //!   may sleep: creation fails (`EPERM`, or nothing in debugfs), the drop of
 //!   `rcu_drop` is deferred.
@@ -31,14 +35,19 @@
 //! `/proc/kfiles_selftest/results` lists `CASE RESULT` per refused call, and
 //! `CASE dropped` once a self-removed value is gone.
 
-use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use core::sync::atomic::{
+    AtomicU32, AtomicUsize,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use kernel::{
     new_mutex,
     prelude::*,
     sync::{Arc, Mutex},
 };
 use periodic_work::{PeriodicWork, Tick};
-use procfs_rs::{Dir, File, FileOps, PerOpenOps, ReadBuf, SeqFile, Show, Store, WriteBuf};
+use procfs_rs::{
+    Dir, EventQueue, File, FileOps, PerOpen, PerOpenOps, ReadBuf, SeqFile, Show, Store, WriteBuf,
+};
 
 kfiles_compat::module! {
     type: Selftest,
@@ -244,6 +253,93 @@ impl PerOpenOps for Remover {
     }
 }
 
+/// What `pipe` holds at most.
+const PIPE_SIZE: usize = 4096;
+
+/// A blocking stream: writes append (up to [`PIPE_SIZE`] bytes in all), and
+/// each open file reads everything from the start, waiting for more at the
+/// end.
+#[pin_data]
+struct Pipe {
+    #[pin]
+    queue: EventQueue,
+    #[pin]
+    data: Mutex<KVec<u8>>,
+    /// `data.len()`, for readers to test without the lock.
+    len: AtomicUsize,
+}
+
+impl PerOpenOps for Pipe {
+    /// Where the reader is.
+    type State = AtomicUsize;
+    const SEEKABLE: bool = false;
+
+    fn open(&self) -> Result<AtomicUsize> {
+        Ok(AtomicUsize::new(0))
+    }
+
+    fn queue(&self) -> Option<&EventQueue> {
+        Some(&self.queue)
+    }
+
+    fn read(&self, cursor: &AtomicUsize, out: &mut ReadBuf<'_>) -> Result<usize> {
+        let at = cursor.load(Relaxed);
+        out.wait_for(|| self.len.load(Acquire) > at)?;
+        let data = self.data.lock();
+        let end = data.len().min(at.saturating_add(out.len()));
+        let n = out.write_slice(data.get(at..end).ok_or(EIO)?)?;
+        cursor.store(at + n, Relaxed);
+        Ok(n)
+    }
+
+    fn write(&self, _cursor: &AtomicUsize, input: &mut WriteBuf<'_>) -> Result<usize> {
+        let n = input.len();
+        let mut bytes = KVec::from_elem(0u8, n, GFP_KERNEL)?;
+        input.read_slice(&mut bytes)?;
+        let mut data = self.data.lock();
+        if data.len() + n > PIPE_SIZE {
+            return Err(ENOSPC);
+        }
+        data.extend_from_slice(&bytes, GFP_KERNEL)?;
+        self.len.store(data.len(), Release);
+        drop(data);
+        self.queue.wake_all();
+        Ok(n)
+    }
+}
+
+/// A read that waits inside the process walk (an RCU read-side section,
+/// where sleeping would let the walked tasks be freed): refused.
+#[pin_data]
+struct WaitInRcu {
+    #[pin]
+    queue: EventQueue,
+}
+
+impl PerOpenOps for WaitInRcu {
+    type State = ();
+
+    fn open(&self) -> Result {
+        Ok(())
+    }
+
+    fn queue(&self) -> Option<&EventQueue> {
+        Some(&self.queue)
+    }
+
+    fn read(&self, _state: &(), out: &mut ReadBuf<'_>) -> Result<usize> {
+        let mut result = Ok(());
+        let mut tried = false;
+        process_list::for_each_process(|_| {
+            if !tried {
+                tried = true;
+                result = out.wait_for(|| false);
+            }
+        });
+        result.map(|()| 0)
+    }
+}
+
 /// A stream each of whose opens reads `0\n`, `1\n`, `2\n`, one per read,
 /// then end of file.
 struct Cursor;
@@ -312,6 +408,10 @@ struct Files {
     typed: File<u32>,
     #[pin]
     cursor: File<Cursor>,
+    #[pin]
+    pipe: File<Pipe>,
+    #[pin]
+    wait_in_rcu: File<WaitInRcu>,
 }
 
 struct Selftest {
@@ -427,6 +527,20 @@ impl kernel::Module for Selftest {
                 // A directory bit on a proc file: a plain 0444 file.
                 typed <- files_dir.read_only_file(c"typed", 0o040444, 5u32),
                 cursor <- files_dir.per_open_file(c"cursor", 0o444, Cursor),
+                pipe <- files_dir.pinned_file::<PerOpen, _, _>(
+                    c"pipe",
+                    0o666,
+                    pin_init!(Pipe {
+                        queue <- EventQueue::new(),
+                        data <- new_mutex!(KVec::new()),
+                        len: AtomicUsize::new(0),
+                    }),
+                ),
+                wait_in_rcu <- files_dir.pinned_file::<PerOpen, _, _>(
+                    c"wait_in_rcu",
+                    0o444,
+                    pin_init!(WaitInRcu { queue <- EventQueue::new() }),
+                ),
             }),
             GFP_KERNEL,
         )?);

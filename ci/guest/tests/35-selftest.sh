@@ -89,11 +89,34 @@ check_cmd $T.cursor.cat "0
 2" cat $P/cursor
 check_cmd $T.cursor.pread ESPIPE kfio read $P/cursor 16 5
 check_cmd $T.cursor.pwrite ESPIPE kfio pwrite $P/cursor x 0
+# A blocking stream: a read waits for a write, O_NONBLOCK gets EAGAIN, each
+# open reads from the start.
+check_cmd $T.pipe.nonblock-empty EAGAIN kfio read-nb $P/pipe
+head -c 5 $P/pipe >/tmp/pipe1 &
+r=$!
+usleep 300000
+check_cmd $T.pipe.blocked yes sh -c "kill -0 $r 2>/dev/null && echo yes"
+check_true $T.pipe.write sh -c "echo -n hello > $P/pipe"
+wait $r
+check_cmd $T.pipe.woken hello cat /tmp/pipe1
+check_cmd $T.pipe.second-reader hello head -c 5 $P/pipe
+check_cmd $T.pipe.nonblock-data "ok 5" kfio read-nb $P/pipe
+# Waiting inside the process walk (RCU read side) is refused, not slept.
+check_cmd $T.pipe.wait-in-rcu EPERM kfio read $P/wait_in_rcu 16
+# A reader blocked at the end while the module unloads (below).
+head -c 100 $P/pipe >/tmp/pipe2 2>/dev/null &
+pipe_reader=$!
+usleep 300000
+check_cmd $T.pipe.blocked-at-unload yes sh -c "kill -0 $pipe_reader 2>/dev/null && echo yes"
 # The work item dropped itself at its first tick: one tick, then dropped.
 check_cmd $T.self.work.dropped "work.self dropped" grep -x "work.self dropped" $P/results
 check_cmd $T.self.work.ticks 1 grep -cx "work.self tick" $P/results
 check_true $T.rmmod rmmod kfiles_selftest
 check_false $T.gone test -e $P
+# The unload woke the blocked reader, whose read failed (EIO) after "hello".
+wait $pipe_reader
+check_cmd $T.pipe.reader-failed 1 echo $?
+check_cmd $T.pipe.reader-got hello cat /tmp/pipe2
 # A failed init with a deferred teardown pending (modules/kfiles_initfail):
 # the load fails with init's errno, and only after the teardown has run (the
 # kernel frees a module whose init failed without waiting for it).

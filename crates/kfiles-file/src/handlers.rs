@@ -2,16 +2,20 @@
 
 //! Files with typed read and write handlers, at any offset.
 
+use crate::wait::EventQueue;
 use crate::{
     callbacks::{served_of, served_of_file},
     FileSystem,
 };
-use core::marker::PhantomData;
+use core::{
+    marker::PhantomData,
+    sync::atomic::{AtomicBool, Ordering},
+};
 use kernel::{
     alloc::{flags::GFP_KERNEL, KBox},
     bindings,
     error::{
-        code::{EFBIG, EINVAL, EIO, ENOMEM},
+        code::{EAGAIN, EFBIG, EINVAL, EIO, ENOMEM, EPERM},
         Result,
     },
     ffi::c_int,
@@ -69,16 +73,82 @@ pub trait FileOps: Send + Sync {
     fn write(&self, _input: &mut WriteBuf<'_>) -> Result<usize> {
         Err(EINVAL)
     }
+
+    /// The queue readers wait on, as [`PerOpenOps::queue`].
+    fn queue(&self) -> Option<&EventQueue> {
+        None
+    }
+}
+
+/// Wakes the readers of a handler file, for its removal.
+pub(crate) fn wake_file_ops<T: FileOps>(value: &T) {
+    if let Some(queue) = value.queue() {
+        queue.wake_all();
+    }
+}
+
+/// Wakes the readers of a per-open file, for its removal.
+pub(crate) fn wake_per_open<T: PerOpenOps>(value: &T) {
+    if let Some(queue) = value.queue() {
+        queue.wake_all();
+    }
 }
 
 /// The user buffer of one `read()`, at a file position.
 pub struct ReadBuf<'a> {
     writer: UserSliceWriter,
     pos: u64,
+    nonblocking: bool,
+    removing: &'a AtomicBool,
+    /// The file's queue (`queue()` of its value), the one removal wakes.
+    queue: Option<&'a EventQueue>,
     _call: PhantomData<&'a mut ()>,
 }
 
 impl ReadBuf<'_> {
+    /// Whether the reader opened the file with `O_NONBLOCK` (it wants
+    /// `EAGAIN` rather than to wait).
+    pub fn nonblocking(&self) -> bool {
+        self.nonblocking
+    }
+
+    /// Waits until `ready()` is true, for a read that has nothing to return
+    /// yet, on the file's queue (the one its value's `queue()` names, which
+    /// the driver wakes with [`EventQueue::wake_all`] and the file's removal
+    /// wakes too). Returns at once if `ready()` already is; otherwise fails
+    /// with `EAGAIN` for a non-blocking reader, `EINVAL` if the file has no
+    /// queue, and `EPERM` where sleeping is not allowed (inside a spinlock or
+    /// an RCU read-side section), or sleeps until woken with `ready()` true.
+    /// Fails with `ERESTARTSYS` on a signal (the VFS restarts the read or
+    /// returns `EINTR`) and with `EIO` when the file is being removed.
+    ///
+    /// `ready` runs while the task is marked as sleeping: it must not sleep
+    /// (read an atomic, or take a spinlock; copy the data afterwards). Hold
+    /// no lock across the call that the waker needs.
+    pub fn wait_for(&self, ready: impl Fn() -> bool) -> Result {
+        if ready() {
+            return Ok(());
+        }
+        if self.nonblocking {
+            return Err(EAGAIN);
+        }
+        let queue = self.queue.ok_or(EINVAL)?;
+        if !ffi::may_sleep() {
+            return Err(EPERM);
+        }
+        let removing = self.removing;
+        loop {
+            queue.wait_until(|| removing.load(Ordering::Acquire) || ready())?;
+            if ready() {
+                return Ok(());
+            }
+            if removing.load(Ordering::Acquire) {
+                return Err(EIO);
+            }
+            // Another reader took what woke us: wait again.
+        }
+    }
+
     /// The file position the read starts at.
     pub fn pos(&self) -> u64 {
         self.pos
@@ -168,6 +238,8 @@ pub(crate) unsafe extern "C" fn read_handler<T: FileOps, F: FileSystem>(
 ) -> isize {
     // SAFETY: By the first requirement.
     let served = unsafe { served_of_file::<T, F>(file) };
+    // SAFETY: The file is open (first requirement).
+    let nonblocking = unsafe { is_nonblocking(file) };
     let _frame = served.enter();
     let data = served.value();
     // SAFETY: By the second requirement.
@@ -176,6 +248,9 @@ pub(crate) unsafe extern "C" fn read_handler<T: FileOps, F: FileSystem>(
             data.read(&mut ReadBuf {
                 writer: kfiles_compat::user_slice(buf, count).writer(),
                 pos,
+                nonblocking,
+                removing: served.removing(),
+                queue: data.queue(),
                 _call: PhantomData,
             })
         })
@@ -329,6 +404,15 @@ pub trait PerOpenOps: Send + Sync {
     /// Makes the state of a new open file; an error fails the `open()`.
     fn open(&self) -> Result<Self::State>;
 
+    /// The queue the file's readers wait on in [`ReadBuf::wait_for`], if
+    /// any (without one, `wait_for` fails with `EINVAL`): removing the file
+    /// wakes it, and the readers blocked in the file fail with `EIO`, so
+    /// that the removal, which waits for them, ends. Return the same queue
+    /// every time.
+    fn queue(&self) -> Option<&EventQueue> {
+        None
+    }
+
     /// Serves a `read()` on the open file whose state is `state`, as
     /// [`FileOps::read`].
     fn read(&self, _state: &Self::State, _out: &mut ReadBuf<'_>) -> Result<usize> {
@@ -404,7 +488,7 @@ pub(crate) unsafe extern "C" fn open_per_open<T: PerOpenOps, F: FileSystem>(
 /// only shared for the duration of the call.
 unsafe fn with_state<T: PerOpenOps, F: FileSystem, R>(
     file: *mut bindings::file,
-    op: impl FnOnce(&T, &T::State) -> R,
+    op: impl FnOnce(&T, &T::State, &AtomicBool) -> R,
 ) -> R {
     // SAFETY: By the function's safety requirements.
     let served = unsafe { served_of_file::<T, F>(file) };
@@ -412,7 +496,19 @@ unsafe fn with_state<T: PerOpenOps, F: FileSystem, R>(
     // requirements).
     let state = unsafe { state_of::<T>(file) };
     let _frame = served.enter();
-    op(served.value(), state)
+    op(served.value(), state, served.removing())
+}
+
+/// Whether `file` was opened (or set) with `O_NONBLOCK`.
+///
+/// # Safety
+///
+/// `file` must be an open file.
+unsafe fn is_nonblocking(file: *mut bindings::file) -> bool {
+    // SAFETY: `file` is open (function requirements). `fcntl(F_SETFL)` may
+    // change the flags meanwhile: read them once (C's `READ_ONCE()`).
+    let flags = unsafe { core::ptr::read_volatile(&raw const (*file).f_flags) };
+    flags & bindings::O_NONBLOCK != 0
 }
 
 /// `read` of per-open files: `T`'s [`PerOpenOps::read`] with the open file's
@@ -432,7 +528,9 @@ pub(crate) unsafe extern "C" fn read_per_open<T: PerOpenOps, F: FileSystem>(
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
-    let read = |data: &T, state: &T::State| {
+    // SAFETY: The file is open (first requirement).
+    let nonblocking = unsafe { is_nonblocking(file) };
+    let read = |data: &T, state: &T::State, removing: &AtomicBool| {
         // SAFETY: By the second requirement.
         unsafe {
             at_position(ppos, count, |pos| {
@@ -442,6 +540,9 @@ pub(crate) unsafe extern "C" fn read_per_open<T: PerOpenOps, F: FileSystem>(
                     &mut ReadBuf {
                         writer,
                         pos,
+                        nonblocking,
+                        removing,
+                        queue: data.queue(),
                         _call: PhantomData,
                     },
                 )
@@ -464,7 +565,7 @@ pub(crate) unsafe extern "C" fn write_per_open<T: PerOpenOps, F: FileSystem>(
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
-    let write = |data: &T, state: &T::State| {
+    let write = |data: &T, state: &T::State, _removing: &AtomicBool| {
         // SAFETY: By the second requirement.
         unsafe {
             at_position(ppos, count, |pos| {

@@ -52,12 +52,14 @@ use kfiles_ffi as ffi;
 pub mod callbacks;
 mod handlers;
 mod served;
+mod wait;
 
 use callbacks::Operations;
 pub use handlers::{FileOps, PerOpenOps, ReadBuf, WriteBuf};
 use kfiles_attr::{ReadCallback, ReadWriteCallback, Store, WriteCallback};
 use seqfile_rs::{SeqFile, SeqIterator, Show};
 pub use served::{Frame, Served};
+pub use wait::EventQueue;
 
 /// Proof that a call of a [`FileSystem`] method comes from this crate: the
 /// methods that are safe to call but not for everyone (taking a place, which
@@ -375,6 +377,8 @@ struct Live<T, F: FileSystem> {
     node: *mut F::Node,
     /// Released after the removal.
     _place: F::Place,
+    /// Wakes readers waiting in the handlers before the removal.
+    wake: Option<fn(&T)>,
     #[pin]
     served: Served<T>,
 }
@@ -392,6 +396,7 @@ impl<T, F: FileSystem> Live<T, F> {
         mode: u16,
         init: impl PinInit<T, E>,
         table: &'static Table<T, F>,
+        wake: Option<fn(&T)>,
     ) -> Result<NonNull<Self>>
     where
         Error: From<E>,
@@ -402,6 +407,7 @@ impl<T, F: FileSystem> Live<T, F> {
         let live = try_pin_init!(Self {
             node: core::ptr::null_mut(),
             _place: place,
+            wake,
             served <- Served::new(init),
         }? Error);
         let live = KBox::<Self>::pin_init::<Error>(live, GFP_KERNEL)?;
@@ -458,6 +464,10 @@ pub trait Kind<T, F: FileSystem>: sealed::Sealed {
     /// The permission bits a mode keeps (a read-only file loses its write
     /// bits).
     const MODE_BITS: u16;
+    /// Wakes the readers that may be waiting in the file's handlers, once
+    /// the file is marked as being removed (before the removal waits for
+    /// them).
+    const WAKE_ON_REMOVAL: Option<fn(&T)> = None;
 }
 
 /// Files that show a value ([`Show`]) and cannot be written.
@@ -503,11 +513,13 @@ impl<T: SeqIterator + Sync + 'static, F: FileSystem> Kind<T, F> for Seq {
 impl<T: FileOps, F: FileSystem> Kind<T, F> for Handlers {
     const OPERATIONS: Operations<T, F> = Operations::HANDLERS;
     const MODE_BITS: u16 = 0o777;
+    const WAKE_ON_REMOVAL: Option<fn(&T)> = Some(handlers::wake_file_ops::<T>);
 }
 
 impl<T: PerOpenOps, F: FileSystem> Kind<T, F> for PerOpen {
     const OPERATIONS: Operations<T, F> = Operations::PER_OPEN;
     const MODE_BITS: u16 = 0o777;
+    const WAKE_ON_REMOVAL: Option<fn(&T)> = Some(handlers::wake_per_open::<T>);
 }
 
 /// Removes a file's entry, then drops its value and its place.
@@ -519,6 +531,20 @@ impl<T: PerOpenOps, F: FileSystem> Kind<T, F> for PerOpen {
 /// be inside an operation of the entry.
 unsafe extern "C" fn teardown<T, F: FileSystem>(live: *mut c_void) {
     let live = live.cast::<Live<T, F>>();
+    // SAFETY: `live` is valid (function requirements); operations in
+    // progress share `served` too, which this only reads. (The wake hook
+    // runs the value's `queue()`, driver code, outside a frame: it only
+    // borrows the value.)
+    let (served, wake) = unsafe { (&(*live).served, (*live).wake) };
+    // Readers blocked in a handler stop waiting (they fail with `EIO`): the
+    // removal below waits for them. The flag is set before the wake-up, so
+    // a reader either sees it or is woken after it.
+    served
+        .removing()
+        .store(true, core::sync::atomic::Ordering::Release);
+    if let Some(wake) = wake {
+        wake(served.value());
+    }
     // SAFETY: `live` is valid (function requirements), and `node` is what
     // `F::create_file` returned (type invariants of `File`). `F::remove`
     // waits for operations in progress, none of which is on this task, and
@@ -559,7 +585,14 @@ impl<T: Send + Sync + 'static, F: FileSystem> File<T, F> {
                 // mode, which holds permission bits only; this context may
                 // sleep; `T: Send + Sync` by the bounds.
                 unsafe {
-                    Live::create(place, name, mode, init, F::table::<T, K>(Token(())))?
+                    Live::create(
+                        place,
+                        name,
+                        mode,
+                        init,
+                        F::table::<T, K>(Token(())),
+                        K::WAKE_ON_REMOVAL,
+                    )?
                 }
             },
             _pin: PhantomPinned,

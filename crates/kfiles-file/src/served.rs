@@ -14,7 +14,7 @@
 use core::{
     ffi::c_void,
     ptr,
-    sync::atomic::{AtomicPtr, AtomicUsize, Ordering},
+    sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering},
 };
 use kernel::prelude::*;
 use kfiles_ffi as ffi;
@@ -34,6 +34,8 @@ pub struct Served<T> {
     running: [AtomicPtr<c_void>; SLOTS],
     /// Frames that found no free slot.
     unnamed: AtomicUsize,
+    /// Set before the entry is removed: blocked readers stop waiting.
+    removing: AtomicBool,
     #[pin]
     value: T,
 }
@@ -44,6 +46,7 @@ impl<T> Served<T> {
         try_pin_init!(Self {
             running: [const { AtomicPtr::new(ptr::null_mut()) }; SLOTS],
             unnamed: AtomicUsize::new(0),
+            removing: AtomicBool::new(false),
             value <- init,
         }? E)
     }
@@ -51,6 +54,12 @@ impl<T> Served<T> {
     /// The value.
     pub fn value(&self) -> &T {
         &self.value
+    }
+
+    /// Whether the entry is being removed (readers waiting in a handler
+    /// should give up).
+    pub(crate) fn removing(&self) -> &AtomicBool {
+        &self.removing
     }
 
     /// Marks the current task as running a callback of this value until the

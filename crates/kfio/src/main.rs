@@ -41,6 +41,8 @@
 //!                                 random operations on every file under the ROOTs from
 //!                                 PROCS processes while MODULES (comma-separated .ko
 //!                                 paths, or -) are unloaded and loaded (see fuzz.rs)
+//! kfio read-nb PATH              one read(2) of up to 4096 bytes on a descriptor opened with
+//!                                 O_NONBLOCK -> "ok N" | "EAGAIN" ...
 //! kfio open-race PATH SECS       open PATH (read-only, non-blocking) as fast as it can,
 //!                                 poll(2) it without waiting, read once and close, until
 //!                                 SECS pass; a file that appears and vanishes meanwhile
@@ -478,6 +480,27 @@ fn cmd_records(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+fn cmd_read_nb(args: &[String]) -> Result<(), String> {
+    let [path] = args else {
+        return Err("usage: kfio read-nb PATH".into());
+    };
+    let mut options = OpenOptions::new();
+    std::os::unix::fs::OpenOptionsExt::custom_flags(options.read(true), libc::O_NONBLOCK);
+    let mut file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            println!("{}", errno_name(&e));
+            return Ok(());
+        }
+    };
+    let mut buf = vec![0u8; 4096];
+    match file.read(&mut buf) {
+        Ok(n) => println!("ok {n}"),
+        Err(e) => println!("{}", errno_name(&e)),
+    }
+    Ok(())
+}
+
 fn cmd_open_race(args: &[String]) -> Result<(), String> {
     let [path, secs] = args else {
         return Err("usage: kfio open-race PATH SECS".into());
@@ -529,12 +552,13 @@ fn main() -> ExitCode {
         Some("stress") => stress::cmd(&args[1..]),
         Some("mmap") => cmd_mmap(&args[1..]),
         Some("open-race") => cmd_open_race(&args[1..]),
+        Some("read-nb") => cmd_read_nb(&args[1..]),
         Some("fuzz") => fuzz::cmd(&args[1..]),
         Some("sweep") => sweep::cmd(&args[1..]),
         Some("fuzz-worker") => fuzz::cmd_worker(&args[1..]),
         Some("fuzz-churn") => fuzz::cmd_churn(&args[1..]),
         _ => Err(
-            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|mmap|open-race|stress|fuzz|sweep|as ... (see the source)"
+            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|mmap|open-race|read-nb|stress|fuzz|sweep|as ... (see the source)"
                 .into(),
         ),
     };
