@@ -90,9 +90,12 @@ pub struct EventQueue {
     _pin: PhantomPinned,
 }
 
-// SAFETY: A wait queue head is used from any thread under its own lock.
+// SAFETY: A wait queue head is not tied to the thread that initialised it;
+// every operation on it takes its own spinlock.
 unsafe impl Send for EventQueue {}
-// SAFETY: As above: every operation on it takes its lock.
+// SAFETY: The only operations through `&EventQueue` (`wake_up_all()`,
+// `wait_event_interruptible()`) take the queue's spinlock, so any number of
+// threads may use one queue at once.
 unsafe impl Sync for EventQueue {}
 
 impl EventQueue {
@@ -120,7 +123,9 @@ impl EventQueue {
     /// (`ERESTARTSYS`).
     ///
     /// `ready` runs while the task is marked as sleeping: it must not sleep
-    /// itself (atomics or a spinlock, no `Mutex`).
+    /// itself (atomics or a spinlock, no `Mutex`). The caller
+    /// ([`ReadBuf::wait_for`](crate::ReadBuf::wait_for)) has checked that
+    /// sleeping is allowed here.
     pub(crate) fn wait_until<R: Fn() -> bool>(&self, ready: R) -> Result {
         // SAFETY: `head` is initialised (type invariants); `ready` outlives
         // the call, and `call_ready::<R>` only calls it through `arg`.
