@@ -303,18 +303,15 @@ unsafe fn at_position(
     count: usize,
     handler: impl FnOnce(u64) -> Result<usize>,
 ) -> isize {
-    if ppos.is_null() {
-        return match handler(0) {
-            Ok(n) if n > count => EIO.to_errno() as isize,
-            // `n <= count`, which the VFS bounds by `MAX_RW_COUNT`.
-            Ok(n) => isize::try_from(n).unwrap_or(EIO.to_errno() as isize),
-            Err(e) => e.to_errno() as isize,
-        };
-    }
-    // SAFETY: `ppos` is not NULL, so the caller guarantees it is valid for
-    // reads.
-    let Ok(pos) = u64::try_from(unsafe { *ppos }) else {
-        return EINVAL.to_errno() as isize;
+    let pos = if ppos.is_null() {
+        0
+    } else {
+        // SAFETY: `ppos` is not NULL, so the caller guarantees it is valid
+        // for reads.
+        match u64::try_from(unsafe { *ppos }) {
+            Ok(pos) => pos,
+            Err(_) => return EINVAL.to_errno() as isize,
+        }
     };
     let n = match handler(pos) {
         Ok(n) if n > count => return EIO.to_errno() as isize,
@@ -329,8 +326,11 @@ unsafe fn at_position(
     ) else {
         return EFBIG.to_errno() as isize;
     };
-    // SAFETY: The caller guarantees `ppos` is valid for writes.
-    unsafe { *ppos = end };
+    if !ppos.is_null() {
+        // SAFETY: `ppos` is not NULL, so the caller guarantees it is valid
+        // for writes.
+        unsafe { *ppos = end };
+    }
     ret
 }
 
@@ -343,9 +343,9 @@ unsafe fn at_position(
 /// is closed, or, in procfs, when the file is removed (procfs releases the
 /// files still open then; later calls on them fail with `EIO`). A state's
 /// `drop` then runs on the task dropping the `File`: it must not take a lock
-/// that task holds across the drop. The handlers may run concurrently with themselves and each
-/// other, on one open file too (threads sharing a descriptor, `pread()`), so
-/// state that changes needs interior mutability.
+/// that task holds across the drop. The handlers may run concurrently with
+/// themselves and each other, on one open file too (threads sharing a
+/// descriptor, `pread()`), so state that changes needs interior mutability.
 ///
 /// The state cannot borrow the file's value: an open file may outlive its
 /// entry (debugfs releases files after their removal). Share what both need

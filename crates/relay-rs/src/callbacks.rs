@@ -280,11 +280,11 @@ impl<C: Callbacks> Trampolines<C> {
     ) -> *mut bindings::dentry {
         // SAFETY: By the first requirement.
         let shared = unsafe { Self::shared(buf) };
+        let mode = shared.file_mode;
         // SAFETY: By the second requirement. The file opens only once
         // `subbuf_start` gave it `buf` (relay sets the buffer up after this
         // returns); relay's file operations then hold the buffer.
-        let dentry =
-            unsafe { ffi::kfiles_relay_create_buf_file(filename, shared.file_mode, parent) };
+        let dentry = unsafe { ffi::kfiles_relay_create_buf_file(filename, mode, parent) };
         if ffi::is_err_or_null(dentry) {
             core::ptr::null_mut()
         } else {
