@@ -29,6 +29,10 @@ extern "C" {
 
     /// doctest_io.c: whether `path` exists.
     fn kfiles_doctest_exists(path: *const kernel::ffi::c_char) -> bool;
+
+    /// doctest_io.c: the events the file at `path` reports to a poller that
+    /// does not wait, or a negative errno.
+    fn kfiles_doctest_poll(path: *const kernel::ffi::c_char) -> kernel::ffi::c_long;
 }
 
 /// The most bytes one read or write moves.
@@ -110,6 +114,15 @@ pub(crate) fn write(path: &CStr, data: &[u8]) -> Result<usize> {
 pub(crate) fn exists(path: &CStr) -> bool {
     // SAFETY: `path` is NUL-terminated and outlives the call.
     unsafe { kfiles_doctest_exists(kfiles_compat::char_ptr(path)) }
+}
+
+/// The events the file at `path` reports ready now, as `poll()` with a zero
+/// timeout would see them (every event the file reports, not only those
+/// asked for).
+pub(crate) fn poll(path: &CStr) -> Result<u32> {
+    // SAFETY: `path` is NUL-terminated and outlives the call.
+    let mask = unsafe { kfiles_doctest_poll(kfiles_compat::char_ptr(path)) };
+    u32::try_from(mask).map_err(|_| Error::from_errno(mask as i32))
 }
 
 /// Sleeps for `ms` milliseconds (lets work items and timers run).

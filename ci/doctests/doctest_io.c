@@ -18,6 +18,7 @@
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/poll.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/namei.h>
@@ -31,6 +32,7 @@ ssize_t kfiles_doctest_io(const char *path, char *buf, size_t len, size_t chunk,
 			  bool nonblock);
 void kfiles_doctest_msleep(unsigned int ms);
 bool kfiles_doctest_exists(const char *path);
+long kfiles_doctest_poll(const char *path);
 
 /* One call of @f's read or write operation at *@pos, through @ubuf. */
 static ssize_t kfiles_doctest_rw(struct file *f, char __user *ubuf, size_t len, loff_t *pos,
@@ -113,6 +115,23 @@ ssize_t kfiles_doctest_io(const char *path, char *buf, size_t len, size_t chunk,
 out:
 	__fput_sync(f);
 	return done;
+}
+
+/*
+ * The events the file at @path reports ready to a poller that does not wait
+ * (vfs_poll() without a poll table), or a negative errno if it cannot be
+ * opened.
+ */
+long kfiles_doctest_poll(const char *path)
+{
+	struct file *f = filp_open(path, O_RDONLY, 0);
+	__poll_t mask;
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	mask = vfs_poll(f, NULL);
+	__fput_sync(f);
+	return (__force long)mask;
 }
 
 /* Whether @path names a file or directory (symbolic links followed). */

@@ -18,6 +18,7 @@
 #include <linux/sched/task.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/poll.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
 #include <linux/relay.h>
@@ -801,9 +802,13 @@ void kfiles_teardowns_own(void)
 	WRITE_ONCE(kfiles_teardowns_owned, true);
 }
 
+static void kfiles_poll_exit(void);
+
 void kfiles_teardowns_wait(void)
 {
 	async_synchronize_full_domain(&kfiles_teardown_domain);
+	/* After the teardowns: they free poll heads. */
+	kfiles_poll_exit();
 }
 
 struct kfiles_deferred {
@@ -913,6 +918,209 @@ int kfiles_wait_event_interruptible(struct wait_queue_head *wq, bool (*ready)(co
 				    const void *arg)
 {
 	return wait_event_interruptible(*wq, ready(arg));
+}
+
+static_assert(KFILES_POLLIN == (__force unsigned int)EPOLLIN);
+static_assert(KFILES_POLLPRI == (__force unsigned int)EPOLLPRI);
+static_assert(KFILES_POLLOUT == (__force unsigned int)EPOLLOUT);
+static_assert(KFILES_POLLERR == (__force unsigned int)EPOLLERR);
+static_assert(KFILES_POLLHUP == (__force unsigned int)EPOLLHUP);
+static_assert(KFILES_POLLRDNORM == (__force unsigned int)EPOLLRDNORM);
+static_assert(KFILES_POLLRDBAND == (__force unsigned int)EPOLLRDBAND);
+static_assert(KFILES_POLLWRNORM == (__force unsigned int)EPOLLWRNORM);
+static_assert(KFILES_POLLWRBAND == (__force unsigned int)EPOLLWRBAND);
+static_assert(KFILES_POLLMSG == (__force unsigned int)EPOLLMSG);
+static_assert(KFILES_POLLRDHUP == (__force unsigned int)EPOLLRDHUP);
+static_assert(KFILES_POLL_REMOVED ==
+	      (KFILES_POLLIN | KFILES_POLLPRI | KFILES_POLLOUT | KFILES_POLLERR | KFILES_POLLHUP |
+	       KFILES_POLLRDNORM | KFILES_POLLRDBAND | KFILES_POLLWRNORM | KFILES_POLLWRBAND |
+	       KFILES_POLLMSG | KFILES_POLLRDHUP));
+
+/*
+ * The pollers of one file. A poll wait entry stays on the queue it was added
+ * to until its poller is done with it: poll() and select() take it off when
+ * the call returns (holding a reference to the file meanwhile; but procfs may
+ * already have released the file, and debugfs's removal does not wait for
+ * open files), epoll, aio and io_uring when the file is closed or when woken
+ * with POLLFREE. So pollers never sleep on a queue of the driver's, which the
+ * driver may free with the file's value: they sleep on a head of their own,
+ * allocated here, to which the driver's queue forwards its wake-ups.
+ *
+ * When the file goes, kfiles_poll_head_quiesce() first wakes the pollers
+ * while the file still answers them with every event (so a poll() for
+ * POLLPRI only returns too, which procfs's own answer for a removed entry
+ * would not make it do), for at most KFILES_POLL_QUIESCE; after the removal,
+ * kfiles_poll_head_free() wakes them once more with POLLFREE and frees the
+ * head after an RCU grace period (epoll reads the head's address under RCU)
+ * if none is left. A poll() whose pass over its other descriptors never ends
+ * (one on a FUSE file whose daemon does not answer) keeps its entry: such a
+ * head is an orphan, swept (woken, freed once empty) at every later
+ * kfiles_poll_head_free() and at module exit, and left allocated if still
+ * held then. Removal never waits for user space.
+ *
+ * The heads' lock class key is allocated and registered (lockdep) on first
+ * use rather than static: an orphan left at module exit must not use a key
+ * in the module's freed memory. The forwarding wake-up takes a head's lock
+ * inside the event queue's; the sweep takes heads' locks inside the orphan
+ * list's.
+ */
+#define KFILES_POLL_QUIESCE (HZ / 2)
+
+static DEFINE_MUTEX(kfiles_poll_key_lock);
+static struct lock_class_key *kfiles_poll_key;
+static DEFINE_SPINLOCK(kfiles_poll_orphans_lock);
+static LIST_HEAD(kfiles_poll_orphans);
+
+static int kfiles_poll_forward(struct wait_queue_entry *wait, unsigned int mode, int sync,
+			       void *key)
+{
+	struct kfiles_poll_head *ph = container_of(wait, struct kfiles_poll_head, forward);
+
+	__wake_up(&ph->head, mode, 0, key);
+	return 0;
+}
+
+/* Allocates a head with no pollers, forwarding from no queue; NULL if out of memory. */
+struct kfiles_poll_head *kfiles_poll_head_new(void)
+{
+	struct kfiles_poll_head *ph;
+
+	might_sleep();
+	mutex_lock(&kfiles_poll_key_lock);
+	if (!kfiles_poll_key) {
+		kfiles_poll_key = kzalloc(sizeof(*kfiles_poll_key), GFP_KERNEL);
+		if (kfiles_poll_key)
+			lockdep_register_key(kfiles_poll_key);
+	}
+	mutex_unlock(&kfiles_poll_key_lock);
+	if (!kfiles_poll_key)
+		return NULL;
+	ph = kzalloc(sizeof(*ph), GFP_KERNEL);
+	if (!ph)
+		return NULL;
+	__init_waitqueue_head(&ph->head, "kfiles_poll_head", kfiles_poll_key);
+	init_waitqueue_func_entry(&ph->forward, kfiles_poll_forward);
+	INIT_LIST_HEAD(&ph->orphan);
+	return ph;
+}
+
+/* Forwards the wake-ups of @source (an event queue) to @ph's pollers. */
+void kfiles_poll_head_attach(struct kfiles_poll_head *ph, struct wait_queue_head *source)
+{
+	ph->source = source;
+	add_wait_queue(source, &ph->forward);
+}
+
+void kfiles_poll_wait(struct file *file, struct kfiles_poll_head *ph, struct poll_table_struct *pt)
+{
+	poll_wait(file, &ph->head, pt);
+}
+
+static bool kfiles_poll_head_empty(struct kfiles_poll_head *ph)
+{
+	unsigned long flags;
+	bool empty;
+
+	spin_lock_irqsave(&ph->head.lock, flags);
+	empty = list_empty(&ph->head.head);
+	spin_unlock_irqrestore(&ph->head.lock, flags);
+	return empty;
+}
+
+/*
+ * Wakes every poller with every event (each then asks the file again, or,
+ * for epoll, aio and io_uring with POLLFREE, takes its entry off at once).
+ */
+static void kfiles_poll_head_wake_all(struct kfiles_poll_head *ph, bool pollfree)
+{
+	__poll_t key = (__force __poll_t)KFILES_POLL_REMOVED | (pollfree ? POLLFREE : 0);
+
+	__wake_up(&ph->head, TASK_NORMAL, 0, poll_to_key(key));
+}
+
+/*
+ * The file answers every event and adds no poller any more: wakes the
+ * pollers until none is left, for at most KFILES_POLL_QUIESCE. Sleeps.
+ */
+void kfiles_poll_head_quiesce(struct kfiles_poll_head *ph)
+{
+	unsigned long deadline = jiffies + KFILES_POLL_QUIESCE;
+
+	might_sleep();
+	while (!kfiles_poll_head_empty(ph)) {
+		kfiles_poll_head_wake_all(ph, true);
+		if (time_after(jiffies, deadline))
+			return;
+		schedule_timeout_uninterruptible(1);
+	}
+}
+
+/* Wakes the orphans and frees those no poller holds any more. */
+static void kfiles_poll_sweep(void)
+{
+	struct kfiles_poll_head *ph, *next;
+	unsigned long flags;
+
+	spin_lock_irqsave(&kfiles_poll_orphans_lock, flags);
+	list_for_each_entry_safe(ph, next, &kfiles_poll_orphans, orphan) {
+		kfiles_poll_head_wake_all(ph, true);
+		if (kfiles_poll_head_empty(ph)) {
+			list_del(&ph->orphan);
+			kfree_rcu(ph, rcu);
+		}
+	}
+	spin_unlock_irqrestore(&kfiles_poll_orphans_lock, flags);
+}
+
+/*
+ * Stops forwarding (when this returns, no forwarded wake-up runs any more)
+ * and frees @ph once no poller holds it: the file is gone (or was never
+ * created), so nobody adds pollers to it any more. Any context but NMI.
+ */
+void kfiles_poll_head_free(struct kfiles_poll_head *ph)
+{
+	unsigned long flags;
+
+	if (ph->source)
+		remove_wait_queue(ph->source, &ph->forward);
+	ph->source = NULL;
+	kfiles_poll_head_wake_all(ph, true);
+	if (kfiles_poll_head_empty(ph)) {
+		kfree_rcu(ph, rcu);
+	} else {
+		spin_lock_irqsave(&kfiles_poll_orphans_lock, flags);
+		list_add_tail(&ph->orphan, &kfiles_poll_orphans);
+		spin_unlock_irqrestore(&kfiles_poll_orphans_lock, flags);
+	}
+	kfiles_poll_sweep();
+}
+
+/*
+ * At module exit: frees what the orphans no longer need, and the lock class
+ * key if no orphan is left (otherwise both stay allocated, logged).
+ */
+static void kfiles_poll_exit(void)
+{
+	bool left;
+
+	kfiles_poll_sweep();
+	spin_lock_irq(&kfiles_poll_orphans_lock);
+	left = !list_empty(&kfiles_poll_orphans);
+	spin_unlock_irq(&kfiles_poll_orphans_lock);
+	mutex_lock(&kfiles_poll_key_lock);
+	if (left) {
+		pr_warn("kfiles: pollers still hold the poll queues of removed files; leaving them allocated\n");
+	} else if (kfiles_poll_key) {
+		/*
+		 * epoll may still take the lock of a head being freed, in an RCU
+		 * read-side section begun before the head's POLLFREE wake-up.
+		 */
+		synchronize_rcu();
+		lockdep_unregister_key(kfiles_poll_key);
+		kfree(kfiles_poll_key);
+		kfiles_poll_key = NULL;
+	}
+	mutex_unlock(&kfiles_poll_key_lock);
 }
 
 const void *kfiles_current_task(void)

@@ -98,6 +98,44 @@ int kfiles_wait_event_interruptible(struct wait_queue_head *wq, bool (*ready)(co
 				    const void *arg);
 
 /*
+ * The pollers of one file (kfiles_file's Served; see helpers.c): they sleep
+ * on @head; @forward, on the driver's event queue @source, passes that
+ * queue's wake-ups on to them. Allocated by kfiles_poll_head_new(), freed by
+ * kfiles_poll_head_free() once no poller holds it.
+ */
+struct kfiles_poll_head {
+	struct wait_queue_head head;
+	struct wait_queue_entry forward;
+	struct wait_queue_head *source;
+	struct list_head orphan;
+	struct rcu_head rcu;
+};
+struct kfiles_poll_head *kfiles_poll_head_new(void);
+void kfiles_poll_head_attach(struct kfiles_poll_head *ph, struct wait_queue_head *source);
+void kfiles_poll_wait(struct file *file, struct kfiles_poll_head *ph, struct poll_table_struct *pt);
+void kfiles_poll_head_quiesce(struct kfiles_poll_head *ph);
+void kfiles_poll_head_free(struct kfiles_poll_head *ph);
+
+/* The poll events (uapi values; helpers.c asserts them). */
+#define KFILES_POLLIN 0x0001
+#define KFILES_POLLPRI 0x0002
+#define KFILES_POLLOUT 0x0004
+#define KFILES_POLLERR 0x0008
+#define KFILES_POLLHUP 0x0010
+#define KFILES_POLLRDNORM 0x0040
+#define KFILES_POLLRDBAND 0x0080
+#define KFILES_POLLWRNORM 0x0100
+#define KFILES_POLLWRBAND 0x0200
+#define KFILES_POLLMSG 0x0400
+#define KFILES_POLLRDHUP 0x2000
+/*
+ * What a file being removed reports, and its pollers are woken with: every
+ * event a poller can ask for (select()'s three sets included), so that each
+ * returns and takes its wait entry off the file's queue.
+ */
+#define KFILES_POLL_REMOVED 0x27df
+
+/*
  * create_buf_file() with kfiles_relay_create_buf_file() makes a file that
  * refuses to open (ENOENT) until the table's subbuf_start() has called
  * kfiles_relay_buf_ready(buf) for the buffer's first sub-buffer (prev_subbuf
@@ -145,7 +183,8 @@ void kfiles_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns);
  * kfiles_defer_teardown() runs fn(arg) later in process context, as an async
  * function: in the module's own domain if kfiles_teardowns_own() was called
  * (kfiles_compat::module! does, and calls kfiles_teardowns_wait() after a
- * failed init and after the exit function), else in the global one, which
+ * failed init and after the exit function; it also frees the poll heads
+ * no poller holds any more), else in the global one, which
  * delete_module() waits for after the exit function. Either way fn's code
  * outlives the call. If it cannot be queued (no memory), it retries where
  * sleeping is allowed; elsewhere fn never runs and kfiles_pin_for_leak() is

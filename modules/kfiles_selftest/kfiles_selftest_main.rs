@@ -24,10 +24,18 @@
 //!   it runs in, so it is deferred; debugfs removes at once;
 //! - a per-open stream (`cursor`): each open reads its own `0 1 2`, and
 //!   positioned calls fail with `ESPIPE`;
-//! - a blocking stream (`pipe`): reads wait for writes (`EAGAIN` with
-//!   `O_NONBLOCK`), each open from the start; unloading with a reader
-//!   blocked wakes it (`EIO`) instead of waiting for it forever; a wait
-//!   inside the process walk (`wait_in_rcu`) is refused with `EPERM`;
+//! - a blocking stream (`pipe`, in procfs and debugfs): reads wait for
+//!   writes (`EAGAIN` with `O_NONBLOCK`), each open from the start;
+//!   `poll()` and `epoll` wait for them too; unloading with a reader
+//!   blocked wakes it (`EIO`) instead of waiting for it forever, and
+//!   unloading (procfs) or dropping the file (`drop_pipe`, debugfs) with
+//!   pollers asleep, waiting for an event the file never reports, wakes
+//!   them before the file's poll queue is freed;
+//!   a wait inside the process walk (`wait_in_rcu`) is refused with
+//!   `EPERM`; a file dropped (`victim`, by `poll_drops`'s `poll()`) while
+//!   the very `poll()` call that drops it still has a poller on it: the
+//!   removal does not wait for that poller, and its poll queue is freed
+//!   after it has left;
 //! - creating and dropping entries inside the process walk, where nothing
 //!   may sleep: creation fails (`EPERM`, or nothing in debugfs), the drop of
 //!   `rcu_drop` is deferred.
@@ -46,7 +54,8 @@ use kernel::{
 };
 use periodic_work::{PeriodicWork, Tick};
 use procfs_rs::{
-    Dir, EventQueue, File, FileOps, PerOpen, PerOpenOps, ReadBuf, SeqFile, Show, Store, WriteBuf,
+    Dir, EventQueue, File, FileOps, Handlers, PerOpen, PerOpenOps, PollEvents, ReadBuf, SeqFile,
+    Show, Store, WriteBuf,
 };
 
 kfiles_compat::module! {
@@ -269,6 +278,16 @@ struct Pipe {
     len: AtomicUsize,
 }
 
+impl Pipe {
+    fn new() -> impl PinInit<Self> {
+        pin_init!(Pipe {
+            queue <- EventQueue::new(),
+            data <- new_mutex!(KVec::new()),
+            len: AtomicUsize::new(0),
+        })
+    }
+}
+
 impl PerOpenOps for Pipe {
     /// Where the reader is.
     type State = AtomicUsize;
@@ -280,6 +299,18 @@ impl PerOpenOps for Pipe {
 
     fn queue(&self) -> Option<&EventQueue> {
         Some(&self.queue)
+    }
+
+    fn poll(&self, cursor: &AtomicUsize) -> PollEvents {
+        let len = self.len.load(Acquire);
+        let mut ready = PollEvents::empty();
+        if len > cursor.load(Relaxed) {
+            ready |= PollEvents::IN | PollEvents::RDNORM;
+        }
+        if len < PIPE_SIZE {
+            ready |= PollEvents::OUT | PollEvents::WRNORM;
+        }
+        ready
     }
 
     fn read(&self, cursor: &AtomicUsize, out: &mut ReadBuf<'_>) -> Result<usize> {
@@ -337,6 +368,44 @@ impl PerOpenOps for WaitInRcu {
             }
         });
         result.map(|()| 0)
+    }
+}
+
+/// The debugfs `pipe`, until a write to `drop_pipe` drops it (debugfs
+/// files pin the module while open, so its removal with readers and
+/// pollers asleep is tested at run time, not by unloading).
+#[pin_data]
+struct DropPipe {
+    #[pin]
+    pipe: Mutex<Option<Pin<KBox<debugfs_rs::File<Pipe>>>>>,
+}
+
+impl Store for DropPipe {
+    fn set_from(&self, _input: &[u8]) -> Result {
+        // Dropped after the guard: the removal waits for the pipe's readers.
+        let pipe = self.pipe.lock().take();
+        drop(pipe.ok_or(ENOENT)?);
+        Ok(())
+    }
+}
+
+/// A file whose `poll()` drops `victim` (a pipe): polled together with the
+/// victim in one `poll()` call, whose poller is then still on the victim's
+/// queue, and cannot leave it before this returns. The removal must not
+/// wait for it (it would wait for itself): the victim's poll queue outlives
+/// the file, and is freed once the poller has left.
+#[pin_data]
+struct PollDrops {
+    #[pin]
+    victim: Mutex<Option<Pin<KBox<File<Pipe>>>>>,
+}
+
+impl FileOps for PollDrops {
+    fn poll(&self) -> PollEvents {
+        // Dropped after the guard.
+        let victim = self.victim.lock().take();
+        drop(victim);
+        PollEvents::IN
     }
 }
 
@@ -412,6 +481,8 @@ struct Files {
     pipe: File<Pipe>,
     #[pin]
     wait_in_rcu: File<WaitInRcu>,
+    #[pin]
+    poll_drops: File<PollDrops>,
 }
 
 struct Selftest {
@@ -420,6 +491,7 @@ struct Selftest {
     _typed_dir: Dir,
     _dir: Dir,
     _debugfs: Pin<KBox<debugfs_rs::File<u32>>>,
+    _drop_pipe: Pin<KBox<debugfs_rs::File<DropPipe>>>,
     _debugfs_dir: debugfs_rs::Dir,
 }
 
@@ -459,6 +531,18 @@ impl kernel::Module for Selftest {
         )?;
         // Not one component: nothing is created.
         let slash = KBox::pin_init(debugfs_dir.read_only_file(c"a/b", 0o444, 1u32), GFP_KERNEL)?;
+        let debugfs_pipe = KBox::pin_init(
+            debugfs_dir.pinned_file::<debugfs_rs::PerOpen, _, _>(c"pipe", 0o666, Pipe::new()),
+            GFP_KERNEL,
+        )?;
+        let drop_pipe = KBox::pin_init(
+            debugfs_dir.pinned_file::<debugfs_rs::WriteOnly, _, _>(
+                c"drop_pipe",
+                0o200,
+                pin_init!(DropPipe { pipe <- new_mutex!(Some(debugfs_pipe)) }),
+            ),
+            GFP_KERNEL,
+        )?;
         let outcome = if slash.exists() { "created" } else { "absent" };
         results.line("debugfs.file.slash", outcome)?;
         drop(slash);
@@ -514,9 +598,14 @@ impl kernel::Module for Selftest {
             _typed_dir: typed_dir,
             _dir: dir.clone(),
             _debugfs: debugfs,
+            _drop_pipe: drop_pipe,
             _debugfs_dir: debugfs_dir.clone(),
         };
         let files_dir = dir.clone();
+        let victim = KBox::pin_init(
+            dir.pinned_file::<PerOpen, _, _>(c"victim", 0o444, Pipe::new()),
+            GFP_KERNEL,
+        )?;
         // From here on, `selftest` owns everything, and its drop breaks the
         // `Removals` cycles, also if a later step fails.
         let selftest = selftest(KBox::pin_init(
@@ -527,19 +616,16 @@ impl kernel::Module for Selftest {
                 // A directory bit on a proc file: a plain 0444 file.
                 typed <- files_dir.read_only_file(c"typed", 0o040444, 5u32),
                 cursor <- files_dir.per_open_file(c"cursor", 0o444, Cursor),
-                pipe <- files_dir.pinned_file::<PerOpen, _, _>(
-                    c"pipe",
-                    0o666,
-                    pin_init!(Pipe {
-                        queue <- EventQueue::new(),
-                        data <- new_mutex!(KVec::new()),
-                        len: AtomicUsize::new(0),
-                    }),
-                ),
+                pipe <- files_dir.pinned_file::<PerOpen, _, _>(c"pipe", 0o666, Pipe::new()),
                 wait_in_rcu <- files_dir.pinned_file::<PerOpen, _, _>(
                     c"wait_in_rcu",
                     0o444,
                     pin_init!(WaitInRcu { queue <- EventQueue::new() }),
+                ),
+                poll_drops <- files_dir.pinned_file::<Handlers, _, _>(
+                    c"poll_drops",
+                    0o444,
+                    pin_init!(PollDrops { victim <- new_mutex!(Some(victim)) }),
                 ),
             }),
             GFP_KERNEL,

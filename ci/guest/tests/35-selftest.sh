@@ -35,7 +35,7 @@ check_cmd $T.proc.typed-dir "directory 555" stat -c '%F %a' $P/typed_dir
 check_true $T.proc.lookup ls /proc
 check_cmd $T.debugfs.typed "regular empty file 444" stat -c '%F %a' $D/typed
 check_cmd $T.debugfs.typed.read 7 cat $D/typed
-check_cmd $T.debugfs.no-stray "" sh -c "ls $D | grep -vx -e typed -e remove_self -e close_drops_self"
+check_cmd $T.debugfs.no-stray "" sh -c "ls $D | grep -vx -e typed -e remove_self -e close_drops_self -e pipe -e drop_pipe"
 # FileOps counts beyond the call fail with EIO and keep the position.
 check_cmd $T.overcount.read EIO kfio read $P/overcount 16
 check_cmd $T.overcount.write EIO kfio write $P/overcount abc
@@ -103,20 +103,90 @@ check_cmd $T.pipe.second-reader hello head -c 5 $P/pipe
 check_cmd $T.pipe.nonblock-data "ok 5" kfio read-nb $P/pipe
 # Waiting inside the process walk (RCU read side) is refused, not slept.
 check_cmd $T.pipe.wait-in-rcu EPERM kfio read $P/wait_in_rcu 16
+# poll() and epoll on the blocking streams: a timeout with nothing new to
+# read, OUT while there is room, woken by a write; in procfs and debugfs.
+# (The procfs pipe holds "hello" here; SKIP reads that much first.)
+poll_pair() { # NAME PATH SKIP
+    check_cmd $T.poll.$1.timeout timeout kfio poll $2 in 200 $3
+    check_cmd $T.epoll.$1.timeout timeout kfio epoll $2 in 200 $3
+    check_cmd $T.poll.$1.out OUT kfio poll $2 out 0
+    kfio poll $2 in 10000 $3 >/tmp/poll.$1 &
+    local p=$!
+    kfio epoll $2 in 10000 $3 >/tmp/epoll.$1 &
+    local e=$!
+    usleep 300000
+    check_cmd $T.poll.$1.blocked yes sh -c "kill -0 $p && kill -0 $e && echo yes"
+    check_true $T.poll.$1.write sh -c "echo -n x > $2"
+    wait $p $e
+    check_cmd $T.poll.$1.woken IN cat /tmp/poll.$1
+    check_cmd $T.epoll.$1.woken IN cat /tmp/epoll.$1
+    check_cmd $T.poll.$1.ready IN kfio poll $2 in 0 $3
+}
+poll_pair proc $P/pipe 5
+poll_pair debugfs $D/pipe 0
+# Dropping the debugfs pipe (open files there pin the module, so not by
+# unloading) with a reader blocked, a poll() for POLLPRI only and an epoll
+# asleep: all are woken, the removal does not wait forever, and the files
+# still open afterwards fail cleanly.
+head -c 100 $D/pipe >/tmp/dpipe.read 2>/dev/null &
+dpollers=$!
+kfio poll $D/pipe pri -1 >/tmp/dpipe.poll &
+dpollers="$dpollers $!"
+kfio epoll $D/pipe in -1 1 >/tmp/dpipe.epoll &
+dpollers="$dpollers $!"
+exec 5<$D/pipe
+usleep 300000
+check_cmd $T.poll.debugfs.asleep 3 sh -c "n=0; for p in $dpollers; do kill -0 \$p 2>/dev/null && n=\$((n+1)); done; echo \$n"
+check_true $T.poll.debugfs.drop sh -c "echo 1 > $D/drop_pipe"
+wait $dpollers
+check_false $T.poll.debugfs.gone test -e $D/pipe
+check_cmd $T.poll.debugfs.reader x cat /tmp/dpipe.read
+check_cmd $T.poll.debugfs.dropped PRI,ERR,HUP cat /tmp/dpipe.poll
+check_cmd $T.epoll.debugfs.dropped yes sh -c "grep -qx 'IN,ERR,HUP\|HUP' /tmp/dpipe.epoll && echo yes"
+check_cmd $T.poll.debugfs.after-drop yes sh -c "cat <&5 >/dev/null 2>&1 || echo yes"
+exec 5<&-
+check_cmd $T.poll.debugfs.drop-again ENOENT kfio write $D/drop_pipe 1
+# One poll() over `victim` (a pipe) and `poll_drops`, whose poll() drops
+# the victim: the poller is still on the victim's queue then, and will only
+# leave it when this very call returns. The removal gives up waiting for it
+# (after half a second) and keeps the victim's poll queue until the poller
+# has left (freed at the next removal or at unload; kmemleak on the debug
+# kernel would see a leak, KASAN a use after free). The victim had nothing
+# to read, and poll() does not ask it again (poll_drops is ready).
+check_cmd $T.poll.victim "none IN" kfio poll-many 5000 $P/victim:in $P/poll_drops:in
+check_false $T.poll.victim.gone test -e $P/victim
+check_cmd $T.poll.victim.again IN kfio poll $P/poll_drops in 0
 # A reader blocked at the end while the module unloads (below).
 head -c 100 $P/pipe >/tmp/pipe2 2>/dev/null &
 pipe_reader=$!
 usleep 300000
 check_cmd $T.pipe.blocked-at-unload yes sh -c "kill -0 $pipe_reader 2>/dev/null && echo yes"
+# Pollers asleep at unload: poll() for POLLPRI only, which the pipe never
+# reports (and procfs's answer for a removed entry does not include), and
+# epoll, which keeps its wait entry until the descriptor is closed. The
+# unload must wake them all and wait until their entries are off the
+# file's queue before freeing it (KASAN would see the use after free).
+kfio poll $P/pipe pri -1 >/tmp/unload.poll.proc &
+unload_pollers=$!
+kfio epoll $P/pipe in -1 6 >/tmp/unload.epoll.proc &
+unload_pollers="$unload_pollers $!"
+usleep 300000
+check_cmd $T.poll.asleep-at-unload 2 sh -c "n=0; for p in $unload_pollers; do kill -0 \$p 2>/dev/null && n=\$((n+1)); done; echo \$n"
 # The work item dropped itself at its first tick: one tick, then dropped.
 check_cmd $T.self.work.dropped "work.self dropped" grep -x "work.self dropped" $P/results
 check_cmd $T.self.work.ticks 1 grep -cx "work.self tick" $P/results
 check_true $T.rmmod rmmod kfiles_selftest
 check_false $T.gone test -e $P
-# The unload woke the blocked reader, whose read failed (EIO) after "hello".
+# The unload woke the blocked reader, whose read failed (EIO) after "hellox".
 wait $pipe_reader
 check_cmd $T.pipe.reader-failed 1 echo $?
-check_cmd $T.pipe.reader-got hello cat /tmp/pipe2
+check_cmd $T.pipe.reader-got hellox cat /tmp/pipe2
+# The pollers returned, each with every event it asked for (and ERR, HUP):
+# the file answered them as it went. epoll may have asked again after the
+# entry was gone (procfs then answers IN).
+wait $unload_pollers
+check_cmd $T.poll.unload.proc PRI,ERR,HUP cat /tmp/unload.poll.proc
+check_cmd $T.epoll.unload.proc yes sh -c "grep -qx 'IN\(,ERR,HUP\)\?' /tmp/unload.epoll.proc && echo yes"
 # A failed init with a deferred teardown pending (modules/kfiles_initfail):
 # the load fails with init's errno, and only after the teardown has run (the
 # kernel frees a module whose init failed without waiting for it).

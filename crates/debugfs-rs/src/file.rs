@@ -47,6 +47,7 @@ pub(crate) const fn table<T>(ops: Operations<T, Debugfs>) -> Table<T> {
             write: ops.write(),
             llseek: ops.llseek(),
             release: ops.release(),
+            poll: ops.poll(),
             ..EMPTY_FOPS
         })
     }

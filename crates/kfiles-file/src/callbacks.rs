@@ -15,8 +15,8 @@
 
 use crate::{
     handlers::{
-        open_per_open, read_handler, read_per_open, release_per_open, write_handler,
-        write_per_open, FileOps, PerOpenOps,
+        open_per_open, poll_handler, poll_per_open, read_handler, read_per_open, release_per_open,
+        write_handler, write_per_open, FileOps, PerOpenOps,
     },
     FileSystem, Served,
 };
@@ -192,6 +192,11 @@ pub type LlseekFn =
     unsafe extern "C" fn(*mut bindings::file, bindings::loff_t, c_int) -> bindings::loff_t;
 /// `release` of a file: `inode` and `file`.
 pub type ReleaseFn = unsafe extern "C" fn(*mut bindings::inode, *mut bindings::file) -> c_int;
+/// `poll` of a file: `file` and the poll table.
+pub type PollFn = unsafe extern "C" fn(
+    *mut bindings::file,
+    *mut bindings::poll_table_struct,
+) -> bindings::__poll_t;
 
 /// The operations of one kind of file over a `Served<T>` in the file system
 /// `F`, for `F`'s crate to put in its C table, each in the field of its
@@ -206,6 +211,9 @@ pub type ReleaseFn = unsafe extern "C" fn(*mut bindings::inode, *mut bindings::f
 /// [`Frame`](crate::Frame) of it; `release` does not use it, except, only
 /// where [`FileSystem::DATA_ALIVE_IN_RELEASE`] promises it alive then, to
 /// enter a frame (per-open files, whose `release` runs the state's `drop`).
+/// (`poll` adds pollers to a head the `Served` owns and hands over, when
+/// dropped, to helpers that free it once no poller holds it: a poll wait
+/// entry outlives the callback, and the `Served` need not.)
 pub struct Operations<T, F: FileSystem> {
     open: Option<OpenFn>,
     read: Option<ReadFn>,
@@ -213,6 +221,7 @@ pub struct Operations<T, F: FileSystem> {
     write: Option<WriteFn>,
     llseek: Option<LlseekFn>,
     release: Option<ReleaseFn>,
+    poll: Option<PollFn>,
     _types: PhantomData<(T, F)>,
 }
 
@@ -246,6 +255,11 @@ impl<T, F: FileSystem> Operations<T, F> {
     pub const fn release(&self) -> Option<ReleaseFn> {
         self.release
     }
+
+    /// `poll`.
+    pub const fn poll(&self) -> Option<PollFn> {
+        self.poll
+    }
 }
 
 impl<T: Show + Sync, F: FileSystem> Operations<T, F> {
@@ -263,6 +277,7 @@ impl<T: Show + Sync, F: FileSystem> Operations<T, F> {
         write: None,
         llseek: Some(lseek_seq::<T, F>),
         release: Some(ffi::single_release),
+        poll: None,
         _types: PhantomData,
     };
 }
@@ -289,6 +304,7 @@ impl<T: Store + Sync, F: FileSystem> Operations<T, F> {
         write: Some(write_store::<T, F>),
         llseek: Some(ffi::default_llseek),
         release: None,
+        poll: None,
         _types: PhantomData,
     };
 }
@@ -308,6 +324,7 @@ impl<T: SeqIterator + Sync + 'static, F: FileSystem> Operations<T, F> {
         write: None,
         llseek: Some(lseek_seq::<T, F>),
         release: Some(ffi::seq_release_private),
+        poll: None,
         _types: PhantomData,
     };
 }
@@ -315,10 +332,10 @@ impl<T: SeqIterator + Sync + 'static, F: FileSystem> Operations<T, F> {
 impl<T: FileOps, F: FileSystem> Operations<T, F> {
     /// A file whose reads and writes `T`'s [`FileOps`] handlers serve, at
     /// any offset.
-    // INVARIANT: `read_handler` and `write_handler` ask for an entry whose
-    // data pointer points at a live, shared `Served<T>` and run the handlers
-    // in a frame of it; `default_llseek` does not look at it; there is no
-    // `release`.
+    // INVARIANT: `read_handler`, `write_handler` and `poll_handler` ask for
+    // an entry whose data pointer points at a live, shared `Served<T>` and
+    // run the handlers in a frame of it; `default_llseek` does not look at
+    // it; there is no `release`.
     pub const HANDLERS: Self = Self {
         open: None,
         read: Some(read_handler::<T, F>),
@@ -326,6 +343,7 @@ impl<T: FileOps, F: FileSystem> Operations<T, F> {
         write: Some(write_handler::<T, F>),
         llseek: Some(ffi::default_llseek),
         release: None,
+        poll: Some(poll_handler::<T, F>),
         _types: PhantomData,
     };
 }
@@ -335,9 +353,10 @@ impl<T: PerOpenOps, F: FileSystem> Operations<T, F> {
     /// [`PerOpenOps::open`] and dropped on release.
     // INVARIANT: `open_per_open`, `read_per_open` and `write_per_open` ask
     // for an entry whose data pointer points at a live, shared `Served<T>`
-    // and run `T`'s code in a frame of it; `release_per_open` uses the value
-    // only if `F::DATA_ALIVE_IN_RELEASE` says the file system keeps it alive
-    // then; `default_llseek` does not look at it.
+    // and run `T`'s code in a frame of it, as does `poll_per_open`;
+    // `release_per_open` uses the value only if
+    // `F::DATA_ALIVE_IN_RELEASE` says the file system keeps it alive then;
+    // `default_llseek` does not look at it.
     pub const PER_OPEN: Self = Self {
         open: Some(open_per_open::<T, F>),
         read: Some(read_per_open::<T, F>),
@@ -345,6 +364,7 @@ impl<T: PerOpenOps, F: FileSystem> Operations<T, F> {
         write: Some(write_per_open::<T, F>),
         llseek: Some(ffi::default_llseek),
         release: Some(release_per_open::<T, F>),
+        poll: Some(poll_per_open::<T, F>),
         _types: PhantomData,
     };
 }

@@ -2,10 +2,10 @@
 
 //! Files with typed read and write handlers, at any offset.
 
-use crate::wait::EventQueue;
+use crate::wait::{EventQueue, PollEvents};
 use crate::{
     callbacks::{served_of, served_of_file},
-    FileSystem,
+    FileSystem, Served,
 };
 use core::{
     marker::PhantomData,
@@ -57,6 +57,8 @@ use kfiles_ffi as ffi;
 /// # let banner = KBox::pin_init(dir.ops_file(c"banner", 0o444, Banner), GFP_KERNEL)?;
 /// # assert_eq!(&*doctest::read_in(c"/sys/kernel/debug/kfiles-doctest/banner", 7)?, want);
 /// # assert_eq!(doctest::write(c"/sys/kernel/debug/kfiles-doctest/banner", b"x").err(), Some(EINVAL));
+/// # // No `poll`: always readable and writable, as C's files without one.
+/// # assert_eq!(doctest::poll(c"/sys/kernel/debug/kfiles-doctest/banner")?, procfs_rs::PollEvents::DEFAULT.bits());
 /// ```
 pub trait FileOps: Send + Sync {
     /// Serves a `read()`: copies bytes for `out`'s position into `out` (see
@@ -74,23 +76,15 @@ pub trait FileOps: Send + Sync {
         Err(EINVAL)
     }
 
-    /// The queue readers wait on, as [`PerOpenOps::queue`].
+    /// The queue readers and pollers wait on, as [`PerOpenOps::queue`].
     fn queue(&self) -> Option<&EventQueue> {
         None
     }
-}
 
-/// Wakes the readers of a handler file, for its removal.
-pub(crate) fn wake_file_ops<T: FileOps>(value: &T) {
-    if let Some(queue) = value.queue() {
-        queue.wake_all();
-    }
-}
-
-/// Wakes the readers of a per-open file, for its removal.
-pub(crate) fn wake_per_open<T: PerOpenOps>(value: &T) {
-    if let Some(queue) = value.queue() {
-        queue.wake_all();
+    /// Which events are ready, for `poll()`, `select()` and `epoll`, as
+    /// [`PerOpenOps::poll`].
+    fn poll(&self) -> PollEvents {
+        PollEvents::DEFAULT
     }
 }
 
@@ -250,7 +244,7 @@ pub(crate) unsafe extern "C" fn read_handler<T: FileOps, F: FileSystem>(
                 pos,
                 nonblocking,
                 removing: served.removing(),
-                queue: data.queue(),
+                queue: served.queue(),
                 _call: PhantomData,
             })
         })
@@ -283,6 +277,26 @@ pub(crate) unsafe extern "C" fn write_handler<T: FileOps, F: FileSystem>(
             })
         })
     }
+}
+
+/// `poll` of handler files: adds the poller to the file's pollers and
+/// returns `T`'s [`FileOps::poll`], in a frame of the entry's value.
+///
+/// # Safety
+///
+/// - `file` must be open on an entry of `F` whose data pointer points at a
+///   `Served<T>` that is alive and only shared for the duration of the
+///   call.
+/// - `table` must be the poll table of the call.
+pub(crate) unsafe extern "C" fn poll_handler<T: FileOps, F: FileSystem>(
+    file: *mut bindings::file,
+    table: *mut bindings::poll_table_struct,
+) -> bindings::__poll_t {
+    // SAFETY: By the first requirement.
+    let served = unsafe { served_of_file::<T, F>(file) };
+    let _frame = served.enter();
+    // SAFETY: `file` and `table` are the callback's (both requirements).
+    unsafe { served.poll(file, table, || served.value().poll()) }
 }
 
 /// Runs a handler of a `count`-byte call at the position `*ppos` and
@@ -407,10 +421,28 @@ pub trait PerOpenOps: Send + Sync {
     /// The queue the file's readers wait on in [`ReadBuf::wait_for`], if
     /// any (without one, `wait_for` fails with `EINVAL`): removing the file
     /// wakes it, and the readers blocked in the file fail with `EIO`, so
-    /// that the removal, which waits for them, ends. Return the same queue
-    /// every time.
+    /// that the removal, which waits for them, ends. Its wake-ups also wake
+    /// the file's pollers, which then call [`poll`](Self::poll) again.
+    /// It is asked once, when the file is created: readers, pollers and the
+    /// removal use the queue it returned then.
     fn queue(&self) -> Option<&EventQueue> {
         None
+    }
+
+    /// Which events are ready on the open file whose state is `state`, for
+    /// `poll()`, `select()` and `epoll` (C's `poll`, without the wait: the
+    /// file core has already added the poller to the file's own queue,
+    /// which [`queue`](Self::queue)'s wake-ups reach; without a queue, no
+    /// poller is added, and one that finds nothing ready sleeps until its
+    /// timeout). Report [`PollEvents::IN`] when a read would not wait;
+    /// after a change that makes an event ready, call
+    /// [`EventQueue::wake_all`]. It runs in task context and may take a
+    /// `Mutex`, but should not wait for long: `select()` asks every file
+    /// in turn. The default is C's `DEFAULT_POLLMASK`: always readable and
+    /// writable. A file being removed reports every event instead (its
+    /// pollers return, and their next call fails), without calling this.
+    fn poll(&self, _state: &Self::State) -> PollEvents {
+        PollEvents::DEFAULT
     }
 
     /// Serves a `read()` on the open file whose state is `state`, as
@@ -488,7 +520,7 @@ pub(crate) unsafe extern "C" fn open_per_open<T: PerOpenOps, F: FileSystem>(
 /// only shared for the duration of the call.
 unsafe fn with_state<T: PerOpenOps, F: FileSystem, R>(
     file: *mut bindings::file,
-    op: impl FnOnce(&T, &T::State, &AtomicBool) -> R,
+    op: impl FnOnce(&T, &T::State, &Served<T>) -> R,
 ) -> R {
     // SAFETY: By the function's safety requirements.
     let served = unsafe { served_of_file::<T, F>(file) };
@@ -496,7 +528,7 @@ unsafe fn with_state<T: PerOpenOps, F: FileSystem, R>(
     // requirements).
     let state = unsafe { state_of::<T>(file) };
     let _frame = served.enter();
-    op(served.value(), state, served.removing())
+    op(served.value(), state, served)
 }
 
 /// Whether `file` was opened (or set) with `O_NONBLOCK`.
@@ -530,7 +562,7 @@ pub(crate) unsafe extern "C" fn read_per_open<T: PerOpenOps, F: FileSystem>(
 ) -> isize {
     // SAFETY: The file is open (first requirement).
     let nonblocking = unsafe { is_nonblocking(file) };
-    let read = |data: &T, state: &T::State, removing: &AtomicBool| {
+    let read = |data: &T, state: &T::State, served: &Served<T>| {
         // SAFETY: By the second requirement.
         unsafe {
             at_position(ppos, count, |pos| {
@@ -541,8 +573,8 @@ pub(crate) unsafe extern "C" fn read_per_open<T: PerOpenOps, F: FileSystem>(
                         writer,
                         pos,
                         nonblocking,
-                        removing,
-                        queue: data.queue(),
+                        removing: served.removing(),
+                        queue: served.queue(),
                         _call: PhantomData,
                     },
                 )
@@ -565,7 +597,7 @@ pub(crate) unsafe extern "C" fn write_per_open<T: PerOpenOps, F: FileSystem>(
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
-    let write = |data: &T, state: &T::State, _removing: &AtomicBool| {
+    let write = |data: &T, state: &T::State, _served: &Served<T>| {
         // SAFETY: By the second requirement.
         unsafe {
             at_position(ppos, count, |pos| {
@@ -583,6 +615,28 @@ pub(crate) unsafe extern "C" fn write_per_open<T: PerOpenOps, F: FileSystem>(
     };
     // SAFETY: By the first requirement.
     unsafe { with_state::<T, F, _>(file, write) }
+}
+
+/// `poll` of per-open files: adds the poller to the file's pollers and
+/// returns `T`'s [`PerOpenOps::poll`] for the open file's state, in a frame
+/// of the entry's value.
+///
+/// # Safety
+///
+/// - `file` must have been opened by [`open_per_open::<T, F>`], on an entry
+///   whose data pointer points at a `Served<T>` that is alive and only
+///   shared for the duration of the call.
+/// - `table` must be the poll table of the call.
+pub(crate) unsafe extern "C" fn poll_per_open<T: PerOpenOps, F: FileSystem>(
+    file: *mut bindings::file,
+    table: *mut bindings::poll_table_struct,
+) -> bindings::__poll_t {
+    let poll = |data: &T, state: &T::State, served: &Served<T>| {
+        // SAFETY: `file` and `table` are the callback's (both requirements).
+        unsafe { served.poll(file, table, || data.poll(state)) }
+    };
+    // SAFETY: By the first requirement.
+    unsafe { with_state::<T, F, _>(file, poll) }
 }
 
 /// `release` of per-open files: drops the open file's state. Where the file

@@ -59,7 +59,12 @@ pub use handlers::{FileOps, PerOpenOps, ReadBuf, WriteBuf};
 use kfiles_attr::{ReadCallback, ReadWriteCallback, Store, WriteCallback};
 use seqfile_rs::{SeqFile, SeqIterator, Show};
 pub use served::{Frame, Served};
-pub use wait::EventQueue;
+use wait::Pollers;
+pub use wait::{EventQueue, PollEvents};
+
+/// The event queue of a value of type `T`, as `queue()` of [`FileOps`] and
+/// [`PerOpenOps`] returns it.
+pub type QueueOf<T> = for<'a> fn(&'a T) -> Option<&'a EventQueue>;
 
 /// Proof that a call of a [`FileSystem`] method comes from this crate: the
 /// methods that are safe to call but not for everyone (taking a place, which
@@ -377,8 +382,6 @@ struct Live<T, F: FileSystem> {
     node: *mut F::Node,
     /// Released after the removal.
     _place: F::Place,
-    /// Wakes readers waiting in the handlers before the removal.
-    wake: Option<fn(&T)>,
     #[pin]
     served: Served<T>,
 }
@@ -396,7 +399,7 @@ impl<T, F: FileSystem> Live<T, F> {
         mode: u16,
         init: impl PinInit<T, E>,
         table: &'static Table<T, F>,
-        wake: Option<fn(&T)>,
+        queue: Option<QueueOf<T>>,
     ) -> Result<NonNull<Self>>
     where
         Error: From<E>,
@@ -407,8 +410,7 @@ impl<T, F: FileSystem> Live<T, F> {
         let live = try_pin_init!(Self {
             node: core::ptr::null_mut(),
             _place: place,
-            wake,
-            served <- Served::new(init),
+            served <- Served::new(Pollers::new()?, queue, init),
         }? Error);
         let live = KBox::<Self>::pin_init::<Error>(live, GFP_KERNEL)?;
         // SAFETY: The allocation is never moved out of: it is dropped in
@@ -464,10 +466,9 @@ pub trait Kind<T, F: FileSystem>: sealed::Sealed {
     /// The permission bits a mode keeps (a read-only file loses its write
     /// bits).
     const MODE_BITS: u16;
-    /// Wakes the readers that may be waiting in the file's handlers, once
-    /// the file is marked as being removed (before the removal waits for
-    /// them).
-    const WAKE_ON_REMOVAL: Option<fn(&T)> = None;
+    /// The value's event queue (its `queue()`), for kinds that have one:
+    /// the removal wakes it, and its wake-ups reach the file's pollers.
+    const QUEUE: Option<QueueOf<T>> = None;
 }
 
 /// Files that show a value ([`Show`]) and cannot be written.
@@ -513,13 +514,13 @@ impl<T: SeqIterator + Sync + 'static, F: FileSystem> Kind<T, F> for Seq {
 impl<T: FileOps, F: FileSystem> Kind<T, F> for Handlers {
     const OPERATIONS: Operations<T, F> = Operations::HANDLERS;
     const MODE_BITS: u16 = 0o777;
-    const WAKE_ON_REMOVAL: Option<fn(&T)> = Some(handlers::wake_file_ops::<T>);
+    const QUEUE: Option<QueueOf<T>> = Some(<T as FileOps>::queue);
 }
 
 impl<T: PerOpenOps, F: FileSystem> Kind<T, F> for PerOpen {
     const OPERATIONS: Operations<T, F> = Operations::PER_OPEN;
     const MODE_BITS: u16 = 0o777;
-    const WAKE_ON_REMOVAL: Option<fn(&T)> = Some(handlers::wake_per_open::<T>);
+    const QUEUE: Option<QueueOf<T>> = Some(<T as PerOpenOps>::queue);
 }
 
 /// Removes a file's entry, then drops its value and its place.
@@ -532,19 +533,12 @@ impl<T: PerOpenOps, F: FileSystem> Kind<T, F> for PerOpen {
 unsafe extern "C" fn teardown<T, F: FileSystem>(live: *mut c_void) {
     let live = live.cast::<Live<T, F>>();
     // SAFETY: `live` is valid (function requirements); operations in
-    // progress share `served` too, which this only reads. (The wake hook
-    // runs the value's `queue()`, driver code, outside a frame: it only
-    // borrows the value.)
-    let (served, wake) = unsafe { (&(*live).served, (*live).wake) };
-    // Readers blocked in a handler stop waiting (they fail with `EIO`): the
-    // removal below waits for them. The flag is set before the wake-up, so
-    // a reader either sees it or is woken after it.
-    served
-        .removing()
-        .store(true, core::sync::atomic::Ordering::Release);
-    if let Some(wake) = wake {
-        wake(served.value());
-    }
+    // progress share `served` too, which this only reads.
+    let served = unsafe { &(*live).served };
+    // Readers blocked in a handler stop waiting (they fail with `EIO`), and
+    // pollers return while the file still answers them: the removal below
+    // waits for the readers.
+    served.begin_removal();
     // SAFETY: `live` is valid (function requirements), and `node` is what
     // `F::create_file` returned (type invariants of `File`). `F::remove`
     // waits for operations in progress, none of which is on this task, and
@@ -552,7 +546,8 @@ unsafe extern "C" fn teardown<T, F: FileSystem>(live: *mut c_void) {
     // pointer: operations may still use `served` until then.)
     unsafe { F::remove((*live).node) };
     // SAFETY: By the function's safety requirements the allocation is ours,
-    // and nothing else uses it any more.
+    // and nothing else uses it any more. (Dropping `served` hands its poll
+    // head to the helpers, which free it once no poller holds it.)
     drop(unsafe { KBox::from_raw(live) });
 }
 
@@ -591,7 +586,7 @@ impl<T: Send + Sync + 'static, F: FileSystem> File<T, F> {
                         mode,
                         init,
                         F::table::<T, K>(Token(())),
-                        K::WAKE_ON_REMOVAL,
+                        K::QUEUE,
                     )?
                 }
             },

@@ -11,12 +11,17 @@
 //! answer is yes, hands the removal to `kfiles_defer_teardown()`, which does
 //! it once the callback has returned.
 
+use crate::{
+    wait::{EventQueue, PollEvents, Pollers},
+    QueueOf,
+};
+use core::ptr::NonNull;
 use core::{
     ffi::c_void,
     ptr,
     sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering},
 };
-use kernel::prelude::*;
+use kernel::{bindings, prelude::*};
 use kfiles_ffi as ffi;
 
 /// How many tasks a [`Served`] value tells apart; more at once are counted,
@@ -36,19 +41,43 @@ pub struct Served<T> {
     unnamed: AtomicUsize,
     /// Set before the entry is removed: blocked readers stop waiting.
     removing: AtomicBool,
+    /// The file's pollers. Declared before `value`, so dropped first: it
+    /// stops forwarding from the value's queue before that goes.
+    pollers: Pollers,
+    /// The value's queue, as `queue()` returned it when the file was made:
+    /// the one the pollers are forwarded from, that readers wait on and
+    /// that removal wakes (a `queue()` returning another later would leave
+    /// them apart).
+    queue: Option<NonNull<EventQueue>>,
     #[pin]
     value: T,
 }
 
 impl<T> Served<T> {
-    /// The value `init` initialises in place, with no callback running.
-    pub fn new<E>(init: impl PinInit<T, E>) -> impl PinInit<Self, E> {
+    /// The value `init` initialises in place, with no callback running,
+    /// and `pollers`, forwarded from the value's queue as `queue_of` gives
+    /// it. For a file not created yet.
+    pub(crate) fn new<E>(
+        pollers: Pollers,
+        queue_of: Option<QueueOf<T>>,
+        init: impl PinInit<T, E>,
+    ) -> impl PinInit<Self, E> {
         try_pin_init!(Self {
             running: [const { AtomicPtr::new(ptr::null_mut()) }; SLOTS],
             unnamed: AtomicUsize::new(0),
             removing: AtomicBool::new(false),
+            pollers,
+            queue: None,
             value <- init,
         }? E)
+        .pin_chain(move |this| {
+            if let Some(queue_of) = queue_of {
+                // SAFETY: The value is initialised and the file does not
+                // exist yet (this is its initialiser); this is the only call.
+                unsafe { this.take_queue(queue_of) };
+            }
+            Ok(())
+        })
     }
 
     /// The value.
@@ -60,6 +89,73 @@ impl<T> Served<T> {
     /// should give up).
     pub(crate) fn removing(&self) -> &AtomicBool {
         &self.removing
+    }
+
+    /// Takes `queue_of(value)` as the file's queue: its wake-ups reach the
+    /// file's pollers, readers wait on it, removal wakes it.
+    ///
+    /// # Safety
+    ///
+    /// The file must not exist yet, and this is called at most once.
+    unsafe fn take_queue(self: Pin<&mut Self>, queue_of: QueueOf<T>) {
+        // SAFETY: Only the `queue` field is written; nothing is moved.
+        let this = unsafe { self.get_unchecked_mut() };
+        let Some(queue) = queue_of(&this.value) else {
+            return;
+        };
+        // SAFETY: The queue is borrowed from the value, and not through a
+        // guard (none outlives `queue_of`): the value owns it, shares it
+        // through an `Arc`, or it is never freed; so it stays alive until
+        // the value is dropped, after `pollers` (field order). The file
+        // does not exist yet, and this is the only call (function
+        // requirements).
+        unsafe { this.pollers.attach(queue) };
+        this.queue = Some(NonNull::from(queue));
+    }
+
+    /// The file's queue, if its value has one.
+    pub(crate) fn queue(&self) -> Option<&EventQueue> {
+        // SAFETY: `take_queue` stored a queue that stays alive as long as
+        // the value, which `self` owns.
+        self.queue.map(|queue| unsafe { queue.as_ref() })
+    }
+
+    /// Serves a `poll` callback: adds the poller of `table` to the file's
+    /// pollers and returns `ready()`, or, once the file is being removed,
+    /// adds nothing and reports every event.
+    ///
+    /// # Safety
+    ///
+    /// `file` and `table` must be the arguments of a `poll` callback in
+    /// progress on the file `self` is served by.
+    pub(crate) unsafe fn poll(
+        &self,
+        file: *mut bindings::file,
+        table: *mut bindings::poll_table_struct,
+        ready: impl FnOnce() -> PollEvents,
+    ) -> u32 {
+        // SAFETY: By the function's safety requirements.
+        if unsafe { self.pollers.register(file, table, &self.removing) } {
+            ready().bits()
+        } else {
+            PollEvents::REMOVED.bits()
+        }
+    }
+
+    /// Marks the file as being removed, wakes the readers blocked in its
+    /// handlers (they fail with `EIO`) and lets its pollers go while the
+    /// file still answers `poll` (with every event). Sleeps (half a second
+    /// at most, for pollers that do not leave).
+    pub(crate) fn begin_removal(&self) {
+        // A reader or poller either sees the flag or is woken after it.
+        self.removing.store(true, Ordering::Release);
+        if let Some(queue) = self.queue() {
+            queue.wake_all();
+        }
+        // procfs answers the pollers of a removed entry itself, with events
+        // that may not be the ones they wait for: let them go while this
+        // file still answers.
+        self.pollers.quiesce();
     }
 
     /// Marks the current task as running a callback of this value until the

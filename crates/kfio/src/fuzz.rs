@@ -15,8 +15,12 @@
 //! non-blocking), and performs a few of: `read` of 0 to 70,000 bytes, `write`
 //! of random, overlong, empty or well-formed input, `pread`/`pwrite` at
 //! random offsets, `lseek`, `mmap` (a page, or the size of a default relay
-//! buffer) and a read of every mapped page, `poll`; it closes the file, or
-//! keeps it open for a while (so that modules go away under open files).
+//! buffer) and a read of every mapped page, `poll` (for up to 50 ms, for
+//! any events), `epoll` (registering the file, sometimes keeping the epoll
+//! descriptor); it closes the file, or keeps it open for a while (so that
+//! modules go away under open files and pollers). A call that blocks (a
+//! read of a file that waits for data) is interrupted within
+//! [`OP_LIMIT`] by a timer signal, so blocking files can be fuzzed too.
 //! MODULES is a comma-separated list of module paths that the churn process
 //! unloads and loads again in a loop (`-` for none). Prints the seed, the
 //! operations tried, the bad inputs sent, the load/unload cycles and the
@@ -28,7 +32,7 @@ use std::{
     fs::{self, OpenOptions},
     io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write},
     os::{
-        fd::AsRawFd,
+        fd::{AsRawFd, FromRawFd, OwnedFd},
         unix::fs::{FileExt, OpenOptionsExt},
     },
     path::{Path, PathBuf},
@@ -164,78 +168,172 @@ fn pick(rng: &mut fastrand::Rng, root: &Path) -> Option<PathBuf> {
     Some(at)
 }
 
-/// One round of operations on one open file.
-fn exercise(rng: &mut fastrand::Rng, tally: &mut Tally, file: &mut fs::File) {
-    let fd = file.as_raw_fd();
+/// The period of the timer signal that interrupts blocking calls.
+const OP_LIMIT: Duration = Duration::from_millis(200);
+
+/// Does nothing: the timer signal only has to interrupt a blocking call.
+extern "C" fn on_alarm(_: libc::c_int) {}
+
+/// Makes `SIGALRM` interrupt blocking calls (`EINTR`, no restart).
+fn install_alarm() {
+    // SAFETY: A zeroed `sigaction` with a handler that does nothing and no
+    // flags (so no `SA_RESTART`) is valid to install.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_alarm as *const () as usize;
+        libc::sigaction(libc::SIGALRM, &action, std::ptr::null_mut());
+    }
+}
+
+/// Arms (or, with a zero period, disarms) the timer, periodic: a signal
+/// that came before a blocking call began (the process was slow to reach
+/// it) would not interrupt it, the next one does.
+fn arm_alarm(period: Duration) {
+    let tick = libc::timeval {
+        tv_sec: period.as_secs() as libc::time_t,
+        tv_usec: period.subsec_micros() as libc::suseconds_t,
+    };
+    let value = libc::itimerval {
+        it_interval: tick,
+        it_value: tick,
+    };
+    // SAFETY: A valid timer value; the old one is not wanted.
+    unsafe { libc::setitimer(libc::ITIMER_REAL, &value, std::ptr::null_mut()) };
+}
+
+/// Random poll events: input, output, urgent data, or a mix.
+fn poll_events(rng: &mut fastrand::Rng) -> i16 {
+    [
+        libc::POLLIN,
+        libc::POLLOUT,
+        libc::POLLPRI,
+        libc::POLLIN | libc::POLLOUT,
+    ][rng.usize(..4)]
+}
+
+/// One round of operations on one open file; epoll descriptors worth
+/// keeping (registered on the file) go to `pollers`.
+fn exercise(
+    rng: &mut fastrand::Rng,
+    tally: &mut Tally,
+    file: &mut fs::File,
+    pollers: &mut Vec<OwnedFd>,
+) {
+    arm_alarm(OP_LIMIT);
     for _ in 0..rng.usize(1..8) {
-        match rng.u8(0..9) {
-            0 | 1 => {
-                let mut buf = vec![0u8; [0, 1, 7, 4096, 65536, 70000][rng.usize(..6)]];
-                tally.record(file.read(&mut buf));
-            }
-            2 | 3 => {
-                let (data, bad) = input(rng);
-                tally.bad_inputs += u64::from(bad);
-                tally.record(file.write(&data));
-            }
-            4 => {
-                let mut buf = vec![0u8; rng.usize(0..5000)];
-                tally.record(file.read_at(&mut buf, offset(rng)));
-            }
-            5 => {
-                let (data, bad) = input(rng);
-                tally.bad_inputs += u64::from(bad) + 1;
-                tally.record(file.write_at(&data, offset(rng)));
-            }
-            6 => {
-                let to = match rng.u8(0..3) {
-                    0 => SeekFrom::Start(offset(rng)),
-                    1 => SeekFrom::Current(rng.i64(-5000..5000)),
-                    _ => SeekFrom::End(rng.i64(-5000..5000)),
-                };
-                tally.record(file.seek(to));
-            }
-            7 => {
-                // A page, or the default relay buffer (64 KiB x 4).
-                let len = [4096usize, 262_144, 8192][rng.usize(..3)];
-                // SAFETY: A fresh read-only shared mapping; the kernel picks
-                // the address; it is only read through volatile loads below
-                // and unmapped before the function returns.
-                let p = unsafe {
-                    libc::mmap(
-                        std::ptr::null_mut(),
-                        len,
-                        libc::PROT_READ,
-                        libc::MAP_SHARED,
-                        fd,
-                        0,
-                    )
-                };
-                if p == libc::MAP_FAILED {
-                    tally.record::<()>(Err(io::Error::last_os_error()));
-                } else {
-                    tally.record::<()>(Ok(()));
-                    for page in (0..len).step_by(4096) {
-                        // SAFETY: `page` is inside the mapping of `len` bytes.
-                        unsafe { std::ptr::read_volatile(p.cast::<u8>().add(page)) };
-                    }
-                    // SAFETY: Unmaps exactly what was mapped above.
-                    unsafe { libc::munmap(p, len) };
-                }
-            }
-            _ => {
-                let mut pfd = libc::pollfd {
+        one_op(rng, tally, file, pollers);
+    }
+    arm_alarm(Duration::ZERO);
+}
+
+/// One operation on an open file.
+fn one_op(
+    rng: &mut fastrand::Rng,
+    tally: &mut Tally,
+    file: &mut fs::File,
+    pollers: &mut Vec<OwnedFd>,
+) {
+    let fd = file.as_raw_fd();
+    match rng.u8(0..10) {
+        0 | 1 => {
+            let mut buf = vec![0u8; [0, 1, 7, 4096, 65536, 70000][rng.usize(..6)]];
+            tally.record(file.read(&mut buf));
+        }
+        2 | 3 => {
+            let (data, bad) = input(rng);
+            tally.bad_inputs += u64::from(bad);
+            tally.record(file.write(&data));
+        }
+        4 => {
+            let mut buf = vec![0u8; rng.usize(0..5000)];
+            tally.record(file.read_at(&mut buf, offset(rng)));
+        }
+        5 => {
+            let (data, bad) = input(rng);
+            tally.bad_inputs += u64::from(bad) + 1;
+            tally.record(file.write_at(&data, offset(rng)));
+        }
+        6 => {
+            let to = match rng.u8(0..3) {
+                0 => SeekFrom::Start(offset(rng)),
+                1 => SeekFrom::Current(rng.i64(-5000..5000)),
+                _ => SeekFrom::End(rng.i64(-5000..5000)),
+            };
+            tally.record(file.seek(to));
+        }
+        7 => {
+            // A page, or the default relay buffer (64 KiB x 4).
+            let len = [4096usize, 262_144, 8192][rng.usize(..3)];
+            // SAFETY: A fresh read-only shared mapping; the kernel picks
+            // the address; it is only read through volatile loads below
+            // and unmapped before the function returns.
+            let p = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ,
+                    libc::MAP_SHARED,
                     fd,
-                    events: libc::POLLIN | libc::POLLOUT,
-                    revents: 0,
-                };
-                // SAFETY: One valid pollfd.
-                let r = unsafe { libc::poll(&mut pfd, 1, rng.i32(0..5)) };
-                tally.record(if r < 0 {
-                    Err(io::Error::last_os_error())
-                } else {
-                    Ok(r)
-                });
+                    0,
+                )
+            };
+            if p == libc::MAP_FAILED {
+                tally.record::<()>(Err(io::Error::last_os_error()));
+            } else {
+                tally.record::<()>(Ok(()));
+                for page in (0..len).step_by(4096) {
+                    // SAFETY: `page` is inside the mapping of `len` bytes.
+                    unsafe { std::ptr::read_volatile(p.cast::<u8>().add(page)) };
+                }
+                // SAFETY: Unmaps exactly what was mapped above.
+                unsafe { libc::munmap(p, len) };
+            }
+        }
+        8 => {
+            let mut pfd = libc::pollfd {
+                fd,
+                events: poll_events(rng),
+                revents: 0,
+            };
+            // SAFETY: One valid pollfd.
+            let r = unsafe { libc::poll(&mut pfd, 1, [0, 1, 5, 50][rng.usize(..4)]) };
+            tally.record(if r < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(r)
+            });
+        }
+        _ => {
+            // SAFETY: Plain system calls; the new descriptor is owned
+            // below.
+            let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+            if ep < 0 {
+                tally.record::<()>(Err(io::Error::last_os_error()));
+                return;
+            }
+            // SAFETY: `ep` is a new descriptor nothing else owns.
+            let ep = unsafe { OwnedFd::from_raw_fd(ep) };
+            let mut event = libc::epoll_event {
+                events: poll_events(rng) as u16 as u32,
+                u64: 0,
+            };
+            // SAFETY: Valid descriptors and event.
+            if unsafe { libc::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut event) } < 0 {
+                tally.record::<()>(Err(io::Error::last_os_error()));
+                return;
+            }
+            let mut out = libc::epoll_event { events: 0, u64: 0 };
+            // SAFETY: Room for one event.
+            let r = unsafe { libc::epoll_wait(ep.as_raw_fd(), &mut out, 1, rng.i32(0..5)) };
+            tally.record(if r < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(r)
+            });
+            // Some epoll instances stay registered while the module
+            // goes (and while the file is closed and reopened).
+            if rng.u8(0..4) == 0 && pollers.len() < 8 {
+                pollers.push(ep);
             }
         }
     }
@@ -245,6 +343,8 @@ fn worker(seed: u64, deadline: Instant, roots: &[PathBuf]) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut tally = Tally::default();
     let mut kept: Vec<fs::File> = Vec::new();
+    let mut pollers: Vec<OwnedFd> = Vec::new();
+    install_alarm();
     while Instant::now() < deadline {
         let root = &roots[rng.usize(..roots.len())];
         let Some(path) = pick(&mut rng, root) else {
@@ -262,7 +362,7 @@ fn worker(seed: u64, deadline: Instant, roots: &[PathBuf]) {
         let Some(mut file) = tally.record(options.open(&path)) else {
             continue;
         };
-        exercise(&mut rng, &mut tally, &mut file);
+        exercise(&mut rng, &mut tally, &mut file, &mut pollers);
         // Keep some files open across module unloads.
         if rng.u8(0..8) == 0 {
             kept.push(file);
@@ -271,7 +371,13 @@ fn worker(seed: u64, deadline: Instant, roots: &[PathBuf]) {
             let i = rng.usize(..kept.len().max(1));
             if i < kept.len() {
                 let mut f = kept.swap_remove(i);
-                exercise(&mut rng, &mut tally, &mut f);
+                exercise(&mut rng, &mut tally, &mut f, &mut pollers);
+            }
+        }
+        if pollers.len() >= 8 || rng.u8(0..16) == 0 {
+            let i = rng.usize(..pollers.len().max(1));
+            if i < pollers.len() {
+                pollers.swap_remove(i);
             }
         }
     }

@@ -80,6 +80,7 @@ pub(crate) fn errno_name(e: &io::Error) -> String {
     let name = match e.raw_os_error() {
         Some(1) => "EPERM",
         Some(2) => "ENOENT",
+        Some(4) => "EINTR",
         Some(5) => "EIO",
         Some(6) => "ENXIO",
         Some(9) => "EBADF",
@@ -501,6 +502,169 @@ fn cmd_read_nb(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The poll event names, in the order `poll` and `epoll` print them.
+const POLL_NAMES: [(i16, &str); 11] = [
+    (libc::POLLIN, "IN"),
+    (libc::POLLPRI, "PRI"),
+    (libc::POLLOUT, "OUT"),
+    (libc::POLLERR, "ERR"),
+    (libc::POLLHUP, "HUP"),
+    (libc::POLLNVAL, "NVAL"),
+    (libc::POLLRDNORM, "RDNORM"),
+    (libc::POLLRDBAND, "RDBAND"),
+    (libc::POLLWRNORM, "WRNORM"),
+    (libc::POLLWRBAND, "WRBAND"),
+    (libc::POLLRDHUP, "RDHUP"),
+];
+
+/// `in,out,pri` as poll event bits.
+fn parse_events(spec: &str) -> Result<i16, String> {
+    spec.split(',').try_fold(0i16, |bits, name| {
+        POLL_NAMES
+            .iter()
+            .find(|(_, n)| n.eq_ignore_ascii_case(name))
+            .map(|(bit, _)| bits | bit)
+            .ok_or_else(|| format!("unknown poll event {name}"))
+    })
+}
+
+/// Event bits as `IN,OUT` (or `none`).
+fn event_names(bits: u32) -> String {
+    let names: Vec<&str> = POLL_NAMES
+        .iter()
+        .filter(|(bit, _)| bits & (*bit as u16 as u32) != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(",")
+    }
+}
+
+/// Opens `path` for reading and writing if allowed, else for reading, and
+/// reads `skip` bytes from it first (blocking).
+fn open_skipping(path: &str, skip: usize) -> io::Result<std::fs::File> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .or_else(|_| OpenOptions::new().read(true).open(path))?;
+    let mut left = skip;
+    let mut buf = vec![0u8; 4096];
+    while left > 0 {
+        let want = left.min(buf.len());
+        match file.read(&mut buf[..want])? {
+            0 => break,
+            n => left -= n,
+        }
+    }
+    Ok(file)
+}
+
+/// `poll PATH EVENTS MS [SKIP]` and `epoll PATH EVENTS MS [SKIP]`: waits
+/// with poll() or epoll for EVENTS (`in,out,pri,...`) on PATH, after reading
+/// SKIP bytes, for MS milliseconds (-1: forever); prints the events returned,
+/// `timeout`, or the errno.
+fn cmd_poll(args: &[String], epoll: bool) -> Result<(), String> {
+    let (path, events, ms, skip) = match args {
+        [p, e, m] => (p, e, m, "0"),
+        [p, e, m, s] => (p, e, m, s.as_str()),
+        _ => return Err("usage: kfio poll|epoll PATH EVENTS MS [SKIP]".into()),
+    };
+    let events = parse_events(events)?;
+    let ms: i32 = ms.parse().map_err(|_| "bad MS")?;
+    let skip: usize = skip.parse().map_err(|_| "bad SKIP")?;
+    let file = match open_skipping(path, skip) {
+        Ok(f) => f,
+        Err(e) => {
+            println!("{}", errno_name(&e));
+            return Ok(());
+        }
+    };
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+    let (n, revents) = if epoll {
+        // SAFETY: Plain system calls on descriptors this function owns, with
+        // buffers valid for them.
+        unsafe {
+            let ep = libc::epoll_create1(0);
+            if ep < 0 {
+                return Err(format!("epoll_create1: {}", io::Error::last_os_error()));
+            }
+            let mut ev = libc::epoll_event {
+                events: events as u16 as u32,
+                u64: 0,
+            };
+            if libc::epoll_ctl(ep, libc::EPOLL_CTL_ADD, fd, &mut ev) < 0 {
+                println!("{}", errno_name(&io::Error::last_os_error()));
+                return Ok(());
+            }
+            let mut out = libc::epoll_event { events: 0, u64: 0 };
+            let n = libc::epoll_wait(ep, &mut out, 1, ms);
+            // The module may be gone by now: closing takes the entry off.
+            libc::close(ep);
+            (n, out.events)
+        }
+    } else {
+        let mut pfd = libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        };
+        // SAFETY: One valid pollfd, on a descriptor open for the call.
+        let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+        (n, pfd.revents as u16 as u32)
+    };
+    match n {
+        0 => println!("timeout"),
+        n if n < 0 => println!("{}", errno_name(&io::Error::last_os_error())),
+        _ => println!("{}", event_names(revents)),
+    }
+    Ok(())
+}
+
+/// `poll-many MS PATH:EVENTS...`: one poll() over all the files (each
+/// opened for reading), for MS milliseconds; prints each file's events (as
+/// `poll`), space-separated, or `timeout`.
+fn cmd_poll_many(args: &[String]) -> Result<(), String> {
+    let [ms, specs @ ..] = args else {
+        return Err("usage: kfio poll-many MS PATH:EVENTS...".into());
+    };
+    let ms: i32 = ms.parse().map_err(|_| "bad MS")?;
+    let mut files = Vec::new();
+    let mut pfds = Vec::new();
+    for spec in specs {
+        let (path, events) = spec.rsplit_once(':').ok_or("want PATH:EVENTS")?;
+        let file = match OpenOptions::new().read(true).open(path) {
+            Ok(f) => f,
+            Err(e) => {
+                println!("{}", errno_name(&e));
+                return Ok(());
+            }
+        };
+        pfds.push(libc::pollfd {
+            fd: std::os::fd::AsRawFd::as_raw_fd(&file),
+            events: parse_events(events)?,
+            revents: 0,
+        });
+        files.push(file);
+    }
+    // SAFETY: `pfds` holds one valid pollfd per open file.
+    let n = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, ms) };
+    match n {
+        0 => println!("timeout"),
+        n if n < 0 => println!("{}", errno_name(&io::Error::last_os_error())),
+        _ => {
+            let names: Vec<String> = pfds
+                .iter()
+                .map(|p| event_names(p.revents as u16 as u32))
+                .collect();
+            println!("{}", names.join(" "));
+        }
+    }
+    Ok(())
+}
+
 fn cmd_open_race(args: &[String]) -> Result<(), String> {
     let [path, secs] = args else {
         return Err("usage: kfio open-race PATH SECS".into());
@@ -553,12 +717,15 @@ fn main() -> ExitCode {
         Some("mmap") => cmd_mmap(&args[1..]),
         Some("open-race") => cmd_open_race(&args[1..]),
         Some("read-nb") => cmd_read_nb(&args[1..]),
+        Some("poll") => cmd_poll(&args[1..], false),
+        Some("epoll") => cmd_poll(&args[1..], true),
+        Some("poll-many") => cmd_poll_many(&args[1..]),
         Some("fuzz") => fuzz::cmd(&args[1..]),
         Some("sweep") => sweep::cmd(&args[1..]),
         Some("fuzz-worker") => fuzz::cmd_worker(&args[1..]),
         Some("fuzz-churn") => fuzz::cmd_churn(&args[1..]),
         _ => Err(
-            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|mmap|open-race|read-nb|stress|fuzz|sweep|as ... (see the source)"
+            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|mmap|open-race|read-nb|poll|epoll|poll-many|stress|fuzz|sweep|as ... (see the source)"
                 .into(),
         ),
     };
@@ -581,6 +748,14 @@ mod tests {
         assert_eq!(unescape(r"a\tb\\c"), b"a\tb\\c");
         assert_eq!(unescape(r"\x00\xff"), [0u8, 0xff]);
         assert_eq!(unescape(r"\q"), b"\\q");
+    }
+
+    #[test]
+    fn names_poll_events() {
+        assert_eq!(parse_events("in,pri"), Ok(libc::POLLIN | libc::POLLPRI));
+        assert!(parse_events("bogus").is_err());
+        assert_eq!(event_names((libc::POLLIN | libc::POLLHUP) as u32), "IN,HUP");
+        assert_eq!(event_names(0), "none");
     }
 
     #[test]

@@ -54,6 +54,7 @@ pub(crate) const fn table<T>(ops: Operations<T, Procfs>) -> Table<T> {
             proc_write: ops.write(),
             proc_lseek: ops.llseek(),
             proc_release: ops.release(),
+            proc_poll: ops.poll(),
             ..EMPTY_PROC_OPS
         })
     }

@@ -77,7 +77,7 @@ pub use kfiles_attr::{
     Store, Text, WriteCallback, WriteFn, MAX_STORE_INPUT,
 };
 pub use kfiles_file::{
-    EventQueue, FileOps, Handlers, PerOpen, PerOpenOps, ReadBuf, ReadOnly, ReadWrite, Seq,
-    WriteBuf, WriteOnly,
+    EventQueue, FileOps, Handlers, PerOpen, PerOpenOps, PollEvents, ReadBuf, ReadOnly, ReadWrite,
+    Seq, WriteBuf, WriteOnly,
 };
 pub use seqfile_rs::{seq_print, Align, Line, SeqFile, SeqIterator, Show};
