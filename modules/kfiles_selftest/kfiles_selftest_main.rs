@@ -19,6 +19,9 @@
 //!   procfs and debugfs, written to; `drop_on_read`, read) and a
 //!   `PeriodicWork` that drops itself from its own tick: each used to wait
 //!   for itself forever; now the removal happens once the callback returns;
+//! - a `Scope` (`scope_hits`, `drop_scope`) dropped from inside a write to
+//!   one of its own files: the removal of its files is deferred, and the
+//!   state they borrow is dropped only after them;
 //! - per-open files whose open state drops the file when it is closed
 //!   (`close_drops_self`): in procfs the removal would wait for the release
 //!   it runs in, so it is deferred; debugfs removes at once;
@@ -138,6 +141,17 @@ struct Removals {
     proc_close: Mutex<Option<Pin<KBox<File<Remover>>>>>,
     #[pin]
     debugfs_close: Mutex<Option<Pin<KBox<debugfs_rs::File<Remover>>>>>,
+    #[pin]
+    scope: Mutex<Option<procfs_rs::Scope<Gadget>>>,
+}
+
+/// The state of a scope whose `drop_scope` file drops the whole scope (its
+/// files and this state) from inside its own write: the removal would wait
+/// for that write, so it is deferred, and the state, which the files
+/// borrow, must outlive them there too.
+struct Gadget {
+    hits: AtomicU32,
+    drop_scope: Remover,
 }
 
 impl Removals {
@@ -158,6 +172,8 @@ impl Removals {
         drop(proc_close);
         let debugfs_close = self.debugfs_close.lock().take();
         drop(debugfs_close);
+        let scope = self.scope.lock().take();
+        drop(scope);
     }
 }
 
@@ -170,6 +186,7 @@ enum Which {
     Work,
     ProcClose,
     DebugfsClose,
+    Scope,
 }
 
 /// The value of a file or work item that drops itself.
@@ -194,6 +211,7 @@ impl Remover {
             Which::Work => "work.self",
             Which::ProcClose => "proc.close_drops_self",
             Which::DebugfsClose => "debugfs.close_drops_self",
+            Which::Scope => "proc.scope",
         }
     }
 
@@ -230,6 +248,10 @@ fn remove_own(r: &Removals, which: Which) {
         }
         Which::DebugfsClose => {
             let own = r.debugfs_close.lock().take();
+            drop(own);
+        }
+        Which::Scope => {
+            let own = r.scope.lock().take();
             drop(own);
         }
     }
@@ -589,6 +611,7 @@ impl kernel::Module for Selftest {
                 work <- new_mutex!(None),
                 proc_close <- new_mutex!(None),
                 debugfs_close <- new_mutex!(None),
+                scope <- new_mutex!(None),
             }),
             GFP_KERNEL,
         )?;
@@ -663,6 +686,14 @@ impl kernel::Module for Selftest {
             ),
             GFP_KERNEL,
         )?);
+        let gadget = Gadget {
+            hits: AtomicU32::new(3),
+            drop_scope: Remover::new(r, Which::Scope),
+        };
+        *r.scope.lock() = Some(procfs_rs::Scope::new(&dir, gadget, |gadget, files| {
+            files.read_only_file(c"scope_hits", 0o444, &gadget.hits)?;
+            files.write_only_file(c"drop_scope", 0o200, &gadget.drop_scope)
+        })?);
         let work = KBox::pin_init(
             PeriodicWork::new(Remover::new(r, Which::Work), 20),
             GFP_KERNEL,

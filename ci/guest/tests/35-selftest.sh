@@ -68,6 +68,12 @@ check_cmd $T.self.proc.show "still here" sh -c "head -n 1 $P/drop_on_read 2>/dev
 check_cmd $T.self.proc.show-gone gone gone $P/drop_on_read proc.drop_on_read
 check_true $T.self.debugfs.store sh -c "echo 1 > $D/remove_self"
 check_cmd $T.self.debugfs.store-gone gone gone $D/remove_self debugfs.remove_self
+# A scope dropped from a write to one of its own files: its files go (the
+# removal deferred past the write), then the state they borrow.
+check_cmd $T.scope.read 3 cat $P/scope_hits
+check_true $T.scope.drop sh -c "echo 1 > $P/drop_scope"
+check_cmd $T.scope.gone gone gone $P/drop_scope proc.scope
+check_false $T.scope.hits-gone test -e $P/scope_hits
 # A per-open file whose open state drops the file when closed: procfs would
 # wait in the removal for the very release it runs in (a hang); the removal
 # is deferred. debugfs releases outside its removal's wait: removed at once.

@@ -89,12 +89,18 @@ mod file;
 
 pub use entry::{Debugfs, Dir};
 pub use file::File;
+
+/// A driver's state and the files that borrow parts of it, removed before it
+/// (see [`kfiles_file::Scope`]).
+pub type Scope<T> = kfiles_file::Scope<T, entry::Debugfs>;
+/// Where a [`Scope`]'s files are created (see [`kfiles_file::ScopedDir`]).
+pub type ScopedDir<'data, 'scope> = kfiles_file::ScopedDir<'data, 'scope, entry::Debugfs>;
 pub use kfiles_attr::{
     parse_bool, parse_int, AtomicInt, Bounded, Hex, Parse, ReadCallback, ReadFn, ReadWriteCallback,
     Store, Text, WriteCallback, WriteFn, MAX_STORE_INPUT,
 };
 pub use kfiles_file::{
-    EventQueue, FileOps, Handlers, PerOpen, PerOpenOps, PollEvents, ReadBuf, ReadOnly, ReadWrite,
-    Seq, WriteBuf, WriteOnly,
+    EventQueue, FileOps, Handlers, Mode, PerOpen, PerOpenOps, PollEvents, ReadBuf, ReadOnly,
+    ReadWrite, Seq, WriteBuf, WriteOnly,
 };
 pub use seqfile_rs::{seq_print, Align, Line, SeqFile, SeqIterator, Show};

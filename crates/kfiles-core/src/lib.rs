@@ -25,6 +25,7 @@
 extern crate std;
 
 pub mod buffer;
+pub mod mode;
 pub mod name;
 pub mod parse;
 pub mod probe;

@@ -51,12 +51,15 @@ use kfiles_ffi as ffi;
 
 pub mod callbacks;
 mod handlers;
+mod scope;
 mod served;
 mod wait;
 
 use callbacks::Operations;
 pub use handlers::{FileOps, PerOpenOps, ReadBuf, WriteBuf};
 use kfiles_attr::{ReadCallback, ReadWriteCallback, Store, WriteCallback};
+pub use kfiles_core::mode::Mode;
+pub use scope::{Scope, ScopedDir};
 use seqfile_rs::{SeqFile, SeqIterator, Show};
 pub use served::{Frame, Served};
 use wait::Pollers;
@@ -378,7 +381,7 @@ pub struct File<T, F: FileSystem> {
 /// What a [`File`] owns, on the heap, pinned: a removal deferred past the
 /// `File`'s drop still has it.
 #[pin_data]
-struct Live<T, F: FileSystem> {
+pub(crate) struct Live<T, F: FileSystem> {
     node: *mut F::Node,
     /// Released after the removal.
     _place: F::Place,
@@ -530,7 +533,7 @@ impl<T: PerOpenOps, F: FileSystem> Kind<T, F> for PerOpen {
 /// `live` must come from [`Live::create`] for these `T` and `F`, owned by the
 /// caller (which gives it up); the caller must be able to sleep and must not
 /// be inside an operation of the entry.
-unsafe extern "C" fn teardown<T, F: FileSystem>(live: *mut c_void) {
+pub(crate) unsafe extern "C" fn teardown<T, F: FileSystem>(live: *mut c_void) {
     let live = live.cast::<Live<T, F>>();
     // SAFETY: `live` is valid (function requirements); operations in
     // progress share `served` too, which this only reads.
@@ -560,38 +563,54 @@ impl<T: Send + Sync + 'static, F: FileSystem> File<T, F> {
     pub fn create<'a, K: Kind<T, F>, E: 'a>(
         dir: &'a Dir<F>,
         name: &'a CStr,
-        mode: u16,
+        mode: impl Into<Mode> + 'a,
         init: impl PinInit<T, E> + 'a,
     ) -> impl PinInit<Self, Error> + 'a
     where
         Error: From<E>,
     {
-        // Permission bits only: debugfs `BUG()`s on file-type bits, and
-        // set-id or sticky bits mean nothing on these files.
-        let mode = mode & K::MODE_BITS & 0o777;
+        let mode = mode.into();
         try_pin_init!(Self {
-            live: {
-                // Taking a place may sleep, and so may dropping it.
-                if !ffi::may_sleep() {
-                    return Err(EPERM);
-                }
-                let place = F::place(Token(()), dir.entry(), name, mode)?;
-                // SAFETY: `place` came from `F::place` for this name and
-                // mode, which holds permission bits only; this context may
-                // sleep; `T: Send + Sync` by the bounds.
-                unsafe {
-                    Live::create(
-                        place,
-                        name,
-                        mode,
-                        init,
-                        F::table::<T, K>(Token(())),
-                        K::QUEUE,
-                    )?
-                }
-            },
+            live: Live::make::<K, E>(dir, name, mode, init)?,
             _pin: PhantomPinned,
         }? Error)
+    }
+}
+
+impl<T: Send + Sync + 'static, F: FileSystem> Live<T, F> {
+    /// Creates a file `name` of kind `K` in `dir` over the value `init`
+    /// initialises, as [`File::create`] does, and returns what a `File` (or
+    /// a `Scope`'s file) owns of it, which [`teardown::<T, F>`] removes.
+    fn make<K: Kind<T, F>, E>(
+        dir: &Dir<F>,
+        name: &CStr,
+        mode: Mode,
+        init: impl PinInit<T, E>,
+    ) -> Result<NonNull<Self>>
+    where
+        Error: From<E>,
+    {
+        // `Mode` holds permission bits only (debugfs `BUG()`s on file-type
+        // bits); the kind drops those it cannot honour.
+        let mode = mode.bits() & K::MODE_BITS;
+        // Taking a place may sleep, and so may dropping it.
+        if !ffi::may_sleep() {
+            return Err(EPERM);
+        }
+        let place = F::place(Token(()), dir.entry(), name, mode)?;
+        // SAFETY: `place` came from `F::place` for this name and mode, which
+        // holds permission bits only; this context may sleep; `T: Send +
+        // Sync` by the bounds.
+        unsafe {
+            Self::create(
+                place,
+                name,
+                mode,
+                init,
+                F::table::<T, K>(Token(())),
+                K::QUEUE,
+            )
+        }
     }
 }
 
@@ -690,7 +709,7 @@ impl<F: FileSystem> Dir<F> {
     pub fn read_only_file<'a, T: Show + Send + Sync + 'static>(
         &'a self,
         name: &'a CStr,
-        mode: u16,
+        mode: impl Into<Mode> + 'a,
         data: T,
     ) -> impl PinInit<File<T, F>, Error> + 'a {
         File::create::<ReadOnly, core::convert::Infallible>(self, name, mode, data)
@@ -719,7 +738,7 @@ impl<F: FileSystem> Dir<F> {
     pub fn read_write_file<'a, T: Show + Store + Send + Sync + 'static>(
         &'a self,
         name: &'a CStr,
-        mode: u16,
+        mode: impl Into<Mode> + 'a,
         data: T,
     ) -> impl PinInit<File<T, F>, Error> + 'a {
         File::create::<ReadWrite, core::convert::Infallible>(self, name, mode, data)
@@ -750,7 +769,7 @@ impl<F: FileSystem> Dir<F> {
     pub fn write_only_file<'a, T: Store + Send + Sync + 'static>(
         &'a self,
         name: &'a CStr,
-        mode: u16,
+        mode: impl Into<Mode> + 'a,
         data: T,
     ) -> impl PinInit<File<T, F>, Error> + 'a {
         File::create::<WriteOnly, core::convert::Infallible>(self, name, mode, data)
@@ -795,7 +814,7 @@ impl<F: FileSystem> Dir<F> {
     pub fn seq_file<'a, T: SeqIterator + Send + Sync + 'static>(
         &'a self,
         name: &'a CStr,
-        mode: u16,
+        mode: impl Into<Mode> + 'a,
         data: T,
     ) -> impl PinInit<File<T, F>, Error> + 'a {
         File::create::<Seq, core::convert::Infallible>(self, name, mode, data)
@@ -807,7 +826,7 @@ impl<F: FileSystem> Dir<F> {
     pub fn ops_file<'a, T: FileOps + 'static>(
         &'a self,
         name: &'a CStr,
-        mode: u16,
+        mode: impl Into<Mode> + 'a,
         data: T,
     ) -> impl PinInit<File<T, F>, Error> + 'a {
         File::create::<Handlers, core::convert::Infallible>(self, name, mode, data)
@@ -819,7 +838,7 @@ impl<F: FileSystem> Dir<F> {
     pub fn per_open_file<'a, T: PerOpenOps + 'static>(
         &'a self,
         name: &'a CStr,
-        mode: u16,
+        mode: impl Into<Mode> + 'a,
         data: T,
     ) -> impl PinInit<File<T, F>, Error> + 'a {
         File::create::<PerOpen, core::convert::Infallible>(self, name, mode, data)
@@ -850,7 +869,7 @@ impl<F: FileSystem> Dir<F> {
     pub fn read_callback_file<'a, D, R>(
         &'a self,
         name: &'a CStr,
-        mode: u16,
+        mode: impl Into<Mode> + 'a,
         data: D,
         read: R,
     ) -> impl PinInit<File<ReadCallback<D, R>, F>, Error> + 'a
@@ -899,7 +918,7 @@ impl<F: FileSystem> Dir<F> {
     pub fn read_write_callback_file<'a, D, R, W>(
         &'a self,
         name: &'a CStr,
-        mode: u16,
+        mode: impl Into<Mode> + 'a,
         data: D,
         read: R,
         write: W,
@@ -940,7 +959,7 @@ impl<F: FileSystem> Dir<F> {
     pub fn write_callback_file<'a, D, W>(
         &'a self,
         name: &'a CStr,
-        mode: u16,
+        mode: impl Into<Mode> + 'a,
         data: D,
         write: W,
     ) -> impl PinInit<File<WriteCallback<D, W>, F>, Error> + 'a
@@ -1008,7 +1027,7 @@ impl<F: FileSystem> Dir<F> {
     pub fn pinned_file<'a, K: Kind<T, F>, T: Send + Sync + 'static, E: 'a>(
         &'a self,
         name: &'a CStr,
-        mode: u16,
+        mode: impl Into<Mode> + 'a,
         init: impl PinInit<T, E> + 'a,
     ) -> impl PinInit<File<T, F>, Error> + 'a
     where

@@ -105,10 +105,11 @@ impl<T> Served<T> {
         };
         // SAFETY: The queue is borrowed from the value, and not through a
         // guard (none outlives `queue_of`): the value owns it, shares it
-        // through an `Arc`, or it is never freed; so it stays alive until
-        // the value is dropped, after `pollers` (field order). The file
-        // does not exist yet, and this is the only call (function
-        // requirements).
+        // through an `Arc`, borrows it from a `Scope`'s state (which the
+        // scope drops only after its files), or it is never freed; so it
+        // stays alive until the value is dropped, after `pollers` (field
+        // order). The file does not exist yet, and this is the only call
+        // (function requirements).
         unsafe { this.pollers.attach(queue) };
         this.queue = Some(NonNull::from(queue));
     }

@@ -19,8 +19,9 @@
 //! any events), `epoll` (registering the file, sometimes keeping the epoll
 //! descriptor); it closes the file, or keeps it open for a while (so that
 //! modules go away under open files and pollers). A call that blocks (a
-//! read of a file that waits for data) is interrupted within
-//! [`OP_LIMIT`] by a timer signal, so blocking files can be fuzzed too.
+//! read of a file that waits for data) is interrupted within two
+//! [`OP_LIMIT`]s by a signal from a watchdog thread, so blocking files can
+//! be fuzzed too.
 //! MODULES is a comma-separated list of module paths that the churn process
 //! unloads and loads again in a loop (`-` for none). Prints the seed, the
 //! operations tried, the bad inputs sent, the load/unload cycles and the
@@ -37,6 +38,10 @@ use std::{
     },
     path::{Path, PathBuf},
     process::{Command, Stdio},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
     time::{Duration, Instant},
 };
 
@@ -168,7 +173,7 @@ fn pick(rng: &mut fastrand::Rng, root: &Path) -> Option<PathBuf> {
     Some(at)
 }
 
-/// The period of the timer signal that interrupts blocking calls.
+/// How often the watchdog interrupts a worker's blocking call.
 const OP_LIMIT: Duration = Duration::from_millis(200);
 
 /// Does nothing: the timer signal only has to interrupt a blocking call.
@@ -185,20 +190,24 @@ fn install_alarm() {
     }
 }
 
-/// Arms (or, with a zero period, disarms) the timer, periodic: a signal
-/// that came before a blocking call began (the process was slow to reach
-/// it) would not interrupt it, the next one does.
-fn arm_alarm(period: Duration) {
-    let tick = libc::timeval {
-        tv_sec: period.as_secs() as libc::time_t,
-        tv_usec: period.subsec_micros() as libc::suseconds_t,
-    };
-    let value = libc::itimerval {
-        it_interval: tick,
-        it_value: tick,
-    };
-    // SAFETY: A valid timer value; the old one is not wanted.
-    unsafe { libc::setitimer(libc::ITIMER_REAL, &value, std::ptr::null_mut()) };
+/// Interrupts the calling thread's blocking calls with `SIGALRM` every
+/// [`OP_LIMIT`] while the returned flag is set. (A thread, not an interval
+/// timer: the guest kernels are built without `CONFIG_POSIX_TIMERS`, so
+/// `setitimer()` fails there.)
+fn start_watchdog() -> Arc<AtomicBool> {
+    // SAFETY: Returns the calling thread's handle; no requirement.
+    let target = unsafe { libc::pthread_self() };
+    let armed = Arc::new(AtomicBool::new(false));
+    let flag = armed.clone();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(OP_LIMIT);
+        if flag.load(Ordering::Relaxed) {
+            // SAFETY: `target` is the worker's main thread, which lives as
+            // long as the process (this thread ends with it).
+            unsafe { libc::pthread_kill(target, libc::SIGALRM) };
+        }
+    });
+    armed
 }
 
 /// Random poll events: input, output, urgent data, or a mix.
@@ -218,12 +227,13 @@ fn exercise(
     tally: &mut Tally,
     file: &mut fs::File,
     pollers: &mut Vec<OwnedFd>,
+    watchdog: &AtomicBool,
 ) {
-    arm_alarm(OP_LIMIT);
+    watchdog.store(true, Ordering::Relaxed);
     for _ in 0..rng.usize(1..8) {
         one_op(rng, tally, file, pollers);
     }
-    arm_alarm(Duration::ZERO);
+    watchdog.store(false, Ordering::Relaxed);
 }
 
 /// One operation on an open file.
@@ -345,6 +355,7 @@ fn worker(seed: u64, deadline: Instant, roots: &[PathBuf]) {
     let mut kept: Vec<fs::File> = Vec::new();
     let mut pollers: Vec<OwnedFd> = Vec::new();
     install_alarm();
+    let watchdog = start_watchdog();
     while Instant::now() < deadline {
         let root = &roots[rng.usize(..roots.len())];
         let Some(path) = pick(&mut rng, root) else {
@@ -362,7 +373,7 @@ fn worker(seed: u64, deadline: Instant, roots: &[PathBuf]) {
         let Some(mut file) = tally.record(options.open(&path)) else {
             continue;
         };
-        exercise(&mut rng, &mut tally, &mut file, &mut pollers);
+        exercise(&mut rng, &mut tally, &mut file, &mut pollers, &watchdog);
         // Keep some files open across module unloads.
         if rng.u8(0..8) == 0 {
             kept.push(file);
@@ -371,7 +382,7 @@ fn worker(seed: u64, deadline: Instant, roots: &[PathBuf]) {
             let i = rng.usize(..kept.len().max(1));
             if i < kept.len() {
                 let mut f = kept.swap_remove(i);
-                exercise(&mut rng, &mut tally, &mut f, &mut pollers);
+                exercise(&mut rng, &mut tally, &mut f, &mut pollers, &watchdog);
             }
         }
         if pollers.len() >= 8 || rng.u8(0..16) == 0 {

@@ -19,7 +19,7 @@ use kernel::{
     sync::Arc,
 };
 use kfiles_ffi as ffi;
-use kfiles_file::{Kind, Table, Token};
+use kfiles_file::{Kind, Mode, Table, Token};
 
 /// Read, write and execute for owner, group and others.
 pub(crate) const PERMISSION_BITS: u16 = 0o777;
@@ -277,17 +277,14 @@ impl Dir {
     /// too), `EPERM` where sleeping is not allowed, `EEXIST` for a name this
     /// crate already created in the directory (or, in `/proc` itself, any
     /// name visible there), and `ENOMEM` when procfs refuses the entry.
-    pub fn subdir(&self, name: &CStr, mode: u16) -> Result<Self> {
+    pub fn subdir(&self, name: &CStr, mode: impl Into<Mode>) -> Result<Self> {
+        let mode = mode.into().bits();
         let claim = Claim::new(self.entry(), name)?;
         // SAFETY: `name` is one plain path component, free in this directory
         // (claimed), and `mode` holds permission bits only; the parent is
         // alive while `claim` is (or NULL for /proc).
         let pde = unsafe {
-            ffi::proc_mkdir_mode(
-                kfiles_compat::char_ptr(name),
-                mode & PERMISSION_BITS,
-                claim.raw_parent(),
-            )
+            ffi::proc_mkdir_mode(kfiles_compat::char_ptr(name), mode, claim.raw_parent())
         };
         // SAFETY: `pde` was just created for `claim`'s name and directory.
         let entry = unsafe { Entry::wrap(pde, claim)? };

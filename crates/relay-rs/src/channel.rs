@@ -13,7 +13,7 @@ use core::{
 };
 use debugfs_rs::Dir;
 use kernel::{alloc::flags::GFP_KERNEL, bindings, error::code::*, ffi::c_long, prelude::*};
-use kfiles_core::relay::Geometry;
+use kfiles_core::{mode::Mode as FileMode, relay::Geometry};
 use kfiles_ffi as ffi;
 
 /// What a channel does when a CPU's buffer is full.
@@ -115,8 +115,8 @@ impl<'a> Builder<'a> {
 
     /// Permissions of the per-CPU files; `0o400` (root reads) by default.
     /// Only read bits are kept: relay files cannot be written.
-    pub fn file_mode(mut self, mode: u16) -> Self {
-        self.file_mode = mode & 0o444;
+    pub fn file_mode(mut self, mode: impl Into<FileMode>) -> Self {
+        self.file_mode = mode.into().bits() & 0o444;
         self
     }
 
