@@ -214,10 +214,10 @@ struct ScopeInner<T> {
 ///
 /// [`Scope::new`] moves the state to the heap ([`Scope::pinned`]
 /// initialises it there, in place: a `Mutex` is built where it stays), and
-/// then gives `build` a shared reference to it and a [`ScopedDir`], whose constructors take references into the
-/// state (`&state.threshold`) where [`Dir`]'s take owned values. The files
-/// cannot outlive the scope: they are only reachable through it.
-/// [`Deref`] gives the driver the state.
+/// then gives `build` a shared reference to it and a [`ScopedDir`], whose
+/// constructors take references into the state (`&state.threshold`) where
+/// [`Dir`]'s take owned values. The files cannot outlive the scope: they are
+/// only reachable through it. [`Deref`] gives the driver the state.
 ///
 /// Dropping a `Scope` removes its files, waiting for their callbacks in
 /// progress, then drops the state. Dropped from inside one of its files'

@@ -15,10 +15,9 @@ use crate::{
     wait::{EventQueue, PollEvents, Pollers},
     QueueOf,
 };
-use core::ptr::NonNull;
 use core::{
     ffi::c_void,
-    ptr,
+    ptr::{self, NonNull},
     sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering},
 };
 use kernel::{bindings, prelude::*};
