@@ -22,7 +22,12 @@ extern "C" {
         chunk: usize,
         write: bool,
         nonblock: bool,
+        start: i64,
     ) -> isize;
+
+    /// doctest_io.c: where `lseek(offset, whence)` puts a new open file of
+    /// `path`, or a negative errno.
+    fn kfiles_doctest_seek(path: *const kernel::ffi::c_char, offset: i64, whence: i32) -> i64;
 
     /// doctest_io.c: `msleep(ms)`.
     fn kfiles_doctest_msleep(ms: u32);
@@ -56,29 +61,43 @@ pub(crate) fn read(path: &CStr) -> Result<KVec<u8>> {
 /// The content of the file at `path`, read to its end in reads of `chunk`
 /// bytes.
 pub(crate) fn read_in(path: &CStr, chunk: usize) -> Result<KVec<u8>> {
-    read_with(path, chunk, false)
+    read_with(path, chunk, false, 0, MAX)
+}
+
+/// At most `len` bytes of the file at `path` from the position `pos`, as
+/// `pread()` would return them.
+pub(crate) fn read_at(path: &CStr, pos: i64, len: usize) -> Result<KVec<u8>> {
+    read_with(path, len.max(1), false, pos, len.min(MAX))
 }
 
 /// What the file at `path` has for a reader now: read with `O_NONBLOCK`
 /// in reads of `chunk` bytes, to its end or until a read would wait.
 pub(crate) fn read_some(path: &CStr, chunk: usize) -> Result<KVec<u8>> {
-    read_with(path, chunk, true)
+    read_with(path, chunk, true, 0, MAX)
 }
 
-/// Reads the file at `path` in reads of `chunk` bytes, opened with
-/// `O_NONBLOCK` if `nonblock` (a read that would wait then ends it).
-fn read_with(path: &CStr, chunk: usize, nonblock: bool) -> Result<KVec<u8>> {
+/// Reads at most `len` (at most `MAX`) bytes of the file at `path` from
+/// `start` in reads of `chunk` bytes, opened with `O_NONBLOCK` if `nonblock`
+/// (a read that would wait then ends it).
+fn read_with(
+    path: &CStr,
+    chunk: usize,
+    nonblock: bool,
+    start: i64,
+    len: usize,
+) -> Result<KVec<u8>> {
     let mut buf = KVec::from_elem(0u8, MAX, GFP_KERNEL)?;
-    // SAFETY: `path` is NUL-terminated; `buf` holds `MAX` bytes, the length
-    // passed; the call returns before `buf` is touched again.
+    // SAFETY: `path` is NUL-terminated; `buf` holds `MAX` bytes, at least
+    // the length passed; the call returns before `buf` is touched again.
     let n = unsafe {
         kfiles_doctest_io(
             kfiles_compat::char_ptr(path),
             buf.as_mut_ptr(),
-            MAX,
+            len.min(MAX),
             chunk,
             false,
             nonblock,
+            start,
         )
     };
     let n = usize::try_from(n).map_err(|_| Error::from_errno(n as i32))?;
@@ -91,6 +110,12 @@ fn read_with(path: &CStr, chunk: usize, nonblock: bool) -> Result<KVec<u8>> {
 /// Writes `data` to the file at `path` in one `write()`, as
 /// `echo -n DATA > PATH` does; returns the bytes the file took.
 pub(crate) fn write(path: &CStr, data: &[u8]) -> Result<usize> {
+    write_at(path, 0, data)
+}
+
+/// Writes `data` to the file at `path` in one `write()` at the position
+/// `pos`, as `pwrite()` does; returns the bytes the file took.
+pub(crate) fn write_at(path: &CStr, pos: i64, data: &[u8]) -> Result<usize> {
     if data.len() > MAX {
         return Err(EINVAL);
     }
@@ -105,9 +130,25 @@ pub(crate) fn write(path: &CStr, data: &[u8]) -> Result<usize> {
             data.len().max(1),
             true,
             false,
+            pos,
         )
     };
     usize::try_from(n).map_err(|_| Error::from_errno(n as i32))
+}
+
+/// `lseek()`'s `whence` for an offset from the start.
+pub(crate) const SEEK_SET: i32 = 0;
+/// `lseek()`'s `whence` for an offset from the end.
+pub(crate) const SEEK_END: i32 = 2;
+
+/// Where `lseek(offset, whence)` puts a new open file of `path`.
+pub(crate) fn seek(path: &CStr, offset: i64, whence: i32) -> Result<i64> {
+    // SAFETY: `path` is NUL-terminated and outlives the call.
+    let pos = unsafe { kfiles_doctest_seek(kfiles_compat::char_ptr(path), offset, whence) };
+    if pos < 0 {
+        return Err(Error::from_errno(pos as i32));
+    }
+    Ok(pos)
 }
 
 /// Whether a file or directory exists at `path`.

@@ -29,7 +29,8 @@
 
 /* Called from doctest.rs. */
 ssize_t kfiles_doctest_io(const char *path, char *buf, size_t len, size_t chunk, bool write,
-			  bool nonblock);
+			  bool nonblock, loff_t start);
+loff_t kfiles_doctest_seek(const char *path, loff_t offset, int whence);
 void kfiles_doctest_msleep(unsigned int ms);
 bool kfiles_doctest_exists(const char *path);
 long kfiles_doctest_poll(const char *path);
@@ -50,17 +51,18 @@ static ssize_t kfiles_doctest_rw(struct file *f, char __user *ubuf, size_t len, 
 
 /*
  * Reads @path (write == false) to its end into @buf, at most @len bytes, in
- * reads of @chunk bytes; or writes @len bytes of @buf to @path in one write.
+ * reads of @chunk bytes; or writes @len bytes of @buf to @path in one write;
+ * either from the position @start.
  * @nonblock opens with O_NONBLOCK, and a read that would wait ends the
  * content. Streams (FMODE_STREAM) get no position, as from the VFS. Returns
  * the bytes moved or a negative errno.
  */
 ssize_t kfiles_doctest_io(const char *path, char *buf, size_t len, size_t chunk, bool write,
-			  bool nonblock)
+			  bool nonblock, loff_t start)
 {
 	struct file *f;
 	unsigned long uaddr;
-	loff_t pos = 0, *ppos;
+	loff_t pos = start, *ppos;
 	ssize_t done = 0, n;
 
 	if (len > KFILES_DOCTEST_MAX || !chunk)
@@ -132,6 +134,22 @@ long kfiles_doctest_poll(const char *path)
 	mask = vfs_poll(f, NULL);
 	__fput_sync(f);
 	return (__force long)mask;
+}
+
+/*
+ * Where lseek(@offset, @whence) puts a new open file of @path (read-only), or
+ * a negative errno.
+ */
+loff_t kfiles_doctest_seek(const char *path, loff_t offset, int whence)
+{
+	struct file *f = filp_open(path, O_RDONLY, 0);
+	loff_t pos;
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	pos = vfs_llseek(f, offset, whence);
+	__fput_sync(f);
+	return pos;
 }
 
 /* Whether @path names a file or directory (symbolic links followed). */

@@ -41,13 +41,18 @@
 //!   after it has left;
 //! - creating and dropping entries inside the process walk, where nothing
 //!   may sleep: creation fails (`EPERM`, or nothing in debugfs), the drop of
-//!   `rcu_drop` is deferred.
+//!   `rcu_drop` is deferred;
+//! - the seek policies: `SEEK_END` from the length now (`growing`, in
+//!   procfs and debugfs) or at open (`snapshots`, per-open), refused
+//!   (`no_end`), a seek that moves nothing (`unmoved`), a stream of handler
+//!   files (`ticker`, in procfs and debugfs);
+//! - user copies inside the process walk (`copy_in_rcu`): `EPERM`.
 //!
 //! `/proc/kfiles_selftest/results` lists `CASE RESULT` per refused call, and
 //! `CASE dropped` once a self-removed value is gone.
 
 use core::sync::atomic::{
-    AtomicU32, AtomicUsize,
+    AtomicU32, AtomicU64, AtomicUsize,
     Ordering::{Acquire, Relaxed, Release},
 };
 use kernel::{
@@ -57,8 +62,8 @@ use kernel::{
 };
 use periodic_work::{PeriodicWork, Tick};
 use procfs_rs::{
-    Dir, EventQueue, File, FileOps, Handlers, PerOpen, PerOpenOps, PollEvents, ReadBuf, SeqFile,
-    Show, Store, WriteBuf,
+    Align, Dir, EventQueue, File, FileOps, Handlers, Line, PerOpen, PerOpenOps, PollEvents,
+    ReadBuf, Seek, SeqFile, Show, Store, WriteBuf,
 };
 
 kfiles_compat::module! {
@@ -81,6 +86,135 @@ impl FileOps for Liar {
 
     fn write(&self, _input: &mut WriteBuf<'_>) -> Result<usize> {
         Ok(self.claim)
+    }
+}
+
+/// What the files of the seek policies hold: up to 4096 dots.
+static DOTS: [u8; 4096] = [b'.'; 4096];
+
+/// Adds `n` bytes to a length, up to `DOTS.len()`.
+fn grow(len: &AtomicU64, n: usize) {
+    let _ = len.fetch_update(Relaxed, Relaxed, |l| {
+        Some((l + n as u64).min(DOTS.len() as u64))
+    });
+}
+
+/// `SEEK_END` from the content's length now: `len` dots; a write of `n`
+/// bytes adds `n`.
+struct Growing {
+    len: AtomicU64,
+}
+
+impl FileOps for Growing {
+    const SEEK: Seek = Seek::WithinSize;
+
+    fn size(&self) -> u64 {
+        self.len.load(Relaxed)
+    }
+
+    fn read(&self, out: &mut ReadBuf<'_>) -> Result<usize> {
+        out.serve(&DOTS[..self.size() as usize])
+    }
+
+    fn write(&self, input: &mut WriteBuf<'_>) -> Result<usize> {
+        grow(&self.len, input.len());
+        Ok(input.len())
+    }
+}
+
+/// As `Growing`, but each open file keeps the length it had at open.
+struct Snapshots {
+    len: AtomicU64,
+}
+
+impl PerOpenOps for Snapshots {
+    type State = u64;
+    const SEEK: Seek = Seek::WithinSize;
+
+    fn open(&self) -> Result<u64> {
+        Ok(self.len.load(Relaxed))
+    }
+
+    fn size(&self, len: &u64) -> u64 {
+        *len
+    }
+
+    fn read(&self, len: &u64, out: &mut ReadBuf<'_>) -> Result<usize> {
+        out.serve(&DOTS[..*len as usize])
+    }
+
+    fn write(&self, _len: &u64, input: &mut WriteBuf<'_>) -> Result<usize> {
+        grow(&self.len, input.len());
+        Ok(input.len())
+    }
+}
+
+/// Ten dots whose end `lseek()` refuses to look for.
+struct NoEnd;
+
+impl FileOps for NoEnd {
+    const SEEK: Seek = Seek::NoEnd;
+
+    fn read(&self, out: &mut ReadBuf<'_>) -> Result<usize> {
+        out.serve(&DOTS[..10])
+    }
+}
+
+/// Ten dots; `lseek()` succeeds and moves nothing.
+struct Unmoved;
+
+impl FileOps for Unmoved {
+    const SEEK: Seek = Seek::Ignored;
+
+    fn read(&self, out: &mut ReadBuf<'_>) -> Result<usize> {
+        out.serve(&DOTS[..10])
+    }
+}
+
+/// A stream whose every read returns the next number, one line each.
+struct Ticker {
+    next: AtomicU64,
+}
+
+impl FileOps for Ticker {
+    const SEEK: Seek = Seek::Stream;
+
+    fn read(&self, out: &mut ReadBuf<'_>) -> Result<usize> {
+        let mut line = Line::<24>::new();
+        line.unsigned(self.next.fetch_add(1, Relaxed), 0, Align::Left)
+            .byte(b'\n');
+        out.write_slice(line.as_bytes())
+    }
+}
+
+/// User copies inside the process walk (an RCU read-side section, where a
+/// faulting copy must not sleep): refused with `EPERM`.
+struct CopyInRcu;
+
+impl FileOps for CopyInRcu {
+    fn read(&self, out: &mut ReadBuf<'_>) -> Result<usize> {
+        let mut result = Ok(0);
+        let mut tried = false;
+        process_list::for_each_process(|_| {
+            if !tried {
+                tried = true;
+                result = out.serve(b"copied");
+            }
+        });
+        result
+    }
+
+    fn write(&self, input: &mut WriteBuf<'_>) -> Result<usize> {
+        let mut content = [0u8; 16];
+        let mut result = Ok(0);
+        let mut tried = false;
+        process_list::for_each_process(|_| {
+            if !tried {
+                tried = true;
+                result = input.store_into(&mut content);
+            }
+        });
+        result
     }
 }
 
@@ -313,7 +447,7 @@ impl Pipe {
 impl PerOpenOps for Pipe {
     /// Where the reader is.
     type State = AtomicUsize;
-    const SEEKABLE: bool = false;
+    const SEEK: Seek = Seek::Stream;
 
     fn open(&self) -> Result<AtomicUsize> {
         Ok(AtomicUsize::new(0))
@@ -437,7 +571,7 @@ struct Cursor;
 
 impl PerOpenOps for Cursor {
     type State = AtomicU32;
-    const SEEKABLE: bool = false;
+    const SEEK: Seek = Seek::Stream;
 
     fn open(&self) -> Result<AtomicU32> {
         Ok(AtomicU32::new(0))
@@ -507,9 +641,33 @@ struct Files {
     poll_drops: File<PollDrops>,
 }
 
+/// The seek policies beyond a stream and `Within` (which the template
+/// driver's files test).
+#[pin_data]
+struct SeekFiles {
+    #[pin]
+    growing: File<Growing>,
+    #[pin]
+    snapshots: File<Snapshots>,
+    #[pin]
+    no_end: File<NoEnd>,
+    #[pin]
+    unmoved: File<Unmoved>,
+    #[pin]
+    ticker: File<Ticker>,
+    #[pin]
+    copy_in_rcu: File<CopyInRcu>,
+    // The same through debugfs's proxy.
+    #[pin]
+    debugfs_growing: debugfs_rs::File<Growing>,
+    #[pin]
+    debugfs_ticker: debugfs_rs::File<Ticker>,
+}
+
 struct Selftest {
     removals: Arc<Removals>,
     _files: Pin<KBox<Files>>,
+    _seek_files: Pin<KBox<SeekFiles>>,
     _typed_dir: Dir,
     _dir: Dir,
     _debugfs: Pin<KBox<debugfs_rs::File<u32>>>,
@@ -615,9 +773,37 @@ impl kernel::Module for Selftest {
             }),
             GFP_KERNEL,
         )?;
+        let seek_dir = dir.clone();
+        let seek_debugfs_dir = debugfs_dir.clone();
+        let seek_files = KBox::pin_init(
+            try_pin_init!(SeekFiles {
+                growing <- seek_dir.ops_file(c"growing", 0o666, Growing { len: AtomicU64::new(10) }),
+                snapshots <- seek_dir.per_open_file(
+                    c"snapshots",
+                    0o666,
+                    Snapshots { len: AtomicU64::new(10) },
+                ),
+                no_end <- seek_dir.ops_file(c"no_end", 0o444, NoEnd),
+                unmoved <- seek_dir.ops_file(c"unmoved", 0o444, Unmoved),
+                ticker <- seek_dir.ops_file(c"ticker", 0o444, Ticker { next: AtomicU64::new(0) }),
+                copy_in_rcu <- seek_dir.ops_file(c"copy_in_rcu", 0o666, CopyInRcu),
+                debugfs_growing <- seek_debugfs_dir.ops_file(
+                    c"growing",
+                    0o666,
+                    Growing { len: AtomicU64::new(10) },
+                ),
+                debugfs_ticker <- seek_debugfs_dir.ops_file(
+                    c"ticker",
+                    0o444,
+                    Ticker { next: AtomicU64::new(0) },
+                ),
+            }),
+            GFP_KERNEL,
+        )?;
         let selftest = |files| Selftest {
             removals: removals.clone(),
             _files: files,
+            _seek_files: seek_files,
             _typed_dir: typed_dir,
             _dir: dir.clone(),
             _debugfs: debugfs,

@@ -35,7 +35,7 @@ check_cmd $T.proc.typed-dir "directory 555" stat -c '%F %a' $P/typed_dir
 check_true $T.proc.lookup ls /proc
 check_cmd $T.debugfs.typed "regular empty file 444" stat -c '%F %a' $D/typed
 check_cmd $T.debugfs.typed.read 7 cat $D/typed
-check_cmd $T.debugfs.no-stray "" sh -c "ls $D | grep -vx -e typed -e remove_self -e close_drops_self -e pipe -e drop_pipe"
+check_cmd $T.debugfs.no-stray "" sh -c "ls $D | grep -vx -e typed -e remove_self -e close_drops_self -e pipe -e drop_pipe -e growing -e ticker"
 # FileOps counts beyond the call fail with EIO and keep the position.
 check_cmd $T.overcount.read EIO kfio read $P/overcount 16
 check_cmd $T.overcount.write EIO kfio write $P/overcount abc
@@ -95,6 +95,39 @@ check_cmd $T.cursor.cat "0
 2" cat $P/cursor
 check_cmd $T.cursor.pread ESPIPE kfio read $P/cursor 16 5
 check_cmd $T.cursor.pwrite ESPIPE kfio pwrite $P/cursor x 0
+# Seek policies. SEEK_END from the length now, which writes grow; from the
+# length at open (per-open); refused; a seek that moves nothing.
+check_cmd $T.seek.growing "ok 8" kfio seek $P/growing -2 end
+check_cmd $T.seek.growing.past EINVAL kfio seek $P/growing 11 set
+check_cmd $T.seek.growing.write "ok 5" kfio write $P/growing 12345
+check_cmd $T.seek.growing.grown "ok 15" kfio seek $P/growing 0 end
+check_cmd $T.seek.growing.read 15 sh -c "wc -c <$P/growing"
+check_cmd $T.seek.snapshots "ok 10" kfio seek $P/snapshots 0 end
+check_cmd $T.seek.snapshots.write "ok 3" kfio write $P/snapshots abc
+check_cmd $T.seek.snapshots.grown "ok 13" kfio seek $P/snapshots 0 end
+check_cmd $T.seek.snapshots.past EINVAL kfio seek $P/snapshots 1 end
+check_cmd $T.seek.no-end EINVAL kfio seek $P/no_end 0 end
+check_cmd $T.seek.no-end.set "ok 1000" kfio seek $P/no_end 1000 set
+check_cmd $T.seek.no-end.read "" kfio read $P/no_end 4096 1000
+check_cmd $T.seek.unmoved "ok 0" kfio seek $P/unmoved 100 set
+check_cmd $T.seek.unmoved.end "ok 0" kfio seek $P/unmoved -5 end
+check_cmd $T.seek.unmoved.read .......... cat $P/unmoved
+# The same size policy through debugfs's proxy; handler files as streams
+# (their open is C's stream_open()), in procfs and debugfs.
+check_cmd $T.seek.debugfs.growing "ok 10" kfio seek $D/growing 0 end
+check_cmd $T.seek.debugfs.growing.write "ok 4" kfio write $D/growing abcd
+check_cmd $T.seek.debugfs.growing.grown "ok 12" kfio seek $D/growing -2 end
+check_cmd $T.seek.debugfs.growing.past EINVAL kfio seek $D/growing 15 set
+for f in $P/ticker $D/ticker; do
+    fs=${f#/}; fs=${fs%%/*}
+    check_cmd $T.stream.$fs.lseek ESPIPE kfio seek $f 0 set
+    check_cmd $T.stream.$fs.pread ESPIPE kfio read $f 16 0
+    check_cmd $T.stream.$fs.reads "0
+1" sh -c "head -n 1 $f; head -n 1 $f"
+done
+# User copies where they may not sleep are refused, not attempted.
+check_cmd $T.copy.in-rcu.read EPERM kfio read $P/copy_in_rcu 16
+check_cmd $T.copy.in-rcu.write EPERM kfio write $P/copy_in_rcu abc
 # A blocking stream: a read waits for a write, O_NONBLOCK gets EAGAIN, each
 # open reads from the start.
 check_cmd $T.pipe.nonblock-empty EAGAIN kfio read-nb $P/pipe

@@ -2,10 +2,7 @@
 
 //! Directories, and debugfs as a file system of the file core.
 
-use core::{
-    ffi::{c_void, CStr},
-    ops::Deref,
-};
+use core::ffi::{c_void, CStr};
 use kernel::{bindings, error::Result, sync::Arc};
 use kfiles_ffi as ffi;
 use kfiles_file::{Kind, Table, Token};
@@ -94,37 +91,28 @@ unsafe impl kfiles_file::FileSystem for Debugfs {
     const DATA_ALIVE_IN_RELEASE: bool = false;
 }
 
-/// A debugfs directory.
-///
-/// The directory and everything in it is removed when the last of its owners
-/// is dropped: this handle, a clone of it, or a [`File`](crate::File) or
-/// subdirectory created in it (each keeps its parent alive).
-///
-/// If the directory could not be created (see the crate documentation), the
-/// handle is still valid and everything created in it is a no-op.
-///
-/// # Examples
-///
-/// ```
-/// let dir = debugfs_rs::Dir::new(c"my-driver");
-/// let queues = dir.subdir(c"queues");
-/// # assert!(doctest::exists(c"/sys/kernel/debug/my-driver/queues"));
-/// drop(dir); // /sys/kernel/debug/my-driver stays while `queues` does
-/// # assert!(doctest::exists(c"/sys/kernel/debug/my-driver/queues"));
-/// # drop(queues);
-/// # assert!(!doctest::exists(c"/sys/kernel/debug/my-driver"));
-/// ```
-#[derive(Clone)]
-pub struct Dir(kfiles_file::Dir<Debugfs>);
-
-/// The files of a directory are made the same way in debugfs and procfs:
-/// [`read_only_file`](kfiles_file::Dir::read_only_file) and its siblings.
-impl Deref for Dir {
-    type Target = kfiles_file::Dir<Debugfs>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
+kfiles_file::dir_type! {
+    /// A debugfs directory.
+    ///
+    /// The directory and everything in it is removed when the last of its owners
+    /// is dropped: this handle, a clone of it, or a [`File`](crate::File) or
+    /// subdirectory created in it (each keeps its parent alive).
+    ///
+    /// If the directory could not be created (see the crate documentation), the
+    /// handle is still valid and everything created in it is a no-op.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = debugfs_rs::Dir::new(c"my-driver");
+    /// let queues = dir.subdir(c"queues");
+    /// # assert!(doctest::exists(c"/sys/kernel/debug/my-driver/queues"));
+    /// drop(dir); // /sys/kernel/debug/my-driver stays while `queues` does
+    /// # assert!(doctest::exists(c"/sys/kernel/debug/my-driver/queues"));
+    /// # drop(queues);
+    /// # assert!(!doctest::exists(c"/sys/kernel/debug/my-driver"));
+    /// ```
+    pub struct Dir(Debugfs);
 }
 
 impl Dir {

@@ -95,12 +95,4 @@ pub use file::File;
 pub type Scope<T> = kfiles_file::Scope<T, entry::Debugfs>;
 /// Where a [`Scope`]'s files are created (see [`kfiles_file::ScopedDir`]).
 pub type ScopedDir<'data, 'scope> = kfiles_file::ScopedDir<'data, 'scope, entry::Debugfs>;
-pub use kfiles_attr::{
-    parse_bool, parse_int, AtomicInt, Bounded, Hex, Parse, ReadCallback, ReadFn, ReadWriteCallback,
-    Store, Text, WriteCallback, WriteFn, MAX_STORE_INPUT,
-};
-pub use kfiles_file::{
-    EventQueue, FileOps, Handlers, Mode, PerOpen, PerOpenOps, PollEvents, ReadBuf, ReadOnly,
-    ReadWrite, Seq, WriteBuf, WriteOnly,
-};
-pub use seqfile_rs::{seq_print, Align, Line, SeqFile, SeqIterator, Show};
+pub use kfiles_file::exports::*;

@@ -4,6 +4,8 @@
 //!
 //! [`read_window`] is what C's `simple_read_from_buffer()` computes: which
 //! bytes of the content a `read()` of `count` bytes at `pos` returns.
+//! [`overwrite_window`] is its counterpart for content of a fixed size (C's
+//! `simple_write_to_buffer()`): which bytes a `write()` overwrites.
 //! [`plan_write`] decides what a `write()` at `pos` does to a bounded buffer:
 //!
 //! - at offset 0 it replaces the content (so `echo text > file` works);
@@ -18,10 +20,12 @@
 //! # Examples
 //!
 //! ```
-//! use kfiles_core::buffer::{plan_write, read_window, WritePlan, WriteError};
+//! use kfiles_core::buffer::{overwrite_window, plan_write, read_window, WritePlan, WriteError};
 //!
 //! assert_eq!(read_window(10, 4, 100), 4..10);
 //! assert_eq!(read_window(10, 20, 100), 10..10);
+//! assert_eq!(overwrite_window(10, 8, 5), Some(8..10));
+//! assert_eq!(overwrite_window(10, 10, 5), None);
 //! assert_eq!(plan_write(5, 8, 0, 3), Ok(WritePlan { start: 0, new_len: 3 }));
 //! assert_eq!(plan_write(5, 8, 5, 3), Ok(WritePlan { start: 5, new_len: 8 }));
 //! assert_eq!(plan_write(5, 8, 5, 4), Err(WriteError::NoSpace));
@@ -36,6 +40,20 @@ use core::ops::Range;
 pub fn read_window(len: usize, pos: u64, count: usize) -> Range<usize> {
     let start = usize::try_from(pos).map_or(len, |p| p.min(len));
     start..start + count.min(len - start)
+}
+
+/// The bytes of a `len`-byte content of fixed size that a write of `count`
+/// bytes at `pos` overwrites: from `pos`, as many as fit before the end.
+/// `None` for a write of one byte or more at or past the end, which has no
+/// room (C's `simple_write_to_buffer()` stores nothing there and returns
+/// 0); an empty window for an empty write.
+#[inline]
+pub fn overwrite_window(len: usize, pos: u64, count: usize) -> Option<Range<usize>> {
+    let start = usize::try_from(pos).map_or(len, |p| p.min(len));
+    if start == len && count != 0 {
+        return None;
+    }
+    Some(start..start + count.min(len - start))
 }
 
 /// Why a write to a bounded buffer is refused.
@@ -115,6 +133,35 @@ mod tests {
                 pos = w.end as u64;
             }
             assert_eq!(seen, len);
+        }
+    }
+
+    #[test]
+    fn overwrites() {
+        assert_eq!(overwrite_window(16, 0, 4), Some(0..4));
+        assert_eq!(overwrite_window(16, 14, 4), Some(14..16));
+        assert_eq!(overwrite_window(16, 15, 1), Some(15..16));
+        assert_eq!(overwrite_window(16, 16, 1), None);
+        assert_eq!(overwrite_window(16, u64::MAX, 1), None);
+        assert_eq!(overwrite_window(16, 20, 0), Some(16..16));
+        assert_eq!(overwrite_window(16, 3, 0), Some(3..3));
+        assert_eq!(overwrite_window(0, 0, 1), None);
+        assert_eq!(overwrite_window(0, 0, 0), Some(0..0));
+    }
+
+    #[test]
+    fn overwrites_round_trip_with_reads() {
+        // Every write's window is what a read of the same size at the same
+        // place returns, unless the write has no room.
+        for len in [0usize, 1, 7, 64] {
+            for pos in 0..70u64 {
+                for count in 0..70usize {
+                    match overwrite_window(len, pos, count) {
+                        Some(w) => assert_eq!(w, read_window(len, pos, count)),
+                        None => assert!(count > 0 && pos >= len as u64),
+                    }
+                }
+            }
         }
     }
 

@@ -18,6 +18,9 @@ use crate::{
         open_per_open, poll_handler, poll_per_open, read_handler, read_per_open, release_per_open,
         write_handler, write_per_open, FileOps, PerOpenOps,
     },
+    seek::{
+        llseek_sized_handler, llseek_sized_per_open, llseek_within_handler, llseek_within_per_open,
+    },
     FileSystem, Served,
 };
 use core::marker::PhantomData;
@@ -332,16 +335,18 @@ impl<T: SeqIterator + Sync + 'static, F: FileSystem> Operations<T, F> {
 impl<T: FileOps, F: FileSystem> Operations<T, F> {
     /// A file whose reads and writes `T`'s [`FileOps`] handlers serve, at
     /// any offset.
-    // INVARIANT: `read_handler`, `write_handler` and `poll_handler` ask for
-    // an entry whose data pointer points at a live, shared `Served<T>` and
-    // run the handlers in a frame of it; `default_llseek` does not look at
-    // it; there is no `release`.
+    // INVARIANT: `read_handler`, `write_handler`, `poll_handler` and
+    // `llseek_sized_handler` ask for an entry whose data pointer points at a
+    // live, shared `Served<T>` and run `T`'s code in a frame of it; the
+    // `open` of a stream (`stream_open()`) and the other `llseek`s
+    // (`default_llseek()`, `fixed_size_llseek()` at a constant size, ...) do
+    // not look at it; there is no `release`.
     pub const HANDLERS: Self = Self {
-        open: None,
+        open: T::SEEK.open(),
         read: Some(read_handler::<T, F>),
         read_iter: None,
         write: Some(write_handler::<T, F>),
-        llseek: Some(ffi::default_llseek),
+        llseek: Some(T::SEEK.llseek(llseek_within_handler::<T>, llseek_sized_handler::<T, F>)),
         release: None,
         poll: Some(poll_handler::<T, F>),
         _types: PhantomData,
@@ -356,13 +361,14 @@ impl<T: PerOpenOps, F: FileSystem> Operations<T, F> {
     // and run `T`'s code in a frame of it, as does `poll_per_open`;
     // `release_per_open` uses the value only if
     // `F::DATA_ALIVE_IN_RELEASE` says the file system keeps it alive then;
-    // `default_llseek` does not look at it.
+    // `llseek_sized_per_open` asks for the same as the handlers and runs
+    // `T::size` in a frame; the other `llseek`s do not look at it.
     pub const PER_OPEN: Self = Self {
         open: Some(open_per_open::<T, F>),
         read: Some(read_per_open::<T, F>),
         read_iter: None,
         write: Some(write_per_open::<T, F>),
-        llseek: Some(ffi::default_llseek),
+        llseek: Some(T::SEEK.llseek(llseek_within_per_open::<T>, llseek_sized_per_open::<T, F>)),
         release: Some(release_per_open::<T, F>),
         poll: Some(poll_per_open::<T, F>),
         _types: PhantomData,

@@ -5,6 +5,7 @@
 use crate::wait::{EventQueue, PollEvents};
 use crate::{
     callbacks::{served_of, served_of_file},
+    seek::Seek,
     FileSystem, Served,
 };
 use core::{
@@ -15,13 +16,13 @@ use kernel::{
     alloc::{flags::GFP_KERNEL, KBox},
     bindings,
     error::{
-        code::{EAGAIN, EFBIG, EINVAL, EIO, ENOMEM, EPERM},
+        code::{EAGAIN, EFBIG, EINVAL, EIO, ENOMEM, ENOSPC, EPERM},
         Result,
     },
     ffi::c_int,
     uaccess::{UserSliceReader, UserSliceWriter},
 };
-use kfiles_core::buffer::read_window;
+use kfiles_core::buffer::{overwrite_window, read_window};
 use kfiles_ffi as ffi;
 
 /// Read and write handlers of a file (C's `read`/`write`, `proc_read`/
@@ -61,6 +62,19 @@ use kfiles_ffi as ffi;
 /// # assert_eq!(doctest::poll(c"/sys/kernel/debug/kfiles-doctest/banner")?, procfs_rs::PollEvents::DEFAULT.bits());
 /// ```
 pub trait FileOps: Send + Sync {
+    /// How `lseek()` moves in the file; see [`Seek`]. The default,
+    /// [`Seek::Anywhere`], is C's `default_llseek()`.
+    const SEEK: Seek = Seek::Anywhere;
+
+    /// The size of the content, for `lseek()` with [`Seek::WithinSize`]
+    /// (asked at each `lseek()` that needs it; not used otherwise). It runs
+    /// in task context, holding the file's position lock, and the file's
+    /// removal waits for it, as for the handlers: it may take a `Mutex`,
+    /// not wait for long.
+    fn size(&self) -> u64 {
+        0
+    }
+
     /// Serves a `read()`: copies bytes for `out`'s position into `out` (see
     /// [`ReadBuf::serve`]) and returns how many, by which the file position
     /// advances; 0 means end of file. A count larger than the read asked for
@@ -85,6 +99,17 @@ pub trait FileOps: Send + Sync {
     /// [`PerOpenOps::poll`].
     fn poll(&self) -> PollEvents {
         PollEvents::DEFAULT
+    }
+}
+
+/// Fails with `EPERM` where a user copy, which may fault and sleep, is not
+/// allowed: the driver holds a spinlock (on kernels that count them) or
+/// has disabled interrupts around the call.
+fn user_copy_allowed() -> Result {
+    if ffi::may_sleep() {
+        Ok(())
+    } else {
+        Err(EPERM)
     }
 }
 
@@ -161,7 +186,11 @@ impl ReadBuf<'_> {
     /// Serves the read from `content`, the whole file: copies the bytes at
     /// [`pos`](ReadBuf::pos), as many as fit, and returns their count (0 at
     /// or past the end). As C's `simple_read_from_buffer()`.
+    ///
+    /// Fails with `EPERM` inside a spinlock or with interrupts off (the
+    /// copy may sleep): hold a `Mutex` over `content`.
     pub fn serve(&mut self, content: &[u8]) -> Result<usize> {
+        user_copy_allowed()?;
         let window = read_window(content.len(), self.pos, self.writer.len());
         let n = window.len();
         self.writer.write_slice(&content[window])?;
@@ -170,11 +199,13 @@ impl ReadBuf<'_> {
     }
 
     /// Appends `bytes` at the current position of the buffer, for handlers
-    /// that produce their content piecewise; `EINVAL` if they do not fit.
+    /// that produce their content piecewise; `EINVAL` if they do not fit,
+    /// `EPERM` where the copy may not sleep (as [`serve`](Self::serve)).
     pub fn write_slice(&mut self, bytes: &[u8]) -> Result<usize> {
         if bytes.len() > self.writer.len() {
             return Err(EINVAL);
         }
+        user_copy_allowed()?;
         self.writer.write_slice(bytes)?;
         self.pos += bytes.len() as u64;
         Ok(bytes.len())
@@ -204,13 +235,54 @@ impl WriteBuf<'_> {
         self.reader.is_empty()
     }
 
+    /// Stores the write in `content`, the whole file, at
+    /// [`pos`](WriteBuf::pos): copies as many bytes as fit before its end
+    /// and returns their count, by which the file position advances. A write
+    /// of one byte or more at or past the end fails with `ENOSPC` (as a
+    /// block device's; C's `simple_write_to_buffer()` returns 0 there). The
+    /// counterpart of [`ReadBuf::serve`], for binary content of a fixed
+    /// size.
+    ///
+    /// `content` changes only where input lands: the input is copied in
+    /// steps of 256 bytes, each stored only once all of it has been read
+    /// from user space. A fault in the user buffer leaves the step it hit
+    /// and the rest of `content` as they were (C's copy would zero them);
+    /// the write then returns the bytes of the steps stored before, or fails
+    /// with `EFAULT` if there are none. The copy may sleep: it fails with
+    /// `EPERM` inside a spinlock or with interrupts off; hold a `Mutex` over
+    /// `content`.
+    pub fn store_into(&mut self, content: &mut [u8]) -> Result<usize> {
+        let window = overwrite_window(content.len(), self.pos, self.reader.len()).ok_or(ENOSPC)?;
+        user_copy_allowed()?;
+        // The input passes through a small buffer on the stack: a faulting
+        // `copy_from_user()` zeroes what it could not copy, which must not
+        // be the driver's content.
+        let mut staged = [0u8; 256];
+        let mut stored = 0;
+        for chunk in content[window].chunks_mut(staged.len()) {
+            let staged = &mut staged[..chunk.len()];
+            if let Err(e) = self.reader.read_slice(staged) {
+                if stored == 0 {
+                    return Err(e);
+                }
+                break;
+            }
+            chunk.copy_from_slice(staged);
+            stored += chunk.len();
+        }
+        self.pos += stored as u64;
+        Ok(stored)
+    }
+
     /// Copies exactly `dst.len()` bytes of the input into `dst`; `EINVAL` if
     /// fewer are left, `EFAULT` if the user buffer is not readable (then
-    /// `dst` may hold part of the input).
+    /// `dst` may hold part of the input), `EPERM` where the copy may not
+    /// sleep (as [`store_into`](Self::store_into)).
     pub fn read_slice(&mut self, dst: &mut [u8]) -> Result {
         if dst.len() > self.reader.len() {
             return Err(EINVAL);
         }
+        user_copy_allowed()?;
         self.reader.read_slice(dst)
     }
 }
@@ -407,13 +479,16 @@ pub trait PerOpenOps: Send + Sync {
     /// The state of one open file.
     type State: Send + Sync + 'static;
 
-    /// Whether file positions mean anything. `false` opens the file as a
-    /// stream (C's `stream_open()`): `lseek()`, `pread()` and `pwrite()`
-    /// fail with `ESPIPE`, and the handlers see position 0 every time, for
-    /// files whose state says where a reader is (a queue, a cursor). A
-    /// stream's `read` must advance that state and return 0 at the end:
-    /// [`ReadBuf::serve`] would serve the same bytes again and again.
-    const SEEKABLE: bool = true;
+    /// How `lseek()` moves in the file; see [`Seek`]. [`Seek::Stream`]
+    /// suits files whose state says where a reader is (a queue, a cursor).
+    /// The default, [`Seek::Anywhere`], is C's `default_llseek()`.
+    const SEEK: Seek = Seek::Anywhere;
+
+    /// The size of the content for the open file whose state is `state`,
+    /// for `lseek()` with [`Seek::WithinSize`], as [`FileOps::size`].
+    fn size(&self, _state: &Self::State) -> u64 {
+        0
+    }
 
     /// Makes the state of a new open file; an error fails the `open()`.
     fn open(&self) -> Result<Self::State>;
@@ -499,7 +574,7 @@ pub(crate) unsafe extern "C" fn open_per_open<T: PerOpenOps, F: FileSystem>(
             Err(e) => return e.to_errno(),
         }
     };
-    if !T::SEEKABLE {
+    if matches!(T::SEEK, Seek::Stream) {
         // SAFETY: `inode` and `file` are the file being opened (both
         // requirements); `stream_open()` only sets its mode flags.
         unsafe { ffi::stream_open(inode, file) };
@@ -518,7 +593,7 @@ pub(crate) unsafe extern "C" fn open_per_open<T: PerOpenOps, F: FileSystem>(
 /// `file` must have been opened by [`open_per_open::<T, F>`], not released,
 /// on an entry whose data pointer points at a `Served<T>` that is alive and
 /// only shared for the duration of the call.
-unsafe fn with_state<T: PerOpenOps, F: FileSystem, R>(
+pub(crate) unsafe fn with_state<T: PerOpenOps, F: FileSystem, R>(
     file: *mut bindings::file,
     op: impl FnOnce(&T, &T::State, &Served<T>) -> R,
 ) -> R {
@@ -655,8 +730,13 @@ pub(crate) unsafe extern "C" fn release_per_open<T: PerOpenOps, F: FileSystem>(
     file: *mut bindings::file,
 ) -> c_int {
     // SAFETY: `open_per_open` stored a `KBox<T::State>` in `private_data`;
-    // this is the file's last operation, so it is ours to take.
-    let state = unsafe { KBox::from_raw((*file).private_data.cast::<T::State>()) };
+    // this is the file's last operation, so it is ours to take, and nothing
+    // reads the field after it (cleared all the same).
+    let state = unsafe {
+        let state = KBox::from_raw((*file).private_data.cast::<T::State>());
+        (*file).private_data = core::ptr::null_mut();
+        state
+    };
     if F::DATA_ALIVE_IN_RELEASE {
         // SAFETY: By the requirement for such file systems.
         let _frame = unsafe { served_of_file::<T, F>(file) }.enter();

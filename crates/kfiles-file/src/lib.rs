@@ -52,6 +52,7 @@ use kfiles_ffi as ffi;
 pub mod callbacks;
 mod handlers;
 mod scope;
+mod seek;
 mod served;
 mod wait;
 
@@ -60,10 +61,52 @@ pub use handlers::{FileOps, PerOpenOps, ReadBuf, WriteBuf};
 use kfiles_attr::{ReadCallback, ReadWriteCallback, Store, WriteCallback};
 pub use kfiles_core::mode::Mode;
 pub use scope::{Scope, ScopedDir};
+pub use seek::Seek;
 use seqfile_rs::{SeqFile, SeqIterator, Show};
 pub use served::{Frame, Served};
 use wait::Pollers;
 pub use wait::{EventQueue, PollEvents};
+
+/// What debugfs-rs and procfs-rs both export to drivers, each with
+/// `pub use kfiles_file::exports::*`: the value and handler traits, the
+/// kinds of file, [`Mode`], [`Seek`], the formatting helpers.
+pub mod exports {
+    pub use crate::{
+        EventQueue, FileOps, Handlers, Mode, PerOpen, PerOpenOps, PollEvents, ReadBuf, ReadOnly,
+        ReadWrite, Seek, Seq, WriteBuf, WriteOnly,
+    };
+    pub use kfiles_attr::{
+        parse_bool, parse_int, AtomicInt, Bounded, Hex, Parse, ReadCallback, ReadFn,
+        ReadWriteCallback, Store, Text, WriteCallback, WriteFn, MAX_STORE_INPUT,
+    };
+    pub use seqfile_rs::{seq_print, Align, Line, SeqFile, SeqIterator, Show};
+}
+
+/// Declares a file system crate's directory type: a newtype over
+/// [`Dir<F>`] that derefs to it, so that the files are made by the same
+/// methods in every file system, and the crate adds how directories are
+/// made (`impl` blocks of its own). The field is private to the module
+/// that invokes the macro.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! dir_type {
+    ($(#[$attr:meta])* $vis:vis struct $name:ident($fs:ty);) => {
+        $(#[$attr])*
+        #[derive(Clone)]
+        $vis struct $name($crate::Dir<$fs>);
+
+        /// The files of a directory are made the same way in debugfs and
+        /// procfs: [`read_only_file`](kfiles_file::Dir::read_only_file) and
+        /// its siblings.
+        impl ::core::ops::Deref for $name {
+            type Target = $crate::Dir<$fs>;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+    };
+}
 
 /// The event queue of a value of type `T`, as `queue()` of [`FileOps`] and
 /// [`PerOpenOps`] returns it.

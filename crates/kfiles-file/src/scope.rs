@@ -10,7 +10,7 @@
 
 use crate::{
     teardown, Dir, EventQueue, FileOps, FileSystem, Handlers, Kind, Live, Mode, PerOpen,
-    PerOpenOps, PollEvents, ReadBuf, ReadOnly, ReadWrite, Seq, WriteBuf, WriteOnly,
+    PerOpenOps, PollEvents, ReadBuf, ReadOnly, ReadWrite, Seek, Seq, WriteBuf, WriteOnly,
 };
 use core::{
     convert::Infallible, ffi::c_void, ffi::CStr, marker::PhantomData, ops::Deref, ptr::NonNull,
@@ -27,7 +27,7 @@ use seqfile_rs::{SeqFile, SeqIterator, Show};
 /// A value inside a [`Scope`]'s state, as the value of one of its files.
 ///
 /// Forwards every item of the file traits (`Store::MAX_INPUT`,
-/// `SeqIterator::HAS_HEADER`, `PerOpenOps::SEEKABLE`, `queue()`, ...): an
+/// `SeqIterator::HAS_HEADER`, `FileOps::SEEK`, `queue()`, ...): an
 /// item added to those traits later must be forwarded here too, or
 /// borrowed files would fall back to its default.
 ///
@@ -91,6 +91,12 @@ impl<U: SeqIterator> SeqIterator for Borrowed<U> {
 }
 
 impl<U: FileOps> FileOps for Borrowed<U> {
+    const SEEK: Seek = U::SEEK;
+
+    fn size(&self) -> u64 {
+        self.get().size()
+    }
+
     fn read(&self, out: &mut ReadBuf<'_>) -> Result<usize> {
         self.get().read(out)
     }
@@ -110,7 +116,11 @@ impl<U: FileOps> FileOps for Borrowed<U> {
 
 impl<U: PerOpenOps> PerOpenOps for Borrowed<U> {
     type State = U::State;
-    const SEEKABLE: bool = U::SEEKABLE;
+    const SEEK: Seek = U::SEEK;
+
+    fn size(&self, state: &U::State) -> u64 {
+        self.get().size(state)
+    }
 
     fn open(&self) -> Result<U::State> {
         self.get().open()

@@ -33,7 +33,7 @@ use kfiles_ffi as ffi;
 ///
 /// ```
 /// use core::sync::atomic::{AtomicU64, Ordering::{Acquire, Relaxed, Release}};
-/// use debugfs_rs::{Align, EventQueue, Line, PerOpen, PerOpenOps, PollEvents, ReadBuf};
+/// use debugfs_rs::{Align, EventQueue, Line, PerOpen, PerOpenOps, PollEvents, ReadBuf, Seek};
 ///
 /// #[pin_data]
 /// struct Events {
@@ -52,7 +52,7 @@ use kfiles_ffi as ffi;
 /// impl PerOpenOps for Events {
 ///     /// The next event the reader has not seen.
 ///     type State = AtomicU64;
-///     const SEEKABLE: bool = false;
+///     const SEEK: Seek = Seek::Stream;
 ///
 ///     fn open(&self) -> Result<AtomicU64> {
 ///         Ok(AtomicU64::new(0))

@@ -18,6 +18,9 @@ pub enum Kind {
     Attr,
     /// A bounded byte buffer with replace/append semantics.
     Buffer,
+    /// Binary content of a fixed size, reached at any offset (a register
+    /// image): writes and reads of every size around and past its end.
+    Binary,
     /// relay_exam's `burst` control: `[reserve|memcpy] COUNT SIZE` commands
     /// (in a channel of 4096-byte sub-buffers), read back as the last run's
     /// counts; its time in nanoseconds is not compared.
@@ -33,6 +36,7 @@ pub fn run(kind: Kind, a: &str, b: &str, seed: u64, ops: u32) -> Result<u32, Str
             Kind::Attr => attr_op(&mut rng),
             Kind::Buffer => buffer_op(&mut rng, content(a).len()),
             Kind::Burst => burst_op(&mut rng),
+            Kind::Binary => binary_op(&mut rng, content(a).len()),
         };
         let (ra, rb) = (op.apply(a), op.apply(b));
         if ra != rb {
@@ -243,6 +247,24 @@ fn buffer_op(rng: &mut fastrand::Rng, len: usize) -> Op {
             }
         }
         _ => Op::Read(rng.usize(1..70000), pos),
+    }
+}
+
+/// An operation on binary content of `len` bytes: random bytes written at
+/// and around every offset up to past the end, reads of every size.
+fn binary_op(rng: &mut fastrand::Rng, len: usize) -> Op {
+    let pos = match rng.u8(0..6) {
+        0 => len as u64,
+        1 => len as u64 + rng.u64(1..100),
+        _ => rng.u64(0..=len as u64),
+    };
+    let data: Vec<u8> = (0..rng.usize(0..=2 * len + 1))
+        .map(|_| rng.u8(..))
+        .collect();
+    match rng.u8(0..3) {
+        0 => Op::Write(data, pos),
+        1 => Op::Pwrite(data, pos),
+        _ => Op::Read(rng.usize(1..=len + 1), pos),
     }
 }
 

@@ -19,7 +19,7 @@
 //!                                 read must show one of the VALUEs -> "ok R W" | "bad ..."
 //!                                 (VALUE is `TEXT`, read back as TEXT plus a newline,
 //!                                 or `TEXT=SHOWN` when it reads back differently)
-//! kfio diff attr|buffer|burst A B SEED OPS
+//! kfio diff attr|buffer|burst|binary A B SEED OPS
 //!                                 the same SEEDed random operations on A and B
 //!                                 (a Rust demo's file and its C twin's); prints
 //!                                 "ok OPS seed=SEED" or the first difference
@@ -48,6 +48,11 @@
 //!                                 SECS pass; a file that appears and vanishes meanwhile
 //!                                 is opened the moment it exists -> "ok OPENED MISSING
 //!                                 REFUSED" (REFUSED: open failed while the file existed)
+//! kfio binary PATH SIZE SEED OPS random pread/pwrite/lseek/read/write on a file of SIZE
+//!                                 bytes, checked against a model: what is written reads
+//!                                 back, ENOSPC at the end -> "ok OPS seed=SEED" | "bad ..."
+//! kfio seek PATH OFFSET set|cur|end
+//!                                 one lseek(2) on a new descriptor -> "ok POS" | "EINVAL" ...
 //! kfio sweep access|overlong|addresses ROOT...
 //!                                 security checks on every file (see sweep.rs)
 //! kfio as UID COMMAND ARGS...      run COMMAND as user and group UID (std drops
@@ -57,6 +62,7 @@
 //! (`-C target-feature=+crt-static`) so the guest needs no libc.
 
 mod bench;
+mod binary;
 mod diff;
 mod fuzz;
 mod stress;
@@ -331,12 +337,13 @@ fn cmd_hammer(args: &[String]) -> Result<(), String> {
 
 fn cmd_diff(args: &[String]) -> Result<(), String> {
     let [kind, a, b, seed, ops] = args else {
-        return Err("usage: kfio diff attr|buffer|burst A B SEED OPS".into());
+        return Err("usage: kfio diff attr|buffer|burst|binary A B SEED OPS".into());
     };
     let kind = match kind.as_str() {
         "attr" => diff::Kind::Attr,
         "buffer" => diff::Kind::Buffer,
         "burst" => diff::Kind::Burst,
+        "binary" => diff::Kind::Binary,
         _ => return Err(format!("unknown kind {kind}")),
     };
     let seed = parse_num(Some(seed), 0)?;
@@ -544,14 +551,35 @@ fn event_names(bits: u32) -> String {
 
 /// Opens `path` for reading and writing if allowed, else for reading, and
 /// reads `skip` bytes from it first (blocking).
-fn open_skipping(path: &str, skip: usize) -> io::Result<std::fs::File> {
+fn open_skipping(path: &str, skip: &str) -> io::Result<std::fs::File> {
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)
         .open(path)
         .or_else(|_| OpenOptions::new().read(true).open(path))?;
-    let mut left = skip;
     let mut buf = vec![0u8; 4096];
+    if skip == "all" {
+        // Everything there is now: non-blocking reads until one would wait.
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+        // SAFETY: fcntl() on a descriptor this function owns.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        // SAFETY: As above.
+        unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) };
+        loop {
+            match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e),
+            }
+        }
+        // SAFETY: As above.
+        unsafe { libc::fcntl(fd, libc::F_SETFL, flags) };
+        return Ok(file);
+    }
+    let mut left: usize = skip
+        .parse()
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     while left > 0 {
         let want = left.min(buf.len());
         match file.read(&mut buf[..want])? {
@@ -564,8 +592,8 @@ fn open_skipping(path: &str, skip: usize) -> io::Result<std::fs::File> {
 
 /// `poll PATH EVENTS MS [SKIP]` and `epoll PATH EVENTS MS [SKIP]`: waits
 /// with poll() or epoll for EVENTS (`in,out,pri,...`) on PATH, after reading
-/// SKIP bytes, for MS milliseconds (-1: forever); prints the events returned,
-/// `timeout`, or the errno.
+/// SKIP bytes (`all`: all there is now), for MS milliseconds (-1: forever);
+/// prints the events returned, `timeout`, or the errno.
 fn cmd_poll(args: &[String], epoll: bool) -> Result<(), String> {
     let (path, events, ms, skip) = match args {
         [p, e, m] => (p, e, m, "0"),
@@ -574,7 +602,6 @@ fn cmd_poll(args: &[String], epoll: bool) -> Result<(), String> {
     };
     let events = parse_events(events)?;
     let ms: i32 = ms.parse().map_err(|_| "bad MS")?;
-    let skip: usize = skip.parse().map_err(|_| "bad SKIP")?;
     let file = match open_skipping(path, skip) {
         Ok(f) => f,
         Err(e) => {
@@ -717,6 +744,8 @@ fn main() -> ExitCode {
         Some("mmap") => cmd_mmap(&args[1..]),
         Some("open-race") => cmd_open_race(&args[1..]),
         Some("read-nb") => cmd_read_nb(&args[1..]),
+        Some("binary") => binary::cmd_binary(&args[1..]),
+        Some("seek") => binary::cmd_seek(&args[1..]),
         Some("poll") => cmd_poll(&args[1..], false),
         Some("epoll") => cmd_poll(&args[1..], true),
         Some("poll-many") => cmd_poll_many(&args[1..]),
@@ -725,7 +754,7 @@ fn main() -> ExitCode {
         Some("fuzz-worker") => fuzz::cmd_worker(&args[1..]),
         Some("fuzz-churn") => fuzz::cmd_churn(&args[1..]),
         _ => Err(
-            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|mmap|open-race|read-nb|poll|epoll|poll-many|stress|fuzz|sweep|as ... (see the source)"
+            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|mmap|open-race|read-nb|poll|epoll|poll-many|binary|seek|stress|fuzz|sweep|as ... (see the source)"
                 .into(),
         ),
     };

@@ -6,7 +6,6 @@
 use core::{
     cell::UnsafeCell,
     ffi::{c_void, CStr},
-    ops::Deref,
 };
 use kernel::{
     alloc::flags::GFP_KERNEL,
@@ -239,29 +238,20 @@ impl Drop for Claim {
     }
 }
 
-/// A procfs directory, or `/proc` itself.
-///
-/// The directory and everything in it is removed when the last of its owners
-/// is dropped: this handle, a clone of it, or an entry created in it.
-///
-/// # Examples
-///
-/// ```
-/// let dir = procfs_rs::Dir::root().subdir(c"mydrv", 0o555)?;
-/// // A name that exists is refused.
-/// assert_eq!(procfs_rs::Dir::root().subdir(c"mydrv", 0o555).err(), Some(EEXIST));
-/// ```
-#[derive(Clone)]
-pub struct Dir(kfiles_file::Dir<Procfs>);
-
-/// The files of a directory are made the same way in procfs and debugfs:
-/// [`read_only_file`](kfiles_file::Dir::read_only_file) and its siblings.
-impl Deref for Dir {
-    type Target = kfiles_file::Dir<Procfs>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
+kfiles_file::dir_type! {
+    /// A procfs directory, or `/proc` itself.
+    ///
+    /// The directory and everything in it is removed when the last of its owners
+    /// is dropped: this handle, a clone of it, or an entry created in it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = procfs_rs::Dir::root().subdir(c"mydrv", 0o555)?;
+    /// // A name that exists is refused.
+    /// assert_eq!(procfs_rs::Dir::root().subdir(c"mydrv", 0o555).err(), Some(EEXIST));
+    /// ```
+    pub struct Dir(Procfs);
 }
 
 impl Dir {
