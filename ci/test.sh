@@ -83,6 +83,20 @@ else
     echo "0 1" >>"$KFILES_RESULTS"
 fi
 
+# docs/api-coverage.md names every function and macro of the four headers,
+# on both kernels (when both sources are unpacked: a run for one version
+# checks nothing here).
+src612=$(kernel_src_dir 6.12)
+src73=$(kernel_src_dir 7.3)
+if [ -n "$src612" ] && [ -n "$src73" ]; then
+    if python3 "$KFILES_ROOT/ci/api-coverage.py" check "$KFILES_ROOT/docs/api-coverage.md" \
+        "$KFILES_ROOT" "$src612" "$src73"; then
+        echo "1 0" >>"$KFILES_RESULTS"
+    else
+        echo "0 1" >>"$KFILES_RESULTS"
+    fi
+fi
+
 # One kernel configuration: build with clippy, run the guest suite.
 test_kernel() { # VERSION KO_DIR NAME
     if bash "$KFILES_ROOT/ci/build-modules.sh" "$1" "$2" CLIPPY=1; then

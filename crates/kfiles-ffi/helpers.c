@@ -50,6 +50,12 @@ void kfiles_debugfs_remove(struct dentry *dentry)
 	debugfs_remove(dentry);
 }
 
+struct dentry *kfiles_debugfs_create_symlink(const char *name, struct dentry *parent,
+					     const char *target)
+{
+	return debugfs_create_symlink(name, parent, target);
+}
+
 void *kfiles_pde_data(const struct inode *inode)
 {
 	return pde_data(inode);

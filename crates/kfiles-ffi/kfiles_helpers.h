@@ -26,6 +26,8 @@ struct dentry *kfiles_debugfs_create_file(const char *name, umode_t mode,
 					  struct dentry *parent, void *data,
 					  const struct file_operations *fops);
 void kfiles_debugfs_remove(struct dentry *dentry);
+struct dentry *kfiles_debugfs_create_symlink(const char *name, struct dentry *parent,
+					     const char *target);
 
 void *kfiles_pde_data(const struct inode *inode);
 

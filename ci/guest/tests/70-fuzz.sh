@@ -1,8 +1,8 @@
 # The in-guest fuzzer (kfio fuzz): random reads, writes, pread/pwrite, lseek,
 # mmap, poll and epoll on every demo file, Rust and C, and on the selftest
-# module's and the template driver's files (per-open state, blocking reads,
-# poll and binary content included; not the template's C twin, whose
-# pollers would outlive its queue at unload), from
+# module's, the template driver's and kfiles_cover's files (per-open state,
+# blocking reads, poll, binary content and blobs included; not the template's
+# C twin, whose pollers would outlive its queue at unload), from
 # four processes, while a fifth unloads and loads the modules; then every
 # demo's invariants. The
 # harness fails the run on any kernel report (and, on debug kernels, on any
@@ -12,7 +12,7 @@ T=fuzz
 secs=$(cat /fuzz_secs 2>/dev/null || echo 20)
 seed=$(cat /fuzz_seed 2>/dev/null || echo $(($(date +%s) % 1000000)))
 echo "KTEST-SEED $seed"
-mods="debugfs_exam procfs_exam seqfile_exam relay_exam debugfs_exam_c procfs_exam_c seqfile_exam_c relay_exam_c kfiles_selftest kfiles_template"
+mods="debugfs_exam procfs_exam seqfile_exam relay_exam debugfs_exam_c procfs_exam_c seqfile_exam_c relay_exam_c kfiles_selftest kfiles_template kfiles_cover kfiles_cover_c"
 for m in $mods; do
     check_true $T.insmod.$m insmod /modules/$m.ko
 done
@@ -21,7 +21,8 @@ churn=$(for m in $mods; do printf '/modules/%s.ko,' $m; done | sed 's/,$//')
 out=$(kfio fuzz $seed $secs 4 "$churn" /proc/myproctest /proc/myproctest_c /proc/exam_seq_file \
     /proc/exam_seq_single /proc/exam_seq_records /proc/exam_seq_file_c /proc/exam_seq_single_c \
     /proc/exam_seq_records_c $D/debugfs-exam $D/debugfs-exam-c $D/relay-exam $D/relay-exam-c \
-    /proc/kfiles_selftest $D/kfiles_selftest /proc/kfiles_template $D/kfiles_template 2>&1)
+    /proc/kfiles_selftest $D/kfiles_selftest /proc/kfiles_template $D/kfiles_template \
+    $D/kfiles_cover $D/kfiles_cover_c 2>&1)
 echo "KTEST info $T.summary $out"
 ops=$(echo "$out" | sed -n 's/.*operations \([0-9]*\) .*/\1/p')
 check_cmd $T.ran yes sh -c "[ '${ops:-0}' -gt 1000 ] && echo yes"

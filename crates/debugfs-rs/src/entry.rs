@@ -150,6 +150,47 @@ impl Dir {
         Dir(kfiles_file::Dir::new(entry))
     }
 
+    /// Creates a symbolic link `name` in this directory pointing at
+    /// `target` (`debugfs_create_symlink()`, which copies the target; a
+    /// relative target is relative to this directory). The link is removed
+    /// when the returned [`Symlink`] is dropped. Names as for [`Dir::new`];
+    /// as for files, nothing is created in a directory that does not exist
+    /// or where sleeping is not allowed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = doctest::debugfs_dir();
+    /// let count = KBox::pin_init(dir.read_only_file(c"count", 0o444, 7u32), GFP_KERNEL)?;
+    /// let latest = dir.symlink(c"latest", c"count");
+    /// # assert!(latest.exists());
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/latest")?, b"7\n");
+    /// # drop(latest);
+    /// # assert!(!doctest::exists(c"/sys/kernel/debug/kfiles-doctest/latest"));
+    /// # assert!(!dir.symlink(c"a/b", c"count").exists());
+    /// ```
+    pub fn symlink(&self, name: &CStr, target: &CStr) -> Symlink {
+        let entry = self.entry().and_then(|parent| {
+            if kfiles_core::name::check(name.to_bytes(), false).is_err() || !ffi::may_sleep() {
+                return None;
+            }
+            // SAFETY: `name` and `target` are valid C strings (debugfs
+            // copies both) and the parent dentry is alive while `parent` is.
+            let dentry = unsafe {
+                ffi::kfiles_debugfs_create_symlink(
+                    kfiles_compat::char_ptr(name),
+                    parent.node(),
+                    kfiles_compat::char_ptr(target),
+                )
+            };
+            // SAFETY: The dentry was just created inside `parent` and is
+            // ours; it is a symbolic link, and the `Arc` only goes into the
+            // `Symlink`, never to `kfiles_file::Dir::new`.
+            unsafe { Entry::wrap(dentry, Some(parent.clone())) }.ok()
+        });
+        Symlink { entry }
+    }
+
     /// Whether the directory exists in debugfs (it may not; see the crate
     /// documentation). For diagnostics only: a driver works the same either way.
     pub fn exists(&self) -> bool {
@@ -176,5 +217,17 @@ impl Dir {
     /// ```
     pub unsafe fn dentry(&self) -> Option<*mut bindings::dentry> {
         self.entry().map(|entry| entry.node())
+    }
+}
+
+/// A symbolic link in debugfs, removed when dropped (see [`Dir::symlink`]).
+pub struct Symlink {
+    entry: Option<Arc<Entry>>,
+}
+
+impl Symlink {
+    /// Whether the link exists (see [`Dir::exists`]).
+    pub fn exists(&self) -> bool {
+        self.entry.is_some()
     }
 }

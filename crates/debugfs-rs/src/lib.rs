@@ -87,7 +87,7 @@
 mod entry;
 mod file;
 
-pub use entry::{Debugfs, Dir};
+pub use entry::{Debugfs, Dir, Symlink};
 pub use file::File;
 
 /// A driver's state and the files that borrow parts of it, removed before it

@@ -49,6 +49,7 @@ use kernel::{
 };
 use kfiles_ffi as ffi;
 
+mod blob;
 pub mod callbacks;
 mod handlers;
 mod scope;
@@ -56,6 +57,7 @@ mod seek;
 mod served;
 mod wait;
 
+pub use blob::{Blob, U32Array, WritableBlob};
 use callbacks::Operations;
 pub use handlers::{FileOps, PerOpenOps, ReadBuf, WriteBuf};
 use kfiles_attr::{ReadCallback, ReadWriteCallback, Store, WriteCallback};
@@ -72,8 +74,8 @@ pub use wait::{EventQueue, PollEvents};
 /// kinds of file, [`Mode`], [`Seek`], the formatting helpers.
 pub mod exports {
     pub use crate::{
-        EventQueue, FileOps, Handlers, Mode, PerOpen, PerOpenOps, PollEvents, ReadBuf, ReadOnly,
-        ReadWrite, Seek, Seq, WriteBuf, WriteOnly,
+        Blob, EventQueue, FileOps, Handlers, Mode, PerOpen, PerOpenOps, PollEvents, ReadBuf,
+        ReadOnly, ReadWrite, Seek, Seq, U32Array, WritableBlob, WriteBuf, WriteOnly,
     };
     pub use kfiles_attr::{
         parse_bool, parse_int, AtomicInt, Bounded, Hex, Parse, ReadCallback, ReadFn,
