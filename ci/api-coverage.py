@@ -10,8 +10,9 @@ declare on either kernel must have one row in the table, with the kernels
 that declare it marked, and every row must name something a header declares.
 A row whose status is `safe` or `replaced` must name at least one Rust item
 (`crate::path::item`), and every Rust item named must exist in the crates
-(its last segment defined as a fn, struct, enum, trait, type, const, macro or
-enum variant in crates/*/src). Prints the differences and exits 1 if any.
+(its last segment defined public, as a fn, struct, enum, trait, type, const,
+macro or public enum's variant, in the kernel crates; not an `unsafe fn` in a
+`safe` or `replaced` row). Prints the differences and exits 1 if any.
 """
 import pathlib
 import re
@@ -83,15 +84,27 @@ def declared(srcs):
 
 
 def rust_items(repo):
-    items = set()
+    """The public items of the kernel crates: {name: unsafe?}. A name is
+    unsafe only if every public definition of it is an `unsafe fn`."""
+    items = {}
     pat = re.compile(
-        r"\b(?:fn|struct|enum|trait|type|const|static|macro_rules!)\s+([A-Za-z_]\w*)"
-        r"|^\s+([A-Z][A-Za-z0-9]*)\s*[,({]",
-        re.M,
+        r"\bpub\s+(unsafe\s+)?(?:const\s+)?(?:fn|struct|enum|trait|type|const|static)\s+"
+        r"([A-Za-z_]\w*)|macro_rules!\s+([A-Za-z_]\w*)"
     )
-    for f in pathlib.Path(repo, "crates").glob("*/src/**/*.rs"):
-        for m in pat.finditer(f.read_text()):
-            items.add(m.group(1) or m.group(2))
+    for crate in CRATES.values():
+        for f in pathlib.Path(repo, "crates", crate, "src").glob("**/*.rs"):
+            text = re.sub(r"//[^\n]*", "", f.read_text())
+            for m in pat.finditer(text):
+                name = m.group(2) or m.group(3)
+                items[name] = items.get(name, True) and bool(m.group(1))
+            # Items of public traits (no `pub` of their own).
+            for body in re.findall(r"\bpub\s+(?:unsafe\s+)?trait\s+\w+[^{]*\{(.*?)\n\}", text, flags=re.S):
+                for m in re.finditer(r"^\s+(unsafe\s+)?(?:const|fn|type)\s+([A-Za-z_]\w*)", body, flags=re.M):
+                    items[m.group(2)] = items.get(m.group(2), True) and bool(m.group(1))
+            # Variants of public enums.
+            for body in re.findall(r"\bpub\s+enum\s+\w+[^{]*\{(.*?)\n\}", text, flags=re.S):
+                for v in re.findall(r"^\s+([A-Z]\w*)\s*[,({]", body, flags=re.M):
+                    items.setdefault(v, False)
     return items
 
 
@@ -133,8 +146,11 @@ def check(table, repo, srcs):
         if cells[4] in ("safe", "replaced") and not paths:
             errors.append(f"{name}: status {cells[4]} names no Rust item")
         for p in paths:
-            if p.split("::")[-1] not in items:
-                errors.append(f"{name}: {p} does not exist in crates/")
+            last = p.split("::")[-1]
+            if last not in items:
+                errors.append(f"{name}: {p} is not a public item of the crates")
+            elif items[last] and cells[4] in ("safe", "replaced"):
+                errors.append(f"{name}: {p} is an unsafe fn, not a safe form")
     for e in errors:
         print(f"  FAIL api-coverage: {e}")
     print(f"  docs/api-coverage.md: {len(decl)} names of the four headers, {len(errors)} problems")

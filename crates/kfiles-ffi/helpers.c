@@ -50,6 +50,11 @@ void kfiles_debugfs_remove(struct dentry *dentry)
 	debugfs_remove(dentry);
 }
 
+bool kfiles_debugfs_initialized(void)
+{
+	return debugfs_initialized();
+}
+
 struct dentry *kfiles_debugfs_create_symlink(const char *name, struct dentry *parent,
 					     const char *target)
 {

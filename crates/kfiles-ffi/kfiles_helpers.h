@@ -26,6 +26,7 @@ struct dentry *kfiles_debugfs_create_file(const char *name, umode_t mode,
 					  struct dentry *parent, void *data,
 					  const struct file_operations *fops);
 void kfiles_debugfs_remove(struct dentry *dentry);
+bool kfiles_debugfs_initialized(void);
 struct dentry *kfiles_debugfs_create_symlink(const char *name, struct dentry *parent,
 					     const char *target);
 

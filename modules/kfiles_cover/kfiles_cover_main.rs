@@ -11,10 +11,17 @@
 //! /sys/kernel/debug/kfiles_cover/u32_array  "1 22 333 4294967295"  debugfs_create_u32_array()
 //! /sys/kernel/debug/kfiles_cover/u32_empty  nothing                debugfs_create_u32_array(), 0 elements
 //! /sys/kernel/debug/kfiles_cover/link       -> blob                debugfs_create_symlink()
+//! /sys/kernel/debug/kfiles_cover/size_t     "4096"                 debugfs_create_size_t()
+//! /sys/kernel/debug/kfiles_cover/ulong      "0"                    debugfs_create_ulong()
+//! /sys/kernel/debug/kfiles_cover/xul        "0x000000000000dead"   debugfs_create_xul()
+//! /sys/kernel/debug/kfiles_cover/initialized "Y"                   debugfs_initialized()
+//! /sys/kernel/debug/kfiles_cover/padded     columns                seq_setwidth(), seq_pad()
 //! ```
 
-use core::sync::atomic::AtomicU32;
-use debugfs_rs::{Blob, Dir, File, Handlers, Mode, Symlink, U32Array, WritableBlob};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize};
+use debugfs_rs::{
+    seq_print, Blob, Dir, File, Handlers, Hex, Mode, SeqFile, Show, Symlink, U32Array, WritableBlob,
+};
 use kernel::prelude::*;
 
 kfiles_compat::module! {
@@ -36,6 +43,21 @@ static PATTERN: [u8; 300] = {
     bytes
 };
 
+/// Rows of fixed-width columns, as the C twin prints them with
+/// `seq_setwidth()` and `seq_pad()`; the last name is wider than its column.
+struct Padded;
+
+impl Show for Padded {
+    fn show(&self, m: &SeqFile) -> Result {
+        for (name, value) in [("alpha", 1), ("beta", 22), ("a-name-wider-than-ten", 333)] {
+            m.padded(10, Some(b'|'), |m| m.write_str(name));
+            m.padded(8, Some(b'\n'), |m| seq_print!(m, "{}", value));
+        }
+        m.padded(4, None, |m| m.write_str("end"));
+        Ok(())
+    }
+}
+
 #[pin_data]
 struct Files {
     #[pin]
@@ -46,6 +68,17 @@ struct Files {
     u32_array: File<U32Array<4>>,
     #[pin]
     u32_empty: File<U32Array<0>>,
+    // `size_t` and `unsigned long` are `usize` wide on every Linux target.
+    #[pin]
+    size_t: File<AtomicUsize>,
+    #[pin]
+    ulong: File<AtomicUsize>,
+    #[pin]
+    xul: File<Hex<AtomicUsize>>,
+    #[pin]
+    initialized: File<AtomicBool>,
+    #[pin]
+    padded: File<Padded>,
 }
 
 struct Cover {
@@ -73,6 +106,15 @@ impl kernel::Module for Cover {
                     U32Array([1, 22, 333, u32::MAX].map(AtomicU32::new)),
                 ),
                 u32_empty <- dir.read_only_file(c"u32_empty", Mode::READ_ONLY, U32Array([])),
+                size_t <- dir.read_write_file(c"size_t", Mode::READ_WRITE, AtomicUsize::new(4096)),
+                ulong <- dir.read_write_file(c"ulong", Mode::READ_WRITE, AtomicUsize::new(0)),
+                xul <- dir.read_write_file(c"xul", Mode::READ_WRITE, Hex(AtomicUsize::new(0xdead))),
+                initialized <- dir.read_only_file(
+                    c"initialized",
+                    Mode::READ_ONLY,
+                    AtomicBool::new(debugfs_rs::initialized()),
+                ),
+                padded <- dir.read_only_file(c"padded", Mode::READ_ONLY, Padded),
             }),
             GFP_KERNEL,
         )?;

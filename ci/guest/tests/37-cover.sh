@@ -58,6 +58,28 @@ check_cmd $T.link.target-text blob readlink $R/link
 check_true $T.link.reaches cmp $R/link $R/blob
 check_true $T.link.reaches-c cmp $C/link $R/blob
 
+# debugfs_create_size_t(), _ulong(), _xul(): the same text, before and
+# after the same valid writes (C's parser takes more: longer input, a value
+# beyond the type's range truncated; the Rust files refuse those).
+for f in size_t ulong xul; do
+    same $f.initial "cat {}$f"
+    for v in 12345 0x10 077 18446744073709551615 0; do
+        # (C's attribute files are not seekable: one plain write.)
+        same "$f.write-$v" "printf %s $v >{}$f && echo written"
+        same "$f.after-$v" "cat {}$f"
+    done
+done
+check_cmd $T.xul.text 0x0000000000000000 cat $R/xul
+check_cmd $T.size_t.range ERANGE kfio write $R/size_t 18446744073709551616
+check_cmd $T.size_t.seek.c ESPIPE kfio write $C/size_t 1
+# debugfs_initialized(), shown as a bool by both.
+same initialized "cat {}initialized"
+check_cmd $T.initialized.text Y cat $R/initialized
+# seq_setwidth() and seq_pad(): the same columns, a wider value kept whole.
+same padded "cat {}padded"
+check_cmd $T.padded.first "alpha     |1       " sh -c "head -n 1 $R/padded"
+check_cmd $T.padded.wide "a-name-wider-than-ten|333     " sh -c "sed -n 3p $R/padded"
+
 for m in kfiles_cover kfiles_cover_c; do
     check_true $T.rmmod.$m rmmod $m
 done

@@ -155,7 +155,8 @@ impl Dir {
     /// relative target is relative to this directory). The link is removed
     /// when the returned [`Symlink`] is dropped. Names as for [`Dir::new`];
     /// as for files, nothing is created in a directory that does not exist
-    /// or where sleeping is not allowed.
+    /// or where sleeping is not allowed, nor for a target of `PATH_MAX`
+    /// (4096) bytes or more, which no path lookup would follow.
     ///
     /// # Examples
     ///
@@ -169,9 +170,13 @@ impl Dir {
     /// # assert!(!doctest::exists(c"/sys/kernel/debug/kfiles-doctest/latest"));
     /// # assert!(!dir.symlink(c"a/b", c"count").exists());
     /// ```
+    #[must_use = "the link is removed when the `Symlink` is dropped"]
     pub fn symlink(&self, name: &CStr, target: &CStr) -> Symlink {
         let entry = self.entry().and_then(|parent| {
-            if kfiles_core::name::check(name.to_bytes(), false).is_err() || !ffi::may_sleep() {
+            if kfiles_core::name::check(name.to_bytes(), false).is_err()
+                || target.to_bytes().len() >= kfiles_core::name::PATH_MAX
+                || !ffi::may_sleep()
+            {
                 return None;
             }
             // SAFETY: `name` and `target` are valid C strings (debugfs
@@ -221,6 +226,7 @@ impl Dir {
 }
 
 /// A symbolic link in debugfs, removed when dropped (see [`Dir::symlink`]).
+#[must_use = "the link is removed when the `Symlink` is dropped"]
 pub struct Symlink {
     entry: Option<Arc<Entry>>,
 }

@@ -88,6 +88,23 @@ mod entry;
 mod file;
 
 pub use entry::{Debugfs, Dir, Symlink};
+
+/// Whether debugfs is registered and files can be created in it
+/// (`debugfs_initialized()`): false before debugfs's own initialisation (for
+/// code that runs that early) and on kernels without `CONFIG_DEBUG_FS`.
+///
+/// # Examples
+///
+/// ```
+/// if !debugfs_rs::initialized() {
+///     pr_info!("no debugfs: the driver's debug files are not made\n");
+/// }
+/// # assert!(debugfs_rs::initialized());
+/// ```
+pub fn initialized() -> bool {
+    // SAFETY: `debugfs_initialized()` only reads a flag.
+    unsafe { kfiles_ffi::kfiles_debugfs_initialized() }
+}
 pub use file::File;
 
 /// A driver's state and the files that borrow parts of it, removed before it

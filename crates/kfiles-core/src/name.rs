@@ -21,6 +21,10 @@
 /// The longest name a directory entry may have (`NAME_MAX`).
 pub const NAME_MAX: usize = 255;
 
+/// The longest path the kernel resolves, terminating NUL included
+/// (`PATH_MAX`): a symbolic link's target must be shorter.
+pub const PATH_MAX: usize = 4096;
+
 /// Why a name is not one plain path component.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NameError {

@@ -283,7 +283,8 @@ impl Dir {
 
     /// Creates a symbolic link `name` in this directory pointing at
     /// `target`, which is relative to this directory (`proc_symlink()`).
-    /// Names as for [`subdir`](Self::subdir).
+    /// Names as for [`subdir`](Self::subdir); a target of `PATH_MAX` (4096)
+    /// bytes or more fails with `ENAMETOOLONG`.
     ///
     /// # Examples
     ///
@@ -294,6 +295,14 @@ impl Dir {
     /// # assert_eq!(&*doctest::read(c"/proc/kfiles-doctest/current")?, b"1\n");
     /// ```
     pub fn symlink(&self, name: &CStr, target: &CStr) -> Result<Symlink> {
+        // No lookup follows a longer target, and procfs would copy any
+        // length (a multi-megabyte copy warns in the page allocator).
+        if target.to_bytes().len() >= kfiles_core::name::PATH_MAX {
+            // (6.12's `error::code` has no `ENAMETOOLONG`.)
+            return Err(kernel::error::Error::from_errno(
+                -(bindings::ENAMETOOLONG as kernel::ffi::c_int),
+            ));
+        }
         let claim = Claim::new(self.entry(), name)?;
         // SAFETY: `name` is one plain path component, free in this directory
         // (claimed), and `target` a C string (procfs copies both); the parent

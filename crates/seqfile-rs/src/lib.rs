@@ -244,6 +244,50 @@ impl SeqFile {
         unsafe { ffi::seq_putc(self.as_raw(), byte as kernel::ffi::c_char) };
     }
 
+    /// Runs `body`, then pads what it wrote with spaces to `width` bytes
+    /// and appends `end`, if any and not 0 (C's `seq_setwidth()` before and
+    /// `seq_pad()` after): fixed-width columns, as `/proc/net/tcp` has.
+    /// Output longer than `width` is kept whole. Calls nest: each pads what
+    /// was written since it began. Widths are capped at
+    /// [`MAX_PAD_WIDTH`](Self::MAX_PAD_WIDTH).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = doctest::debugfs_dir();
+    /// # let file = dir.read_callback_file(c"table", 0o444, (), |(), m| {
+    /// for (name, irqs) in [("eth0", 12), ("nvme0q1", 3456)] {
+    ///     m.padded(10, Some(b' '), |m| m.write_str(name));
+    ///     m.padded(6, Some(b'\n'), |m| seqfile_rs::seq_print!(m, "{}", irqs));
+    /// }
+    /// m.padded(8, Some(b'|'), |m| m.padded(3, Some(b':'), |m| m.write_str("a")));
+    /// # Ok(())
+    /// # });
+    /// # let file = KBox::pin_init(file, GFP_KERNEL)?;
+    /// # let want = b"eth0       12    \nnvme0q1    3456  \na  :    |";
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/table")?, &want[..]);
+    /// ```
+    pub fn padded(&self, width: usize, end: Option<u8>, body: impl FnOnce(&SeqFile)) {
+        let m = self.as_raw();
+        // SAFETY: `self.inner` is a live seq_file used by this thread only
+        // (type invariant).
+        let start = unsafe { (*m).count };
+        body(self);
+        // SAFETY: As above. `pad_until` is set after `body` (which may set
+        // its own) and only read by `seq_pad()`, which bounds the padding by
+        // the buffer (marking an overflow beyond it); the capped width keeps
+        // C's `int` difference exact. `end` is one byte, 0 for none.
+        unsafe {
+            (*m).pad_until = start + width.min(Self::MAX_PAD_WIDTH);
+            ffi::seq_pad(m, end.unwrap_or(0) as kernel::ffi::c_char)
+        };
+    }
+
+    /// The widest column [`padded`](Self::padded) pads to: a page, so that
+    /// no width makes every read grow the buffer to its limit (C's `int`
+    /// arithmetic in `seq_pad()` would also wrap beyond `INT_MAX`).
+    pub const MAX_PAD_WIDTH: usize = 4096;
+
     /// Whether output has been lost because the buffer was full.
     ///
     /// `seq_read()` then retries the record with a buffer twice as large, so
