@@ -88,6 +88,7 @@ mod entry;
 mod file;
 
 pub use entry::{Debugfs, Dir, Symlink};
+pub use file::File;
 
 /// Whether debugfs is registered and files can be created in it
 /// (`debugfs_initialized()`): false before debugfs's own initialisation (for
@@ -105,7 +106,6 @@ pub fn initialized() -> bool {
     // SAFETY: `debugfs_initialized()` only reads a flag.
     unsafe { kfiles_ffi::kfiles_debugfs_initialized() }
 }
-pub use file::File;
 
 /// A driver's state and the files that borrow parts of it, removed before it
 /// (see [`kfiles_file::Scope`]).
