@@ -230,4 +230,57 @@ void kfiles_proc_names_lock(void);
 void kfiles_proc_names_unlock(void);
 int kfiles_proc_root_lookup(const char *name);
 
+/*
+ * /proc/net of every network namespace (procfs-rs's NetFiles).
+ *
+ * pernet_operations' init(net) and exit(net) get no context, so each module
+ * has a small pool of registrations, each with its own C init and exit that
+ * call init(ctx, net) and exit(ctx, net) with the ctx it was registered
+ * with. kfiles_pernet_register() registers a pernet subsystem
+ * (register_pernet_subsys(): init runs for every namespace that exists, then
+ * for each new one; exit for each that goes) and returns a handle (>= 0), or
+ * -EBUSY when the module's KFILES_PERNET_SLOTS are taken, or what
+ * register_pernet_subsys() returns (an init's error). kfiles_pernet_drop()
+ * releases the handle's registration on the teardown worker: unregisters it
+ * (exit for every namespace, then no call any more), calls release(ctx) and
+ * frees the slot; a handle released already does nothing.
+ * kfiles_teardowns_wait() releases the registrations still there (leaked),
+ * with a warning, since their operations are in the module. Registering may
+ * sleep; -EOPNOTSUPP without CONFIG_NET.
+ * kfiles_teardowns_are_owned() says whether kfiles_teardowns_own() was
+ * called (kfiles_compat::module!), so that kfiles_teardowns_wait() runs.
+ *
+ * kfiles_net_proc_dir() is a namespace's /proc/net directory (net->proc_net),
+ * which lives until the namespace's procfs exit, after the exits of every
+ * pernet subsystem registered later (the kernel's own is registered at
+ * boot); kfiles_net_inum() the namespace's inode number (what readlink of
+ * /proc/PID/ns/net shows); kfiles_net_is_initial() whether it is init_net.
+ * kfiles_proc_net_mkdir() is proc_net_mkdir(): a directory whose dentries
+ * are looked up afresh each time, since /proc/self/net changes with the
+ * task's namespace. kfiles_proc_init_net_lookup() is as
+ * kfiles_proc_root_lookup() for /proc/1/net/@name, but returns the lookup's
+ * errors other than -ENOENT (a name that may exist is not free), and
+ * -EAGAIN while pid 1 has no procfs /proc/1/net to look in. Both look up
+ * with the kernel's credentials (hidepid= hides nothing from them).
+ */
+#define KFILES_PERNET_SLOTS 8
+/*
+ * Renames a debugfs entry in its directory: debugfs_change_name() where it
+ * exists (6.14 on), else debugfs_rename() after a lookup, so that an
+ * existing target is -EEXIST there too (debugfs_rename() says -EINVAL).
+ * Renaming to its own name succeeds. May sleep.
+ */
+int kfiles_debugfs_rename(struct dentry *dentry, const char *name);
+long kfiles_pernet_register(int (*init)(void *ctx, void *net), void (*exit)(void *ctx, void *net),
+			    void (*release)(void *ctx), void *ctx);
+void kfiles_pernet_drop(long handle);
+bool kfiles_teardowns_are_owned(void);
+struct proc_dir_entry *kfiles_net_proc_dir(void *net);
+struct proc_dir_entry *kfiles_init_net_proc_dir(void);
+unsigned int kfiles_net_inum(const void *net);
+bool kfiles_net_is_initial(const void *net);
+struct proc_dir_entry *kfiles_proc_net_mkdir(const char *name, umode_t mode,
+					     struct proc_dir_entry *parent);
+int kfiles_proc_init_net_lookup(const char *name);
+
 #endif

@@ -16,13 +16,28 @@
 //! /sys/kernel/debug/kfiles_cover/xul        "0x000000000000dead"   debugfs_create_xul()
 //! /sys/kernel/debug/kfiles_cover/initialized "Y"                   debugfs_initialized()
 //! /sys/kernel/debug/kfiles_cover/padded     columns                seq_setwidth(), seq_pad()
+//! /sys/kernel/debug/kfiles_cover/regset32   "ctrl = 0x00000000"... debugfs_create_regset32()
+//! /sys/kernel/debug/kfiles_cover/channels   "ch0 src = 0x..."      debugfs_print_regs32(), prefixed
+//! /sys/kernel/debug/kfiles_cover/renamed    "5", made as "before"  debugfs_change_name() (6.12: _rename())
+//! /sys/kernel/debug/kfiles_cover/sized      1000 lines, 40 bytes   single_open_size(), 64 KiB
+//! /sys/kernel/debug/kfiles_cover/sized_runs how often it was shown
+//! ```
+//!
+//! and in `/proc/net` of every network namespace (procfs-rs's `NetFiles`):
+//!
+//! ```text
+//! /proc/net/kfiles_cover_ns         "net:[INUM] level N"   proc_create_net_single()
+//! /proc/net/kfiles_cover_level      the level, an int      proc_create_net_single_write()
+//! /proc/net/kfiles_cover_dir/lines  three lines            proc_net_mkdir(), proc_create_net_data()
 //! ```
 
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering::Relaxed};
 use debugfs_rs::{
-    seq_print, Blob, Dir, File, Handlers, Hex, Mode, SeqFile, Show, Symlink, U32Array, WritableBlob,
+    seq_print, Blob, Dir, File, Handlers, Hex, Mode, Reg32, RegSet32, Regs32, Rename, SeqFile,
+    SeqIterator, Show, Symlink, U32Array, WritableBlob,
 };
-use kernel::prelude::*;
+use kernel::{prelude::*, sync::Arc};
+use procfs_rs::NetFiles;
 
 kfiles_compat::module! {
     type: Cover,
@@ -58,6 +73,111 @@ impl Show for Padded {
     }
 }
 
+/// One network namespace's state: its inode number and its level.
+struct NetState {
+    inum: u32,
+    level: AtomicI32,
+}
+
+impl Show for NetState {
+    fn show(&self, m: &SeqFile) -> Result {
+        seq_print!(
+            m,
+            "net:[{}] level {}\n",
+            self.inum,
+            self.level.load(Relaxed)
+        );
+        Ok(())
+    }
+}
+
+/// `lines`: three lines naming the namespace, as a seq_file.
+struct Lines(u32);
+
+impl SeqIterator for Lines {
+    type Cursor<'a> = u64;
+
+    fn start(&self, index: u64) -> Option<u64> {
+        (index < 3).then_some(index + 1)
+    }
+
+    fn next(&self, line: &mut u64) -> bool {
+        *line += 1;
+        *line <= 3
+    }
+
+    fn show(&self, line: &u64, m: &SeqFile) -> Result {
+        seq_print!(m, "line {} of net:[{}]\n", line, self.0);
+        Ok(())
+    }
+}
+
+/// A namespace's files borrow its state; `lines` is made in a directory.
+struct NetFilesState {
+    state: NetState,
+    lines: Lines,
+}
+
+/// A register bank of eight words, word `i` holding `i * 0x01020304`, as
+/// the C twin's (which reads it with `readl()`).
+struct Bank([u32; 8]);
+
+impl Bank {
+    fn new() -> Self {
+        Bank(core::array::from_fn(|i| {
+            (i as u32).wrapping_mul(0x0102_0304)
+        }))
+    }
+}
+
+impl Regs32 for Bank {
+    fn read32(&self, offset: usize) -> u32 {
+        self.0.get(offset / 4).copied().unwrap_or(0)
+    }
+}
+
+/// The registers of `regset32`, as the C twin's `struct debugfs_reg32`s.
+const REGS: &[Reg32] = &[
+    Reg32::new("ctrl", 0x0),
+    Reg32::new("status", 0x4),
+    Reg32::new("count", 0x8),
+    Reg32::new("last", 0x1c),
+];
+
+/// One channel's registers; channel 1 is 0x10 bytes after channel 0.
+const CHANNEL: [Reg32; 2] = [Reg32::new("src", 0x0), Reg32::new("len", 0x4)];
+
+/// `channels`: two blocks of the same registers, told apart by a prefix.
+struct Channels(Bank);
+
+impl Show for Channels {
+    fn show(&self, m: &SeqFile) -> Result {
+        m.regs32(&CHANNEL, &self.0, "ch0 ");
+        let second = CHANNEL.map(|reg| Reg32::new(reg.name, reg.offset + 0x10));
+        m.regs32(&second, &self.0, "ch1 ");
+        Ok(())
+    }
+}
+
+/// `sized`: 40 000 bytes printed into a buffer that holds them, so each
+/// read of the file runs `show` once (without the size, five times: 4, 8,
+/// 16, 32, 64 KiB).
+struct Table {
+    runs: Arc<AtomicU32>,
+}
+
+impl Show for Table {
+    const BUFFER_SIZE: usize = 64 * 1024;
+
+    fn show(&self, m: &SeqFile) -> Result {
+        self.runs.fetch_add(1, Relaxed);
+        for row in 0..1000 {
+            seq_print!(m, "{:>39}\n", row);
+        }
+        Ok(())
+    }
+}
+
 #[pin_data]
 struct Files {
     #[pin]
@@ -81,10 +201,28 @@ struct Files {
     padded: File<Padded>,
 }
 
+/// More files (one `try_pin_init!` of them all exceeds the macro recursion
+/// limit).
+#[pin_data]
+struct MoreFiles {
+    #[pin]
+    regset32: File<RegSet32<Bank>>,
+    #[pin]
+    channels: File<Channels>,
+    #[pin]
+    renamed: File<u32>,
+    #[pin]
+    sized: File<Table>,
+    #[pin]
+    sized_runs: File<Arc<AtomicU32>>,
+}
+
 struct Cover {
     // The link first: it goes before the file it points at.
     _link: Symlink,
     _files: Pin<KBox<Files>>,
+    _more: Pin<KBox<MoreFiles>>,
+    _net: NetFiles<NetFilesState>,
 }
 
 impl kernel::Module for Cover {
@@ -92,6 +230,8 @@ impl kernel::Module for Cover {
         let dir = Dir::new(c"kfiles_cover");
         // A link may point at what does not exist yet.
         let link = dir.symlink(c"link", c"blob");
+        let runs = Arc::new(AtomicU32::new(0), GFP_KERNEL)?;
+        let more_dir = dir.clone();
         let files = KBox::pin_init(
             try_pin_init!(Files {
                 blob <- dir.ops_file(c"blob", Mode::READ_ONLY, Blob(&PATTERN[..])),
@@ -118,9 +258,44 @@ impl kernel::Module for Cover {
             }),
             GFP_KERNEL,
         )?;
+        // (`try_pin_init!` moves the handles it uses.)
+        let dir = more_dir;
+        let more = KBox::pin_init(
+            try_pin_init!(MoreFiles {
+                regset32 <- dir.read_only_file(
+                    c"regset32",
+                    Mode::READ_ONLY,
+                    RegSet32::new(REGS, Bank::new()),
+                ),
+                channels <- dir.read_only_file(c"channels", Mode::READ_ONLY, Channels(Bank::new())),
+                renamed <- dir.read_only_file(c"before", Mode::READ_ONLY, 5u32),
+                sized <- dir.read_only_file(c"sized", Mode::READ_ONLY, Table { runs: runs.clone() }),
+                sized_runs <- dir.read_only_file(c"sized_runs", Mode::READ_ONLY, runs),
+            }),
+            GFP_KERNEL,
+        )?;
+        more.renamed.rename(c"renamed")?;
+        let net = NetFiles::new(
+            |net| NetFilesState {
+                state: NetState {
+                    inum: net.inum(),
+                    level: AtomicI32::new(0),
+                },
+                lines: Lines(net.inum()),
+            },
+            |this, files| {
+                files.read_only_file(c"kfiles_cover_ns", 0o444, &this.state)?;
+                files.read_write_file(c"kfiles_cover_level", 0o644, &this.state.level)?;
+                files
+                    .subdir(c"kfiles_cover_dir", 0)?
+                    .seq_file(c"lines", 0o444, &this.lines)
+            },
+        )?;
         Ok(Cover {
             _link: link,
             _files: files,
+            _more: more,
+            _net: net,
         })
     }
 }

@@ -13,10 +13,26 @@
  *   /sys/kernel/debug/kfiles_cover_c/xul        debugfs_create_xul(), 0xdead
  *   /sys/kernel/debug/kfiles_cover_c/initialized  debugfs_create_bool() of debugfs_initialized()
  *   /sys/kernel/debug/kfiles_cover_c/padded     seq_setwidth() and seq_pad()
+ *   /sys/kernel/debug/kfiles_cover_c/regset32   debugfs_create_regset32()
+ *   /sys/kernel/debug/kfiles_cover_c/channels   debugfs_print_regs32(), prefixed
+ *   /sys/kernel/debug/kfiles_cover_c/renamed    debugfs_change_name() (6.12: debugfs_rename())
+ *   /sys/kernel/debug/kfiles_cover_c/sized      single_open_size(), 64 KiB for 40000 bytes
+ *   /sys/kernel/debug/kfiles_cover_c/sized_runs debugfs_create_atomic_t(): how often it was shown
+ *
+ * and in /proc/net of every network namespace (pernet operations):
+ *
+ *   /proc/net/kfiles_cover_c_ns         proc_create_net_single(): the namespace and its level
+ *   /proc/net/kfiles_cover_c_level      proc_create_net_single_write(): the level, an int
+ *   /proc/net/kfiles_cover_c_dir/lines  proc_net_mkdir(), proc_create_net_data(): three lines
  */
 #include <linux/debugfs.h>
+#include <linux/kstrtox.h>
 #include <linux/module.h>
+#include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/version.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
 
 static u8 pattern[300];
 static u8 scratch[64];
@@ -57,9 +73,170 @@ static int padded_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(padded);
 
+/*
+ * A register bank of eight words, word i holding i * 0x01020304, read with
+ * readl() as MMIO would be (plain memory here).
+ */
+static u32 bank[8];
+static u32 renamed = 5;
+static const struct debugfs_reg32 regs[] = {
+	{ "ctrl", 0x0 }, { "status", 0x4 }, { "count", 0x8 }, { "last", 0x1c },
+};
+static struct debugfs_regset32 regset = { .regs = regs, .nregs = ARRAY_SIZE(regs) };
+static const struct debugfs_reg32 channel[] = { { "src", 0x0 }, { "len", 0x4 } };
+
+static int channels_show(struct seq_file *m, void *v)
+{
+	void __iomem *base = (void __iomem *)bank;
+
+	debugfs_print_regs32(m, channel, ARRAY_SIZE(channel), base, "ch0 ");
+	debugfs_print_regs32(m, channel, ARRAY_SIZE(channel), base + 0x10, "ch1 ");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(channels);
+
+static int renamed_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%u\n", *(u32 *)m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(renamed);
+
+static atomic_t sized_runs;
+
+static int sized_show(struct seq_file *m, void *v)
+{
+	int row;
+
+	atomic_inc(&sized_runs);
+	for (row = 0; row < 1000; row++)
+		seq_printf(m, "%39d\n", row);
+	return 0;
+}
+
+static int sized_open(struct inode *inode, struct file *file)
+{
+	return single_open_size(file, sized_show, NULL, 64 * 1024);
+}
+
+static const struct file_operations sized_fops = {
+	.owner = THIS_MODULE,
+	.open = sized_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/* One namespace's state (net_generic()). */
+struct cover_net {
+	int level;
+};
+
+static unsigned int cover_net_id;
+
+static int ns_show(struct seq_file *m, void *v)
+{
+	struct net *net = m->private;
+	struct cover_net *cn = net_generic(net, cover_net_id);
+
+	seq_printf(m, "net:[%u] level %d\n", net->ns.inum, READ_ONCE(cn->level));
+	return 0;
+}
+
+static int level_show(struct seq_file *m, void *v)
+{
+	struct net *net = m->private;
+	struct cover_net *cn = net_generic(net, cover_net_id);
+
+	seq_printf(m, "%d\n", READ_ONCE(cn->level));
+	return 0;
+}
+
+static int level_write(struct file *file, char *buf, size_t size)
+{
+	struct seq_file *m = file->private_data;
+	struct net *net = m->private;
+	struct cover_net *cn = net_generic(net, cover_net_id);
+	int level, err;
+
+	err = kstrtoint(buf, 0, &level);
+	if (err)
+		return err;
+	WRITE_ONCE(cn->level, level);
+	return 0;
+}
+
+/* Three lines naming the namespace, as a seq_file over positions 0..2. */
+static void *lines_start(struct seq_file *m, loff_t *pos)
+{
+	return *pos < 3 ? (void *)(uintptr_t)(*pos + 1) : NULL;
+}
+
+static void *lines_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return lines_start(m, pos);
+}
+
+static void lines_stop(struct seq_file *m, void *v)
+{
+}
+
+static int lines_show(struct seq_file *m, void *v)
+{
+	struct net *net = seq_file_net(m);
+
+	seq_printf(m, "line %lu of net:[%u]\n", (unsigned long)(uintptr_t)v, net->ns.inum);
+	return 0;
+}
+
+static const struct seq_operations lines_ops = {
+	.start = lines_start,
+	.next = lines_next,
+	.stop = lines_stop,
+	.show = lines_show,
+};
+
+static int __net_init cover_net_init(struct net *net)
+{
+	struct proc_dir_entry *dir;
+
+	if (!proc_create_net_single("kfiles_cover_c_ns", 0444, net->proc_net, ns_show, NULL))
+		goto fail;
+	if (!proc_create_net_single_write("kfiles_cover_c_level", 0644, net->proc_net, level_show,
+					  level_write, NULL))
+		goto fail;
+	dir = proc_net_mkdir(net, "kfiles_cover_c_dir", net->proc_net);
+	if (!dir)
+		goto fail;
+	if (!proc_create_net("lines", 0444, dir, &lines_ops, sizeof(struct seq_net_private)))
+		goto fail;
+	return 0;
+fail:
+	remove_proc_subtree("kfiles_cover_c_dir", net->proc_net);
+	remove_proc_entry("kfiles_cover_c_level", net->proc_net);
+	remove_proc_entry("kfiles_cover_c_ns", net->proc_net);
+	return -ENOMEM;
+}
+
+static void __net_exit cover_net_exit(struct net *net)
+{
+	remove_proc_subtree("kfiles_cover_c_dir", net->proc_net);
+	remove_proc_entry("kfiles_cover_c_level", net->proc_net);
+	remove_proc_entry("kfiles_cover_c_ns", net->proc_net);
+}
+
+static struct pernet_operations cover_net_ops = {
+	.init = cover_net_init,
+	.exit = cover_net_exit,
+	.id = &cover_net_id,
+	.size = sizeof(struct cover_net),
+};
+
 static int __init kfiles_cover_c_init(void)
 {
-	int i;
+	struct dentry *before;
+	int i, err;
 
 	for (i = 0; i < sizeof(pattern); i++)
 		pattern[i] = i * 7;
@@ -77,15 +254,36 @@ static int __init kfiles_cover_c_init(void)
 	initialized = debugfs_initialized();
 	debugfs_create_bool("initialized", 0444, dir, &initialized);
 	debugfs_create_file("padded", 0444, dir, NULL, &padded_fops);
-	return 0;
+	for (i = 0; i < ARRAY_SIZE(bank); i++)
+		bank[i] = i * 0x01020304U;
+	regset.base = (void __iomem *)bank;
+	debugfs_create_regset32("regset32", 0444, dir, &regset);
+	debugfs_create_file("channels", 0444, dir, NULL, &channels_fops);
+	debugfs_create_file("sized", 0444, dir, NULL, &sized_fops);
+	debugfs_create_atomic_t("sized_runs", 0444, dir, &sized_runs);
+	before = debugfs_create_file("before", 0444, dir, &renamed, &renamed_fops);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+	err = debugfs_change_name(before, "renamed");
+#else
+	err = PTR_ERR_OR_ZERO(debugfs_rename(dir, before, dir, "renamed"));
+#endif
+	if (err) {
+		debugfs_remove(dir);
+		return err;
+	}
+	err = register_pernet_subsys(&cover_net_ops);
+	if (err)
+		debugfs_remove(dir);
+	return err;
 }
 
 static void __exit kfiles_cover_c_exit(void)
 {
+	unregister_pernet_subsys(&cover_net_ops);
 	debugfs_remove(dir);
 }
 
 module_init(kfiles_cover_c_init);
 module_exit(kfiles_cover_c_exit);
-MODULE_DESCRIPTION("C twin of kfiles_cover: debugfs's own blob, u32 array and symlink files");
+MODULE_DESCRIPTION("C twin of kfiles_cover: debugfs's own blob, u32 array and symlink files, /proc/net");
 MODULE_LICENSE("GPL");

@@ -62,8 +62,8 @@ use kernel::{
 };
 use periodic_work::{PeriodicWork, Tick};
 use procfs_rs::{
-    Align, Dir, EventQueue, File, FileOps, Handlers, Line, PerOpen, PerOpenOps, PollEvents,
-    ReadBuf, Seek, SeqFile, Show, Store, WriteBuf,
+    Align, Dir, EventQueue, File, FileOps, Handlers, Line, NetFiles, PerOpen, PerOpenOps,
+    PollEvents, ReadBuf, Seek, SeqFile, Show, Store, WriteBuf,
 };
 
 kfiles_compat::module! {
@@ -243,6 +243,7 @@ impl Log {
             Err(e) if e == ENOMEM => "ENOMEM",
             Err(e) if e == EPERM => "EPERM",
             Err(e) if e == EEXIST => "EEXIST",
+            Err(e) if e == EBUSY => "EBUSY",
             Err(_) => "error",
         };
         self.line(case, outcome)
@@ -666,6 +667,7 @@ struct SeekFiles {
 
 struct Selftest {
     removals: Arc<Removals>,
+    _net: NetFiles<bool>,
     _files: Pin<KBox<Files>>,
     _seek_files: Pin<KBox<SeekFiles>>,
     _typed_dir: Dir,
@@ -739,6 +741,46 @@ impl kernel::Module for Selftest {
         // A name is free again once its entry is gone.
         drop(dir.subdir(c"again", 0o555)?);
         results.record("proc.dup.again", dir.subdir(c"again", 0o555))?;
+        // /proc/net: a name the kernel made there (/proc/1/net/dev), one this
+        // module made in the same namespace, a failing `build` (whose file is
+        // gone after), and a ninth `NetFiles` (the module has eight slots).
+        // A `NetFiles` leaked: unregistered (its files removed) at unload.
+        results.record(
+            "net.dup.kernel",
+            NetFiles::new(|_| 0u32, |v, files| files.read_only_file(c"dev", 0o444, v)),
+        )?;
+        let net = NetFiles::new(
+            |net| net.is_initial(),
+            |v, files| files.read_only_file(c"kfiles_selftest", 0o444, v),
+        )?;
+        results.record(
+            "net.dup.own",
+            NetFiles::new(
+                |_| 2u32,
+                |v, files| files.read_only_file(c"kfiles_selftest", 0o444, v),
+            ),
+        )?;
+        results.record(
+            "net.build-error",
+            NetFiles::new(
+                |_| 3u32,
+                |v, files| {
+                    files.read_only_file(c"kfiles_selftest_partial", 0o444, v)?;
+                    Err(EINVAL)
+                },
+            ),
+        )?;
+        core::mem::forget(NetFiles::new(
+            |_| 4u32,
+            |v, files| files.read_only_file(c"kfiles_selftest_leaked", 0o444, v),
+        )?);
+        let mut slots = KVec::new();
+        for _ in 0..6 {
+            slots.push(NetFiles::new(|_| 0u32, |_, _| Ok(()))?, GFP_KERNEL)?;
+        }
+        results.record("net.slots", NetFiles::new(|_| 0u32, |_, _| Ok(())))?;
+        // Unregistered on a worker, before the module's exit returns.
+        drop(slots);
         // Inside the process walk (an RCU read-side section) nothing may
         // sleep: creations are refused, a drop is deferred.
         let mut rcu_drop = Some(KBox::pin_init(
@@ -802,6 +844,7 @@ impl kernel::Module for Selftest {
         )?;
         let selftest = |files| Selftest {
             removals: removals.clone(),
+            _net: net,
             _files: files,
             _seek_files: seek_files,
             _typed_dir: typed_dir,

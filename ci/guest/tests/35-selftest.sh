@@ -18,6 +18,18 @@ for c in proc.dup.subdir proc.dup.symlink proc.dup.file proc.dup.root-own proc.d
     check_cmd $T.$c EEXIST sh -c "sed -n 's/^$c //p' $P/results"
 done
 check_cmd $T.proc.dup.again created sh -c "sed -n 's/^proc.dup.again //p' $P/results"
+# /proc/net (NetFiles): a name the kernel made there or one this module made
+# in the same namespace is refused; a failing build leaves nothing; a module
+# has eight registrations.
+for c in net.dup.kernel net.dup.own; do
+    check_cmd $T.$c EEXIST sh -c "sed -n 's/^$c //p' $P/results"
+done
+check_cmd $T.net.build-error EINVAL sh -c "sed -n 's/^net.build-error //p' $P/results"
+check_false $T.net.build-error.gone test -e /proc/1/net/kfiles_selftest_partial
+check_cmd $T.net.slots EBUSY sh -c "sed -n 's/^net.slots //p' $P/results"
+check_cmd $T.net.leaked 4 cat /proc/1/net/kfiles_selftest_leaked
+check_cmd $T.net.file Y cat /proc/1/net/kfiles_selftest
+check_true $T.net.kernel-dev grep -q lo: /proc/1/net/dev
 # Inside the process walk (RCU read-side section): no sleeping creation, and
 # a drop deferred until after it.
 check_cmd $T.proc.subdir.in-rcu EPERM sh -c "sed -n 's/^proc.subdir.in-rcu //p' $P/results"
@@ -215,6 +227,11 @@ check_cmd $T.poll.asleep-at-unload 2 sh -c "n=0; for p in $unload_pollers; do ki
 check_cmd $T.self.work.dropped "work.self dropped" grep -x "work.self dropped" $P/results
 check_cmd $T.self.work.ticks 1 grep -cx "work.self tick" $P/results
 check_true $T.rmmod rmmod kfiles_selftest
+check_false $T.net.gone test -e /proc/1/net/kfiles_selftest
+# The leaked one was released at unload, with a warning, and is gone
+# (kmemleak, on the debug kernel, finds nothing left of it).
+check_false $T.net.leaked.gone test -e /proc/1/net/kfiles_selftest_leaked
+check_true $T.net.leaked.warned sh -c "dmesg | grep -q 'a NetFiles of this module was leaked; released'"
 check_false $T.gone test -e $P
 # The unload woke the blocked reader, whose read failed (EIO) after "hellox".
 wait $pipe_reader

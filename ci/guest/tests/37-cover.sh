@@ -79,6 +79,27 @@ check_cmd $T.initialized.text Y cat $R/initialized
 same padded "cat {}padded"
 check_cmd $T.padded.first "alpha     |1       " sh -c "head -n 1 $R/padded"
 check_cmd $T.padded.wide "a-name-wider-than-ten|333     " sh -c "sed -n 3p $R/padded"
+# debugfs_create_regset32(), and debugfs_print_regs32() with a prefix: the
+# same lines, in any block size.
+same regset32 "cat {}regset32"
+same regset32.bs1 "dd if={}regset32 bs=1 status=none"
+same regset32.mode "stat -c %a {}regset32"
+check_cmd $T.regset32.last "last = 0x070e151c" sh -c "tail -n 1 $R/regset32"
+same channels "cat {}channels"
+check_cmd $T.channels.last "ch1 len = 0x050a0f14" sh -c "tail -n 1 $R/channels"
+# debugfs_change_name() (debugfs_rename() on 6.12): made as "before", shown
+# as "renamed".
+same renamed "cat {}renamed"
+check_cmd $T.renamed.text 5 cat $R/renamed
+check_false $T.renamed.old test -e $R/before
+check_false $T.renamed.old.c test -e $C/before
+# single_open_size(): the same 40000 bytes, shown once per open, in any
+# block size (a page would take five runs of show).
+same sized "cat {}sized"
+same sized.bs1 "dd if={}sized bs=1 status=none"
+same sized.runs "cat {}sized_runs"
+check_cmd $T.sized.runs.text 2 cat $R/sized_runs
+check_cmd $T.sized.size 40000 sh -c "wc -c <$R/sized"
 
 for m in kfiles_cover kfiles_cover_c; do
     check_true $T.rmmod.$m rmmod $m

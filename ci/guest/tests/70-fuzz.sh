@@ -1,7 +1,8 @@
 # The in-guest fuzzer (kfio fuzz): random reads, writes, pread/pwrite, lseek,
 # mmap, poll and epoll on every demo file, Rust and C, and on the selftest
 # module's, the template driver's and kfiles_cover's files (per-open state,
-# blocking reads, poll, binary content and blobs included; not the template's
+# blocking reads, poll, binary content and blobs included, and their /proc/net
+# files in the initial namespace; not the template's
 # C twin, whose pollers would outlive its queue at unload), from
 # four processes, while a fifth unloads and loads the modules; then every
 # demo's invariants. The
@@ -22,7 +23,9 @@ out=$(kfio fuzz $seed $secs 4 "$churn" /proc/myproctest /proc/myproctest_c /proc
     /proc/exam_seq_single /proc/exam_seq_records /proc/exam_seq_file_c /proc/exam_seq_single_c \
     /proc/exam_seq_records_c $D/debugfs-exam $D/debugfs-exam-c $D/relay-exam $D/relay-exam-c \
     /proc/kfiles_selftest $D/kfiles_selftest /proc/kfiles_template $D/kfiles_template \
-    $D/kfiles_cover $D/kfiles_cover_c 2>&1)
+    $D/kfiles_cover $D/kfiles_cover_c /proc/1/net/kfiles_cover_ns /proc/1/net/kfiles_cover_level \
+    /proc/1/net/kfiles_cover_dir /proc/1/net/kfiles_cover_c_ns /proc/1/net/kfiles_cover_c_level \
+    /proc/1/net/kfiles_cover_c_dir 2>&1)
 echo "KTEST info $T.summary $out"
 ops=$(echo "$out" | sed -n 's/.*operations \([0-9]*\) .*/\1/p')
 check_cmd $T.ran yes sh -c "[ '${ops:-0}' -gt 1000 ] && echo yes"

@@ -3,7 +3,14 @@
 //! Directories, and debugfs as a file system of the file core.
 
 use core::ffi::{c_void, CStr};
-use kernel::{bindings, error::Result, sync::Arc};
+use kernel::{
+    bindings,
+    error::{
+        code::{EINVAL, ENOENT, EPERM},
+        Result,
+    },
+    sync::Arc,
+};
 use kfiles_ffi as ffi;
 use kfiles_file::{Kind, Table, Token};
 
@@ -50,6 +57,15 @@ unsafe impl kfiles_file::FileSystem for Debugfs {
         &const { crate::file::table(K::OPERATIONS) }
     }
 
+    fn subdir(
+        _: Token,
+        dir: &kfiles_file::Dir<Self>,
+        name: &CStr,
+        _mode: u16,
+    ) -> Result<kfiles_file::Dir<Self>> {
+        Ok(make_subdir(dir, name))
+    }
+
     unsafe fn create_file(
         place: &Self::Place,
         name: &CStr,
@@ -89,6 +105,25 @@ unsafe impl kfiles_file::FileSystem for Debugfs {
     // debugfs calls `release` of files still open after their entry was
     // removed (its proxy forwards it unconditionally).
     const DATA_ALIVE_IN_RELEASE: bool = false;
+}
+
+/// Makes the directory `name` in `parent` (see [`Dir::subdir`]): nothing if
+/// `parent` does not exist, the name is not one plain component, or
+/// sleeping is not allowed.
+fn make_subdir(parent: &kfiles_file::Dir<Debugfs>, name: &CStr) -> kfiles_file::Dir<Debugfs> {
+    let Some(parent) = parent.entry() else {
+        return kfiles_file::Dir::new(None);
+    };
+    if kfiles_core::name::check(name.to_bytes(), false).is_err() || !ffi::may_sleep() {
+        return kfiles_file::Dir::new(None);
+    }
+    let name = kfiles_compat::char_ptr(name);
+    // SAFETY: `name` is a valid C string and the parent dentry is alive
+    // while `parent` is.
+    let dentry = unsafe { ffi::kfiles_debugfs_create_dir(name, parent.node()) };
+    // SAFETY: The dentry was just created inside `parent` and is ours.
+    let entry = unsafe { Entry::wrap(dentry, Some(parent.clone())) }.ok();
+    kfiles_file::Dir::new(entry)
 }
 
 kfiles_file::dir_type! {
@@ -135,19 +170,7 @@ impl Dir {
     /// Creates the directory `name` inside this one (names as for
     /// [`Dir::new`]).
     pub fn subdir(&self, name: &CStr) -> Self {
-        let Some(parent) = self.entry() else {
-            return Dir(kfiles_file::Dir::new(None));
-        };
-        if kfiles_core::name::check(name.to_bytes(), false).is_err() || !ffi::may_sleep() {
-            return Dir(kfiles_file::Dir::new(None));
-        }
-        let name = kfiles_compat::char_ptr(name);
-        // SAFETY: `name` is a valid C string and the parent dentry is alive
-        // while `parent` is.
-        let dentry = unsafe { ffi::kfiles_debugfs_create_dir(name, parent.node()) };
-        // SAFETY: The dentry was just created inside `parent` and is ours.
-        let entry = unsafe { Entry::wrap(dentry, Some(parent.clone())) }.ok();
-        Dir(kfiles_file::Dir::new(entry))
+        Dir(make_subdir(self, name))
     }
 
     /// Creates a symbolic link `name` in this directory pointing at
@@ -222,6 +245,84 @@ impl Dir {
     /// ```
     pub unsafe fn dentry(&self) -> Option<*mut bindings::dentry> {
         self.entry().map(|entry| entry.node())
+    }
+}
+
+/// Renaming a debugfs entry in its directory (`debugfs_change_name()`;
+/// `debugfs_rename()` on 6.12): for [`Dir`], [`File`](crate::File) and
+/// [`Symlink`].
+///
+/// The handle stays the same entry; only its name changes. Renaming from
+/// inside a callback of a file in the same directory while another task
+/// removes one of that directory's files deadlocks, as creating entries
+/// there does (docs/soundness.md, "Known limits").
+///
+/// # Examples
+///
+/// ```
+/// use debugfs_rs::Rename;
+///
+/// # let dir = doctest::debugfs_dir();
+/// let status = KBox::pin_init(dir.read_only_file(c"status", 0o444, 1u32), GFP_KERNEL)?;
+/// status.rename(c"status.old")?;
+/// # assert!(doctest::exists(c"/sys/kernel/debug/kfiles-doctest/status.old"));
+/// # assert!(!doctest::exists(c"/sys/kernel/debug/kfiles-doctest/status"));
+/// let fresh = KBox::pin_init(dir.read_only_file(c"status", 0o444, 2u32), GFP_KERNEL)?;
+/// assert_eq!(fresh.rename(c"status.old"), Err(EEXIST));
+/// assert_eq!(status.rename(c"../status"), Err(EINVAL));
+/// ```
+pub trait Rename {
+    /// Renames the entry to `name` in its directory. Fails with `EINVAL`
+    /// for a name that is not one plain path component, `EPERM` where
+    /// sleeping is not allowed, `ENOENT` for an entry that was not created
+    /// (see the crate documentation), `EEXIST` if the directory holds `name`
+    /// already (the entry's own name is fine), and as debugfs fails.
+    fn rename(&self, name: &CStr) -> Result;
+}
+
+/// Renames `node`, an entry this crate created, alive while this runs.
+fn rename_node(node: *mut bindings::dentry, name: &CStr) -> Result {
+    kfiles_core::name::check(name.to_bytes(), false).map_err(|_| EINVAL)?;
+    if !ffi::may_sleep() {
+        return Err(EPERM);
+    }
+    if ffi::is_err_or_null(node) {
+        return Err(ENOENT);
+    }
+    // SAFETY: `node` is a live dentry of debugfs that this crate created and
+    // has not removed (the caller's handle keeps it); `name` is a C string,
+    // one path component; this context may sleep.
+    kernel::error::to_result(unsafe {
+        ffi::kfiles_debugfs_rename(node, kfiles_compat::char_ptr(name))
+    })
+}
+
+impl Rename for Dir {
+    fn rename(&self, name: &CStr) -> Result {
+        // The entry stays alive while `self` holds it.
+        rename_node(
+            self.entry().map_or(core::ptr::null_mut(), |e| e.node()),
+            name,
+        )
+    }
+}
+
+impl<T> Rename for crate::File<T> {
+    fn rename(&self, name: &CStr) -> Result {
+        // Removed only when `self` is dropped.
+        rename_node(self.node(), name)
+    }
+}
+
+impl Rename for Symlink {
+    fn rename(&self, name: &CStr) -> Result {
+        // The entry stays alive while `self` holds it.
+        rename_node(
+            self.entry
+                .as_ref()
+                .map_or(core::ptr::null_mut(), |e| e.node()),
+            name,
+        )
     }
 }
 

@@ -81,7 +81,9 @@ pub mod exports {
         parse_bool, parse_int, AtomicInt, Bounded, Hex, Parse, ReadCallback, ReadFn,
         ReadWriteCallback, Store, Text, WriteCallback, WriteFn, MAX_STORE_INPUT,
     };
-    pub use seqfile_rs::{seq_print, Align, Line, SeqFile, SeqIterator, Show};
+    pub use seqfile_rs::{
+        seq_print, Align, Line, Reg32, RegSet32, Regs32, SeqFile, SeqIterator, Show,
+    };
 }
 
 /// Declares a file system crate's directory type: a newtype over
@@ -186,6 +188,11 @@ pub unsafe trait FileSystem: Sized + 'static {
     /// The C table of files of kind `K` over a `T`.
     fn table<T, K: Kind<T, Self>>(token: Token) -> &'static Table<T, Self>;
 
+    /// Makes the directory `name` with permission bits `mode` in `dir`, as
+    /// the file system crate's own `Dir::subdir` does (for
+    /// [`ScopedDir::subdir`]).
+    fn subdir(token: Token, dir: &Dir<Self>, name: &CStr, mode: u16) -> Result<Dir<Self>>;
+
     /// Creates a file `name` in the directory of `place`, with operations
     /// `ops` over the data pointer `data`.
     ///
@@ -235,12 +242,16 @@ pub unsafe trait FileSystem: Sized + 'static {
 ///
 /// # Invariants
 ///
-/// `node` is a live entry of `F` created by this crate and not yet removed,
-/// placed as `place` says; `place` is `None` only inside `drop`.
+/// `node` is a live entry of `F`, not yet removed: created by this crate
+/// and placed as `place` says, or, if `borrowed`, a directory that someone
+/// else created, removes, and keeps alive until this value and everything
+/// created in it are gone (`place` is then `None`). Otherwise `place` is
+/// `None` only inside `drop`.
 pub struct Entry<F: FileSystem> {
     node: *mut F::Node,
     place: Option<F::Place>,
     children: F::Children,
+    borrowed: bool,
 }
 
 // SAFETY: An `Entry` only holds its node to remove it, which any thread that
@@ -273,9 +284,40 @@ impl<F: FileSystem> Entry<F> {
                 node,
                 place: Some(place),
                 children: F::new_children(Token(())),
+                borrowed: false,
             },
             GFP_KERNEL,
         )?)
+    }
+
+    /// A directory that something else created and will remove (a network
+    /// namespace's `/proc/net`), to create entries in: dropping the last
+    /// `Arc` removes nothing. `ENOMEM` if the `Entry` cannot be allocated.
+    ///
+    /// # Safety
+    ///
+    /// `node` must be a directory of `F` that stays alive, and is not
+    /// removed, until the returned `Arc`, every clone of it, and every
+    /// entry created in it have been dropped, with their removals done
+    /// (none deferred to a worker past that point).
+    pub unsafe fn borrowed(node: *mut F::Node) -> Result<Arc<Self>> {
+        // INVARIANT: `node` is live until this and what is made in it are
+        // gone (function requirements); `borrowed` says so.
+        Ok(Arc::new(
+            Self {
+                node,
+                place: None,
+                children: F::new_children(Token(())),
+                borrowed: true,
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// Whether the entry is someone else's directory (see
+    /// [`borrowed`](Self::borrowed)), which this crate never removes.
+    pub fn is_borrowed(&self) -> bool {
+        self.borrowed
     }
 
     /// The entry, for use as a parent while `self` is alive.
@@ -291,6 +333,10 @@ impl<F: FileSystem> Entry<F> {
 
 impl<F: FileSystem> Drop for Entry<F> {
     fn drop(&mut self) {
+        if self.borrowed {
+            // Its owner removes it.
+            return;
+        }
         if !ffi::may_sleep() {
             // Removal sleeps: hand it, with the place, to a worker.
             // Allocated before anything is moved: a failed `KBox::new` would
@@ -303,6 +349,7 @@ impl<F: FileSystem> Drop for Entry<F> {
                             node: self.node,
                             place: self.place.take(),
                             children: F::new_children(Token(())),
+                            borrowed: false,
                         },
                     );
                     // SAFETY: `remove_entry::<F>` takes the `KBox<Entry<F>>`
@@ -665,6 +712,14 @@ impl<T, F: FileSystem> File<T, F> {
     pub fn exists(&self) -> bool {
         // SAFETY: `live` is valid while `self` is (type invariants).
         !ffi::is_err_or_null(unsafe { self.live.as_ref() }.node)
+    }
+
+    /// The entry (NULL or an `ERR_PTR()` if it was not created), for the
+    /// file system crates' own calls on it (debugfs-rs's `Rename`): it is
+    /// live, and not removed, as long as `self` is.
+    pub fn node(&self) -> *mut F::Node {
+        // SAFETY: `live` is valid while `self` is (type invariants).
+        unsafe { self.live.as_ref() }.node
     }
 }
 

@@ -10,7 +10,7 @@
 
 use crate::{
     teardown, Dir, EventQueue, FileOps, FileSystem, Handlers, Kind, Live, Mode, PerOpen,
-    PerOpenOps, PollEvents, ReadBuf, ReadOnly, ReadWrite, Seek, Seq, WriteBuf, WriteOnly,
+    PerOpenOps, PollEvents, ReadBuf, ReadOnly, ReadWrite, Seek, Seq, Token, WriteBuf, WriteOnly,
 };
 use core::{
     convert::Infallible, ffi::c_void, ffi::CStr, marker::PhantomData, ops::Deref, ptr::NonNull,
@@ -53,6 +53,8 @@ impl<U> Borrowed<U> {
 }
 
 impl<U: Show> Show for Borrowed<U> {
+    const BUFFER_SIZE: usize = U::BUFFER_SIZE;
+
     fn show(&self, m: &SeqFile) -> Result {
         self.get().show(m)
     }
@@ -209,11 +211,20 @@ impl Drop for ScopeFile {
     }
 }
 
-/// What a [`Scope`] owns, on the heap: a drop deferred past the `Scope`'s
-/// still has it. The files are declared first, so dropped (removed) first.
-#[pin_data]
-struct ScopeInner<T> {
+/// The entries of a [`Scope`]: its files, and the directories it keeps
+/// ([`ScopedDir::subdir`], [`ScopedDir::keep`]), boxed so that a
+/// [`ScopedDir`] can point at one while more are added. The files are
+/// declared first, so dropped (removed) first.
+struct ScopeEntries<F: FileSystem> {
     files: KVec<ScopeFile>,
+    dirs: KVec<KBox<Dir<F>>>,
+}
+
+/// What a [`Scope`] owns, on the heap: a drop deferred past the `Scope`'s
+/// still has it. The entries are declared first, so dropped (removed) first.
+#[pin_data]
+struct ScopeInner<T, F: FileSystem> {
+    entries: ScopeEntries<F>,
     #[pin]
     data: T,
 }
@@ -276,13 +287,13 @@ struct ScopeInner<T> {
 ///
 /// # Invariants
 ///
-/// `inner` points at a pinned `ScopeInner<T>` allocated by [`Scope::pinned`] and
-/// owned by this value, never moved; every file in it was created by
-/// `build` and borrows only from its `data` (or from what outlives it).
+/// `inner` points at a pinned `ScopeInner<T, F>` allocated by
+/// [`Scope::pinned`] and owned by this value, never moved; every file in it
+/// was created by `build` and borrows only from its `data` (or from what
+/// outlives it).
 #[must_use = "dropping a Scope removes its files"]
 pub struct Scope<T, F: FileSystem> {
-    inner: NonNull<ScopeInner<T>>,
-    _fs: PhantomData<F>,
+    inner: NonNull<ScopeInner<T, F>>,
 }
 
 // SAFETY: The state and the files are dropped by whichever thread drops the
@@ -296,9 +307,8 @@ unsafe impl<T: Sync, F: FileSystem> Sync for Scope<T, F> {}
 impl<T: Send + Sync + 'static, F: FileSystem> Scope<T, F> {
     /// Moves `data` to the heap, then runs `build` to create files in `dir`
     /// that borrow it. Fails as the allocation or `build` fail (having
-    /// removed the files `build` made and dropped the state, or handed that
-    /// to a worker, as a drop of the scope does), and with `EPERM` where
-    /// sleeping is not allowed.
+    /// removed the files `build` made and dropped the state), and with
+    /// `EPERM` where sleeping is not allowed.
     pub fn new(
         dir: &Dir<F>,
         data: T,
@@ -342,9 +352,12 @@ impl<T: Send + Sync + 'static, F: FileSystem> Scope<T, F> {
         if !ffi::may_sleep() {
             return Err(EPERM);
         }
-        let inner = KBox::<ScopeInner<T>>::pin_init::<Error>(
+        let inner = KBox::<ScopeInner<T, F>>::pin_init::<Error>(
             try_pin_init!(ScopeInner {
-                files: KVec::new(),
+                entries: ScopeEntries {
+                    files: KVec::new(),
+                    dirs: KVec::new(),
+                },
                 data <- data,
             }? Error),
             GFP_KERNEL,
@@ -358,20 +371,67 @@ impl<T: Send + Sync + 'static, F: FileSystem> Scope<T, F> {
         let scope = Self {
             // SAFETY: `KBox::into_raw` does not return NULL.
             inner: unsafe { NonNull::new_unchecked(raw) },
-            _fs: PhantomData,
         };
-        // SAFETY: `raw` is live and not shared yet; `data` and `files` are
+        // SAFETY: `raw` is live and not shared yet; `data` and `entries` are
         // distinct fields. `data` is pinned and only shared from here on.
-        let (data, files) = unsafe { (&(*raw).data, &mut (*raw).files) };
-        build(
+        let (data, entries) = unsafe { (&(*raw).data, &mut (*raw).entries) };
+        let built = build(
             data,
             &mut ScopedDir {
-                dir: dir.clone(),
-                files,
+                // INVARIANT: `dir` is borrowed for longer than the
+                // `ScopedDir`, which lives only during `build`.
+                dir: NonNull::from(dir),
+                entries,
                 _data: PhantomData,
             },
-        )?;
+        );
+        if let Err(e) = built {
+            // Removed here and now, never by a worker later: a caller may
+            // remove the directory as soon as this returns (a namespace's
+            // `/proc/net`).
+            // SAFETY: This task may sleep (checked above) and is inside no
+            // callback of the scope's files: they were all made by `build`,
+            // on this task, which has returned, so none can be below it on
+            // the stack.
+            unsafe { scope.remove_now() };
+            return Err(e);
+        }
         Ok(scope)
+    }
+}
+
+impl<T, F: FileSystem> Scope<T, F> {
+    /// Whether the current task may be inside a callback of one of the
+    /// scope's files (yes also when more tasks are inside them than can be
+    /// told apart): no means dropping the scope here removes its files
+    /// right away, waiting for the callbacks of other tasks.
+    pub fn may_be_running_here(&self) -> bool {
+        // SAFETY: `inner` is live while `self` is (type invariants).
+        unsafe { self.inner.as_ref() }
+            .entries
+            .files
+            .iter()
+            .any(ScopeFile::may_be_running_here)
+    }
+
+    /// Removes the scope's files and directories and drops its state now,
+    /// on this task, never deferred to a worker as a drop may be: once this
+    /// returns, nothing of the scope is left, and the directories it was
+    /// made in may go.
+    ///
+    /// # Safety
+    ///
+    /// The caller must be able to sleep and must not be inside a callback of
+    /// one of the scope's files (it would wait for itself forever).
+    /// [`may_be_running_here`](Self::may_be_running_here) answering no
+    /// proves the latter.
+    pub unsafe fn remove_now(self) {
+        let raw = self.inner.as_ptr();
+        core::mem::forget(self);
+        // SAFETY: We own `inner` and give it up (`self` is forgotten); this
+        // task may sleep and is inside no callback of its files (function
+        // requirements).
+        unsafe { drop_inner::<T, F>(raw.cast()) };
     }
 }
 
@@ -388,54 +448,77 @@ impl<T, F: FileSystem> Drop for Scope<T, F> {
     fn drop(&mut self) {
         let raw = self.inner.as_ptr();
         // SAFETY: `inner` is live until dropped below (type invariants).
-        let here = unsafe { (*raw).files.iter().any(ScopeFile::may_be_running_here) };
+        let here = unsafe {
+            (*raw)
+                .entries
+                .files
+                .iter()
+                .any(ScopeFile::may_be_running_here)
+        };
         if here || !ffi::may_sleep() {
             // Removing a file now would wait for the callback this task is
             // in, or sleep where sleeping is not allowed; and the state must
             // outlive the files.
-            // SAFETY: `drop_inner::<T>` takes the `ScopeInner<T>` we give up
-            // and runs on an async worker, which may sleep and is inside no
-            // callback of its files. `T: Send` (the constructor requires it),
-            // so the state may be dropped there.
-            unsafe { ffi::kfiles_defer_teardown(Some(drop_inner::<T>), raw.cast()) };
+            // SAFETY: `drop_inner::<T, F>` takes the `ScopeInner<T, F>` we
+            // give up and runs on an async worker, which may sleep and is
+            // inside no callback of its files. `T: Send` (the constructor
+            // requires it), so the state may be dropped there.
+            unsafe { ffi::kfiles_defer_teardown(Some(drop_inner::<T, F>), raw.cast()) };
         } else {
             // SAFETY: We own `inner` and give it up; this context may sleep
             // and no callback of its files is in progress on this task.
-            unsafe { drop_inner::<T>(raw.cast()) };
+            unsafe { drop_inner::<T, F>(raw.cast()) };
         }
     }
 }
 
-/// Drops a scope's files (removing them), then its state.
+/// Drops a scope's files (removing them), then its directories, then its
+/// state.
 ///
 /// # Safety
 ///
 /// `inner` must come from [`Scope::pinned`]'s `KBox::into_raw` of a
-/// `ScopeInner<T>`, given up by the caller, which must be able to sleep and
-/// be inside no callback of its files.
-unsafe extern "C" fn drop_inner<T>(inner: *mut c_void) {
+/// `ScopeInner<T, F>`, given up by the caller, which must be able to sleep
+/// and be inside no callback of its files.
+unsafe extern "C" fn drop_inner<T, F: FileSystem>(inner: *mut c_void) {
     // SAFETY: By the function's safety requirements; dropped in place, files
-    // first (field order).
-    drop(unsafe { Pin::new_unchecked(KBox::from_raw(inner.cast::<ScopeInner<T>>())) });
+    // first, then directories (field order). The directories' entries are
+    // removed here, not by a worker: this task may sleep.
+    drop(unsafe { Pin::new_unchecked(KBox::from_raw(inner.cast::<ScopeInner<T, F>>())) });
 }
 
 /// Where [`Scope::new`]'s `build` creates the scope's files: in a directory
-/// (at first the one given to `Scope::new`; [`within`](Self::within) for
-/// others), over values borrowed from the state (`'data`).
+/// (at first the one given to `Scope::new`; [`subdir`](Self::subdir) and
+/// [`within`](Self::within) for others), over values borrowed from the state
+/// (`'data`).
 ///
 /// The constructors are those of [`Dir`] for each kind of file (not the
 /// callback or `pinned_file` ones), with a reference for the value; the
 /// files belong to the scope. Each fails as [`Dir`]'s does, and with
-/// `ENOMEM` if the scope cannot hold one more file.
+/// `ENOMEM` if the scope cannot hold one more file. A `ScopedDir` holds no
+/// directory of its own (only the scope does): forgetting one leaks
+/// nothing.
+///
+/// # Invariants
+///
+/// `dir` points at a directory that lives at least as long as `'scope`: one
+/// borrowed for that long, or one of `entries.dirs`, which are boxed and
+/// only dropped with the scope.
 pub struct ScopedDir<'data, 'scope, F: FileSystem> {
-    dir: Dir<F>,
-    files: &'scope mut KVec<ScopeFile>,
+    dir: NonNull<Dir<F>>,
+    entries: &'scope mut ScopeEntries<F>,
     /// Invariant in `'data`: only references that live as long as the
     /// scope's state may be given.
     _data: PhantomData<fn(&'data ()) -> &'data ()>,
 }
 
 impl<'data, F: FileSystem> ScopedDir<'data, '_, F> {
+    /// The directory files are made in.
+    fn dir(&self) -> &Dir<F> {
+        // SAFETY: It outlives `'scope`, and so `self` (type invariants).
+        unsafe { self.dir.as_ref() }
+    }
+
     /// Creates a file of kind `K` over `value`, owned by the scope.
     fn add<K: Kind<Borrowed<U>, F>, U: Sync + 'static>(
         &mut self,
@@ -447,13 +530,13 @@ impl<'data, F: FileSystem> ScopedDir<'data, '_, F> {
         // would be removed, and `build`'s error then drop the state, while
         // a reader may still be in it (a `File` would defer its own
         // removal; a scope's file never does).
-        self.files.reserve(1, GFP_KERNEL)?;
+        self.entries.files.reserve(1, GFP_KERNEL)?;
         // INVARIANT: `value` lives as long as the scope's state (`'data`),
         // which the scope drops only after this file.
         let borrowed = Borrowed(NonNull::from(value));
-        let live = Live::<Borrowed<U>, F>::make::<K, Infallible>(&self.dir, name, mode, borrowed)?;
+        let live = Live::<Borrowed<U>, F>::make::<K, Infallible>(self.dir(), name, mode, borrowed)?;
         // Within the capacity reserved above: cannot fail.
-        self.files.push(ScopeFile::new(live), GFP_KERNEL)?;
+        self.entries.files.push(ScopeFile::new(live), GFP_KERNEL)?;
         Ok(())
     }
 
@@ -517,13 +600,72 @@ impl<'data, F: FileSystem> ScopedDir<'data, '_, F> {
         self.add::<PerOpen, U>(name, mode.into(), value)
     }
 
-    /// The same scope, creating files in `dir` (a subdirectory made with
+    /// The same scope, creating files in `dir` (a directory made with
     /// [`Dir`]'s own constructors; the files keep it alive).
-    pub fn within(&mut self, dir: &Dir<F>) -> ScopedDir<'data, '_, F> {
+    pub fn within<'s>(&'s mut self, dir: &'s Dir<F>) -> ScopedDir<'data, 's, F> {
         ScopedDir {
-            dir: dir.clone(),
-            files: &mut *self.files,
+            // INVARIANT: `dir` is borrowed for `'s`.
+            dir: NonNull::from(dir),
+            entries: &mut *self.entries,
             _data: PhantomData,
         }
+    }
+
+    /// As [`within`](Self::within), and the scope keeps `dir` until it is
+    /// dropped, after its files: an empty directory stays too. Fails with
+    /// `ENOMEM` if the scope cannot hold one more directory.
+    pub fn keep(&mut self, dir: Dir<F>) -> Result<ScopedDir<'data, '_, F>> {
+        let dir = KBox::new(dir, GFP_KERNEL)?;
+        let at = NonNull::from(&*dir);
+        self.entries.dirs.push(dir, GFP_KERNEL)?;
+        Ok(ScopedDir {
+            // INVARIANT: The box is in `entries.dirs`, dropped only with the
+            // scope (moving the box does not move the `Dir`).
+            dir: at,
+            entries: &mut *self.entries,
+            _data: PhantomData,
+        })
+    }
+
+    /// Makes the directory `name` in this one, kept by the scope (removed
+    /// when the scope is dropped, after its files), and returns where to
+    /// make files in it. `mode` as [`procfs_rs::Dir::subdir`]'s (debugfs
+    /// makes every directory 0755); names as the file system's own `subdir`
+    /// (procfs fails with `EINVAL`, `EEXIST`, ...; debugfs creates nothing,
+    /// and then the files in it neither); `ENOMEM` if the scope cannot hold
+    /// one more directory. In a network namespace's `/proc/net`, it is
+    /// `proc_net_mkdir()`.
+    ///
+    /// [`procfs_rs::Dir::subdir`]: ../procfs_rs/struct.Dir.html#method.subdir
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU32;
+    ///
+    /// struct Queues {
+    ///     depth: [AtomicU32; 2],
+    /// }
+    ///
+    /// # let dir = doctest::debugfs_dir();
+    /// let queues = debugfs_rs::Scope::new(
+    ///     &dir,
+    ///     Queues { depth: [AtomicU32::new(4), AtomicU32::new(8)] },
+    ///     |queues, files| {
+    ///         files.subdir(c"q0", 0o555)?.read_only_file(c"depth", 0o444, &queues.depth[0])?;
+    ///         files.subdir(c"q1", 0o555)?.read_only_file(c"depth", 0o444, &queues.depth[1])
+    ///     },
+    /// )?;
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/q1/depth")?, b"8\n");
+    /// drop(queues);
+    /// # assert!(!doctest::exists(c"/sys/kernel/debug/kfiles-doctest/q0"));
+    /// ```
+    pub fn subdir(
+        &mut self,
+        name: &CStr,
+        mode: impl Into<Mode>,
+    ) -> Result<ScopedDir<'data, '_, F>> {
+        let dir = F::subdir(Token(()), self.dir(), name, mode.into().bits())?;
+        self.keep(dir)
     }
 }

@@ -67,6 +67,15 @@ unsafe impl kfiles_file::FileSystem for Procfs {
         &const { crate::file::table(K::OPERATIONS) }
     }
 
+    fn subdir(
+        _: Token,
+        dir: &kfiles_file::Dir<Self>,
+        name: &CStr,
+        mode: u16,
+    ) -> Result<kfiles_file::Dir<Self>> {
+        make_subdir(dir, name, mode)
+    }
+
     unsafe fn create_file(
         place: &Claim,
         name: &CStr,
@@ -114,11 +123,19 @@ unsafe impl kfiles_file::FileSystem for Procfs {
 /// new entry may not take: procfs `WARN`s (a panic with `panic_on_warn`)
 /// before it refuses a name that exists.
 ///
+/// Each name is held with a key: 0 in a directory's own list, the
+/// directory's address in [`BORROWED_NAMES`], which holds the names of every
+/// directory this crate did not create (a namespace's `/proc/net`, which
+/// several `NetFiles` of a module share).
+///
 /// # Invariants
 ///
 /// Only accessed while the module's names mutex is held (a [`NamesLock`]).
 /// `None` marks a free slot (the kernel's `Vec` of 6.12 cannot remove).
-pub struct Names(UnsafeCell<KVec<Option<KVec<u8>>>>);
+pub struct Names(UnsafeCell<NameList>);
+
+/// Names and their keys; `None` marks a free slot.
+type NameList = KVec<Option<(usize, KVec<u8>)>>;
 
 // SAFETY: Every access holds the names mutex (type invariants), which
 // serialises the threads.
@@ -133,6 +150,10 @@ impl Names {
 /// The names this module's crate created directly in `/proc`.
 static ROOT_NAMES: Names = Names::new();
 
+/// The names this module's crate created in directories it did not create,
+/// keyed by directory.
+static BORROWED_NAMES: Names = Names::new();
+
 /// The module's names mutex, held while this lives.
 struct NamesLock;
 
@@ -146,7 +167,7 @@ impl NamesLock {
     }
 
     /// The names of a directory; `&mut self` makes it the only view.
-    fn of<'a>(&'a mut self, names: &'a Names) -> &'a mut KVec<Option<KVec<u8>>> {
+    fn of<'a>(&'a mut self, names: &'a Names) -> &'a mut NameList {
         // SAFETY: The mutex is held while `self` lives (type invariants of
         // `Names`), and `&mut self` allows one view at a time.
         unsafe { &mut *names.0.get() }
@@ -168,11 +189,21 @@ pub struct Claim {
     name: KVec<u8>,
 }
 
+/// Whether `names` holds `name` under `key`.
+fn holds(names: &[Option<(usize, KVec<u8>)>], key: usize, name: &[u8]) -> bool {
+    names
+        .iter()
+        .flatten()
+        .any(|(k, n)| *k == key && &n[..] == name)
+}
+
 impl Claim {
     /// Takes `name` in `dir`: `EINVAL` for a name that is not one plain path
     /// component (in `/proc` itself, numeric names too), `EPERM` where
     /// sleeping is not allowed, `EEXIST` for a name already there (taken by
-    /// this crate in `dir`, or, in `/proc` itself, visible under `/proc`).
+    /// this crate in `dir`; in `/proc` itself, visible under `/proc`; in a
+    /// namespace's `/proc/net`, visible in `/proc/1/net` and not taken by
+    /// this crate in the initial namespace's).
     pub(crate) fn new(dir: Option<&Arc<Entry>>, name: &CStr) -> Result<Claim> {
         kfiles_core::name::check(name.to_bytes(), dir.is_none()).map_err(|_| EINVAL)?;
         // procfs allocates with `GFP_KERNEL`, and the names lock sleeps.
@@ -184,23 +215,40 @@ impl Claim {
         own.extend_from_slice(bytes, GFP_KERNEL)?;
         let mut registered = KVec::with_capacity(bytes.len(), GFP_KERNEL)?;
         registered.extend_from_slice(bytes, GFP_KERNEL)?;
+        let (list, key) = names_of(dir);
         let mut lock = NamesLock::new();
-        let names = lock.of(names_of(dir));
-        if names
-            .iter()
-            .any(|n| n.as_ref().is_some_and(|n| &n[..] == bytes))
-        {
+        let names = lock.of(list);
+        if holds(names, key, bytes) {
             return Err(EEXIST);
         }
-        if dir.is_none() {
-            // SAFETY: `name` is a C string; the lookup may sleep, as here.
-            kernel::error::to_result(unsafe {
-                ffi::kfiles_proc_root_lookup(kfiles_compat::char_ptr(name))
-            })?;
+        match dir {
+            None => {
+                // SAFETY: `name` is a C string; the lookup may sleep, as here.
+                kernel::error::to_result(unsafe {
+                    ffi::kfiles_proc_root_lookup(kfiles_compat::char_ptr(name))
+                })?;
+            }
+            // A namespace's `/proc/net` holds what the kernel's subsystems
+            // made there, which no lookup from here can see before the
+            // namespace has a task. Those of the initial namespace stand
+            // for them (the subsystems make the same names in every
+            // namespace), less the names this crate made there itself.
+            Some(entry) if entry.is_borrowed() => {
+                // SAFETY: Only reads `init_net`.
+                let initial = unsafe { ffi::kfiles_init_net_proc_dir() } as usize;
+                if !holds(names, initial, bytes) {
+                    // SAFETY: `name` is a C string; the lookup may sleep, as
+                    // here.
+                    kernel::error::to_result(unsafe {
+                        ffi::kfiles_proc_init_net_lookup(kfiles_compat::char_ptr(name))
+                    })?;
+                }
+            }
+            Some(_) => {}
         }
         match names.iter_mut().find(|n| n.is_none()) {
-            Some(free) => *free = Some(registered),
-            None => names.push(Some(registered), GFP_KERNEL)?,
+            Some(free) => *free = Some((key, registered)),
+            None => names.push(Some((key, registered)), GFP_KERNEL)?,
         }
         Ok(Claim {
             parent: dir.cloned(),
@@ -216,26 +264,60 @@ impl Claim {
     }
 }
 
-/// The names of `dir` (`None` for `/proc`).
-fn names_of(dir: Option<&Arc<Entry>>) -> &Names {
-    dir.map_or(&ROOT_NAMES, |e| e.children())
+/// The list that holds the names of `dir` (`None` for `/proc`), and their
+/// key in it.
+fn names_of(dir: Option<&Arc<Entry>>) -> (&Names, usize) {
+    match dir {
+        None => (&ROOT_NAMES, 0),
+        Some(e) if e.is_borrowed() => (&BORROWED_NAMES, e.node() as usize),
+        Some(e) => (e.children(), 0),
+    }
 }
 
 impl Drop for Claim {
     fn drop(&mut self) {
+        let (list, key) = names_of(self.parent.as_ref());
         let mut lock = NamesLock::new();
-        let names = lock.of(names_of(self.parent.as_ref()));
-        if let Some(slot) = names
-            .iter_mut()
-            .find(|n| n.as_ref().is_some_and(|n| n[..] == self.name[..]))
-        {
+        let names = lock.of(list);
+        if let Some(slot) = names.iter_mut().find(|n| {
+            n.as_ref()
+                .is_some_and(|(k, n)| *k == key && n[..] == self.name[..])
+        }) {
             *slot = None;
         }
         if names.iter().all(Option::is_none) {
-            // Free the slots: `/proc`'s list is a static, never dropped.
+            // Free the slots: the lists of `/proc` and of borrowed
+            // directories are statics, never dropped.
             *names = KVec::new();
         }
     }
+}
+
+/// Makes the directory `name` in `parent` (see [`Dir::subdir`]); `mode` is
+/// permission bits only.
+fn make_subdir(
+    parent: &kfiles_file::Dir<Procfs>,
+    name: &CStr,
+    mode: u16,
+) -> Result<kfiles_file::Dir<Procfs>> {
+    let claim = Claim::new(parent.entry(), name)?;
+    let name = kfiles_compat::char_ptr(name);
+    // SAFETY: `name` is one plain path component, free in this directory
+    // (claimed), and `mode` holds permission bits only; the parent is alive
+    // while `claim` is (or NULL for /proc).
+    let pde = unsafe {
+        match parent.entry() {
+            // In a namespace's `/proc/net` (only a `NetFiles` scope has
+            // one), as `proc_net_mkdir()`.
+            Some(dir) if dir.is_borrowed() => {
+                ffi::kfiles_proc_net_mkdir(name, mode, claim.raw_parent())
+            }
+            _ => ffi::proc_mkdir_mode(name, mode, claim.raw_parent()),
+        }
+    };
+    // SAFETY: `pde` was just created for `claim`'s name and directory.
+    let entry = unsafe { Entry::wrap(pde, claim)? };
+    Ok(kfiles_file::Dir::new(Some(entry)))
 }
 
 kfiles_file::dir_type! {
@@ -255,6 +337,11 @@ kfiles_file::dir_type! {
 }
 
 impl Dir {
+    /// The directory of `dir`.
+    pub(crate) fn from_inner(dir: kfiles_file::Dir<Procfs>) -> Self {
+        Dir(dir)
+    }
+
     /// `/proc` itself, to create entries in.
     pub fn root() -> Self {
         Dir(kfiles_file::Dir::new(None))
@@ -268,17 +355,7 @@ impl Dir {
     /// crate already created in the directory (or, in `/proc` itself, any
     /// name visible there), and `ENOMEM` when procfs refuses the entry.
     pub fn subdir(&self, name: &CStr, mode: impl Into<Mode>) -> Result<Self> {
-        let mode = mode.into().bits();
-        let claim = Claim::new(self.entry(), name)?;
-        // SAFETY: `name` is one plain path component, free in this directory
-        // (claimed), and `mode` holds permission bits only; the parent is
-        // alive while `claim` is (or NULL for /proc).
-        let pde = unsafe {
-            ffi::proc_mkdir_mode(kfiles_compat::char_ptr(name), mode, claim.raw_parent())
-        };
-        // SAFETY: `pde` was just created for `claim`'s name and directory.
-        let entry = unsafe { Entry::wrap(pde, claim)? };
-        Ok(Dir(kfiles_file::Dir::new(Some(entry))))
+        Ok(Dir(make_subdir(self, name, mode.into().bits())?))
     }
 
     /// Creates a symbolic link `name` in this directory pointing at

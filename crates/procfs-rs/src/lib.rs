@@ -18,6 +18,8 @@
 //!   - a file with typed read and write handlers ([`Dir::ops_file`](kfiles_file::Dir::ops_file)) for
 //!     values implementing [`FileOps`]; [`Buffer`] is a ready-made one.
 //! - [`Symlink`], made by `proc_symlink()`.
+//! - [`NetFiles`]: files in `/proc/net` of every network namespace, each
+//!   over its own state, made and removed with the namespace.
 //!
 //! # Lifetimes
 //!
@@ -68,10 +70,12 @@
 mod buffer;
 mod entry;
 mod file;
+mod net;
 
 pub use buffer::Buffer;
 pub use entry::{Dir, Procfs, Symlink};
 pub use file::File;
+pub use net::{Net, NetFiles};
 
 /// A driver's state and the files that borrow parts of it, removed before it
 /// (see [`kfiles_file::Scope`]).

@@ -44,6 +44,7 @@ use kernel::{bindings, error::Result, types::Opaque};
 use kfiles_ffi as ffi;
 
 mod iter;
+mod regs;
 mod scalar;
 
 pub use iter::{seq_iter_open, SeqIterator};
@@ -51,6 +52,7 @@ pub use iter::{seq_iter_open, SeqIterator};
 /// [`SeqFile::write_bytes`] (see [`SeqFile::print`] for the cost of the
 /// alternative).
 pub use kfiles_core::text::{Align, Line};
+pub use regs::{Reg32, RegSet32, Regs32};
 
 /// The output buffer of a seq_file, as seen by a `show` callback.
 ///
@@ -332,6 +334,42 @@ macro_rules! seq_print {
 /// small, with a larger one), and concurrently for different open files, so it
 /// must print a consistent snapshot and have no side effects.
 pub trait Show {
+    /// The size of the buffer the first `show` of a read prints into
+    /// (`single_open_size()`). With 0, the default, it is a page, and each
+    /// time the output does not fit, seq_file doubles it and runs `show`
+    /// again; a size at least that of the output saves those runs. It is
+    /// allocated at every open (`kvmalloc()`); beyond `MAX_RW_COUNT` (2 GiB
+    /// less a page) the open fails with `ENOMEM`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+    /// use seqfile_rs::{SeqFile, Show};
+    ///
+    /// /// 1000 lines of 40 bytes, printed in one run of `show`.
+    /// struct Table {
+    ///     runs: AtomicU32,
+    /// }
+    ///
+    /// impl Show for Table {
+    ///     const BUFFER_SIZE: usize = 64 * 1024;
+    ///
+    ///     fn show(&self, m: &SeqFile) -> Result {
+    ///         self.runs.fetch_add(1, Relaxed);
+    ///         for row in 0..1000 {
+    ///             seqfile_rs::seq_print!(m, "{:>39}\n", row);
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    /// # let dir = doctest::debugfs_dir();
+    /// # let table = KBox::pin_init(dir.read_only_file(c"table", 0o444, Table { runs: AtomicU32::new(0) }), GFP_KERNEL)?;
+    /// # assert_eq!(doctest::read(c"/sys/kernel/debug/kfiles-doctest/table")?.len(), 40_000);
+    /// # assert_eq!(table.runs.load(Relaxed), 1);
+    /// ```
+    const BUFFER_SIZE: usize = 0;
+
     /// Prints the file's content into `m`.
     fn show(&self, m: &SeqFile) -> Result;
 }
@@ -362,8 +400,9 @@ unsafe extern "C" fn show_trampoline<T: Show + Sync>(
 }
 
 /// Opens `file` as a single-show seq_file printing `data`, as C's
-/// `single_open(file, show, data)`. Pair it with `seq_read`, `seq_lseek` and
-/// `single_release` in the same `file_operations`.
+/// `single_open(file, show, data)`, or `single_open_size()` with
+/// [`Show::BUFFER_SIZE`] when that is not 0. Pair it with `seq_read`,
+/// `seq_lseek` and `single_release` in the same `file_operations`.
 ///
 /// # Safety
 ///
@@ -374,7 +413,18 @@ pub unsafe fn single_open<T: Show + Sync>(
     file: *mut bindings::file,
     data: *const T,
 ) -> kernel::ffi::c_int {
+    let show: unsafe extern "C" fn(*mut bindings::seq_file, *mut c_void) -> kernel::ffi::c_int =
+        show_trampoline::<T>;
+    let show = Some(show);
+    let data = data.cast_mut().cast();
     // SAFETY: The caller guarantees `file` is being opened and `data` stays
     // valid for as long as `show_trampoline::<T>` can be called.
-    unsafe { ffi::single_open(file, Some(show_trampoline::<T>), data.cast_mut().cast()) }
+    // `single_open_size()` allocates the buffer itself, refusing sizes
+    // beyond `MAX_RW_COUNT`.
+    unsafe {
+        match T::BUFFER_SIZE {
+            0 => ffi::single_open(file, show, data),
+            size => ffi::single_open_size(file, show, data, size),
+        }
+    }
 }

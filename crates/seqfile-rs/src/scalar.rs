@@ -74,6 +74,8 @@ impl Show for bool {
 /// Shared state: what the value inside shows (several files may show one
 /// `Arc`, or parts of it through their own `Show` types).
 impl<T: Show> Show for kernel::sync::Arc<T> {
+    const BUFFER_SIZE: usize = T::BUFFER_SIZE;
+
     #[inline]
     fn show(&self, m: &SeqFile) -> Result {
         T::show(self, m)
@@ -82,6 +84,8 @@ impl<T: Show> Show for kernel::sync::Arc<T> {
 
 /// The value inside, shown under the lock (`show` runs in task context).
 impl<T: Show> Show for kernel::sync::Mutex<T> {
+    const BUFFER_SIZE: usize = T::BUFFER_SIZE;
+
     fn show(&self, m: &SeqFile) -> Result {
         self.lock().show(m)
     }
@@ -93,6 +97,8 @@ impl<T: Show> Show for kernel::sync::Mutex<T> {
 /// interrupts on: a spinlock that interrupt handlers also take must not be
 /// shown this way.
 impl<T: Show + Copy> Show for kernel::sync::SpinLock<T> {
+    const BUFFER_SIZE: usize = T::BUFFER_SIZE;
+
     fn show(&self, m: &SeqFile) -> Result {
         self.lock().show(m)
     }
