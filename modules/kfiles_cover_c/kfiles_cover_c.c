@@ -197,6 +197,17 @@ static const struct seq_operations lines_ops = {
 	.show = lines_show,
 };
 
+/*
+ * Also undoes a partial init: remove_proc_subtree() returns -ENOENT for
+ * what was not made (remove_proc_entry() would WARN).
+ */
+static void cover_net_exit(struct net *net)
+{
+	remove_proc_subtree("kfiles_cover_c_dir", net->proc_net);
+	remove_proc_subtree("kfiles_cover_c_level", net->proc_net);
+	remove_proc_subtree("kfiles_cover_c_ns", net->proc_net);
+}
+
 static int __net_init cover_net_init(struct net *net)
 {
 	struct proc_dir_entry *dir;
@@ -213,17 +224,8 @@ static int __net_init cover_net_init(struct net *net)
 		goto fail;
 	return 0;
 fail:
-	remove_proc_subtree("kfiles_cover_c_dir", net->proc_net);
-	remove_proc_entry("kfiles_cover_c_level", net->proc_net);
-	remove_proc_entry("kfiles_cover_c_ns", net->proc_net);
+	cover_net_exit(net);
 	return -ENOMEM;
-}
-
-static void __net_exit cover_net_exit(struct net *net)
-{
-	remove_proc_subtree("kfiles_cover_c_dir", net->proc_net);
-	remove_proc_entry("kfiles_cover_c_level", net->proc_net);
-	remove_proc_entry("kfiles_cover_c_ns", net->proc_net);
 }
 
 static struct pernet_operations cover_net_ops = {

@@ -447,15 +447,7 @@ impl<T, F: FileSystem> Deref for Scope<T, F> {
 impl<T, F: FileSystem> Drop for Scope<T, F> {
     fn drop(&mut self) {
         let raw = self.inner.as_ptr();
-        // SAFETY: `inner` is live until dropped below (type invariants).
-        let here = unsafe {
-            (*raw)
-                .entries
-                .files
-                .iter()
-                .any(ScopeFile::may_be_running_here)
-        };
-        if here || !ffi::may_sleep() {
+        if self.may_be_running_here() || !ffi::may_sleep() {
             // Removing a file now would wait for the callback this task is
             // in, or sleep where sleeping is not allowed; and the state must
             // outlive the files.

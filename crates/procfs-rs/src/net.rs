@@ -155,39 +155,22 @@ pub struct NetFiles<T: Send + Sync + 'static> {
     _state: PhantomData<T>,
 }
 
-/// What every registration holds, whatever its functions: the scope of
-/// each namespace.
-///
-/// # Invariants
-///
-/// `scopes` holds one scope per namespace whose `init` succeeded and whose
-/// `exit` has not run, keyed by the namespace's address; each was made
-/// in that namespace's `/proc/net`. `None` marks a free slot.
-#[pin_data]
-struct Shared<T> {
-    #[pin]
-    scopes: Mutex<Scopes<T>>,
-}
-
-impl<T> Shared<T> {
-    /// No namespace yet.
-    fn new() -> impl PinInit<Self> {
-        pin_init!(Self {
-            scopes <- new_mutex!(KVec::new()),
-        })
-    }
-}
-
 /// The scope of each namespace, keyed by its address; `None` marks a free
 /// slot (the kernel's `Vec` of 6.12 cannot remove).
 type Scopes<T> = KVec<Option<(usize, Scope<T>)>>;
 
-/// A registration, with the functions that make a namespace's state and
-/// files.
+/// A registration: the functions that make a namespace's state and files,
+/// and the scope of each namespace.
+///
+/// # Invariants
+///
+/// `scopes` holds one scope per namespace whose `init` succeeded and whose
+/// `exit` has not run, keyed by the namespace's address; each was made in
+/// that namespace's `/proc/net`.
 #[pin_data]
 struct Registration<T, M, B> {
     #[pin]
-    shared: Shared<T>,
+    scopes: Mutex<Scopes<T>>,
     state: M,
     build: B,
 }
@@ -225,7 +208,7 @@ impl<T: Send + Sync + 'static> NetFiles<T> {
         }
         let registration = KBox::<Registration<T, M, B>>::pin_init::<Error>(
             try_pin_init!(Registration {
-                shared <- Shared::new(),
+                scopes <- new_mutex!(KVec::new()),
                 state,
                 build,
             }? Error),
@@ -363,7 +346,7 @@ impl<T: Send + Sync + 'static, M, B> Registration<T, M, B> {
         })?;
         drop(dir);
         let key = net.raw.as_ptr() as usize;
-        let mut scopes = self.shared.scopes.lock();
+        let mut scopes = self.scopes.lock();
         let room = scopes.iter().any(Option::is_none) || scopes.reserve(1, GFP_KERNEL).is_ok();
         if !room {
             drop(scopes);
@@ -405,7 +388,7 @@ unsafe extern "C" fn exit<T: Send + Sync + 'static, M, B>(
     // shared.
     let registration = unsafe { &*registration.cast::<Registration<T, M, B>>() };
     let key = net as usize;
-    let mut scopes = registration.shared.scopes.lock();
+    let mut scopes = registration.scopes.lock();
     let scope = scopes
         .iter_mut()
         .find(|slot| slot.as_ref().is_some_and(|(k, _)| *k == key))
