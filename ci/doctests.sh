@@ -5,6 +5,10 @@
 # module is built in a temporary directory as a third-party driver would be.
 # The guest test ci/guest/tests/15-doctests.sh loads it.
 #   ci/doctests.sh VERSION OUT_DIR [MAKE_VARIABLE=VALUE...]   (the .ko is copied to OUT_DIR)
+# With KFILES_RUSTDOC_LOG=FILE it then renders the crates' rustdoc too, once
+# each (this module links them all), from the objects just built, and ends
+# FILE with "rustdoc: ok" or "rustdoc: FAIL ..." (its failure does not fail
+# this script: ci/test.sh counts it on its own).
 source "$(dirname "$0")/lib.sh"
 ver=${1:?usage: ci/doctests.sh VERSION OUT_DIR}
 out=${2:?usage: ci/doctests.sh VERSION OUT_DIR}
@@ -23,3 +27,14 @@ make -C "$kdir" M="$tmp" "${mk[@]}" KFILES_DIR="$KFILES_ROOT" "$@" modules >"$tm
 no_kbuild_warnings "$tmp/build.log" "the documentation examples against Linux $ver"
 mkdir -p "$out"
 cp "$tmp/kfiles_doctests.ko" "$out/"
+if [ -n "${KFILES_RUSTDOC_LOG:-}" ]; then
+    (
+        d0=$SECONDS
+        doc=$(kernel_rustdoc "$ver" "$kdir")
+        make -C "$kdir" M="$tmp" "${mk[@]}" KFILES_DIR="$KFILES_ROOT" KFILES_RUSTDOC="$doc" "$@" \
+            modules || die "rustdoc of the crates failed"
+        no_kbuild_warnings "$KFILES_RUSTDOC_LOG" "rustdoc"
+        rustdoc_complete "$doc"
+        echo "rustdoc: ok, $doc/debugfs_rs/index.html ($((SECONDS - d0)) s)"
+    ) >"$KFILES_RUSTDOC_LOG" 2>&1 || echo "rustdoc: FAIL (log: $KFILES_RUSTDOC_LOG)" >>"$KFILES_RUSTDOC_LOG"
+fi

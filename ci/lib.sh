@@ -102,6 +102,33 @@ no_kbuild_warnings() {
     fi
 }
 
+# Echo where the kernel crate's rustdoc for kernel $1 (prepared tree $2) is,
+# rendering it first if needed (make rustdoc; about 1 minute, once per tree).
+# The kfiles crates' rustdoc goes beside it so that kernel types link.
+kernel_rustdoc() {
+    local ver=$1 kdir=$2 mk out
+    read -r -a mk <<<"$(kmake_vars)"
+    out=$kdir/Documentation/output/rust/rustdoc
+    if [ ! -f "$out/kernel/index.html" ]; then
+        say "Rendering the kernel crate's rustdoc (make rustdoc; about 1 minute)"
+        make -s -C "$KFILES_CACHE/src/linux-source-$ver" O="$kdir" "${mk[@]}" rustdoc \
+            >"$kdir/kfiles-rustdoc.log" 2>&1 \
+            || { tail -n 30 "$kdir/kfiles-rustdoc.log" >&2; die "make rustdoc failed"; }
+    fi
+    # Pages of an earlier run must not pass for this one's.
+    rm -rf "$out"/{debugfs_rs,procfs_rs,seqfile_rs,relay_rs,process_list,periodic_work,kfiles_attr,kfiles_file,kfiles_compat,kfiles_core}
+    echo "$out"
+}
+
+# Fail unless rustdoc output directory $1 has every kfiles crate's pages.
+rustdoc_complete() {
+    local c
+    for c in debugfs_rs procfs_rs seqfile_rs relay_rs process_list periodic_work kfiles_attr \
+        kfiles_file kfiles_compat kfiles_core; do
+        [ -f "$1/$c/index.html" ] || die "no documentation for $c in $1"
+    done
+}
+
 kernel_src_dir() { ls -d "$KFILES_CACHE"/src/linux-source-"$1" 2>/dev/null || true; }
 
 # Echo the prepared build directory (KDIR) of kernel series $1, or fail.

@@ -38,6 +38,26 @@ extern "C" {
     /// doctest_io.c: the events the file at `path` reports to a poller that
     /// does not wait, or a negative errno.
     fn kfiles_doctest_poll(path: *const kernel::ffi::c_char) -> kernel::ffi::c_long;
+
+    /// doctest_io.c: the size, uid and gid `stat()` shows for `path`; 0 or
+    /// a negative errno.
+    fn kfiles_doctest_stat(
+        path: *const kernel::ffi::c_char,
+        size: *mut i64,
+        uid: *mut u32,
+        gid: *mut u32,
+    ) -> kernel::ffi::c_int;
+}
+
+/// What `stat()` shows of `path`: its size, and its owner's user and group
+/// ids.
+pub(crate) fn stat(path: &CStr) -> Result<(i64, u32, u32)> {
+    let (mut size, mut uid, mut gid) = (0i64, 0u32, 0u32);
+    // SAFETY: `path` is a C string; the three pointers are valid for writes.
+    kernel::error::to_result(unsafe {
+        kfiles_doctest_stat(kfiles_compat::char_ptr(path), &mut size, &mut uid, &mut gid)
+    })?;
+    Ok((size, uid, gid))
 }
 
 /// The most bytes one read or write moves.

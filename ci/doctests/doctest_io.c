@@ -34,6 +34,7 @@ loff_t kfiles_doctest_seek(const char *path, loff_t offset, int whence);
 void kfiles_doctest_msleep(unsigned int ms);
 bool kfiles_doctest_exists(const char *path);
 long kfiles_doctest_poll(const char *path);
+int kfiles_doctest_stat(const char *path, loff_t *size, unsigned int *uid, unsigned int *gid);
 
 /* One call of @f's read or write operation at *@pos, through @ubuf. */
 static ssize_t kfiles_doctest_rw(struct file *f, char __user *ubuf, size_t len, loff_t *pos,
@@ -161,6 +162,29 @@ bool kfiles_doctest_exists(const char *path)
 		return false;
 	path_put(&p);
 	return true;
+}
+
+/*
+ * What stat() of @path shows (symbolic links followed): its size, and its
+ * owner's ids in the initial user namespace. 0 or a negative errno.
+ */
+int kfiles_doctest_stat(const char *path, loff_t *size, unsigned int *uid, unsigned int *gid)
+{
+	struct path p;
+	struct kstat st;
+	int err;
+
+	err = kern_path(path, LOOKUP_FOLLOW, &p);
+	if (err)
+		return err;
+	err = vfs_getattr(&p, &st, STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
+	path_put(&p);
+	if (err)
+		return err;
+	*size = st.size;
+	*uid = from_kuid(&init_user_ns, st.uid);
+	*gid = from_kgid(&init_user_ns, st.gid);
+	return 0;
 }
 
 void kfiles_doctest_msleep(unsigned int ms)

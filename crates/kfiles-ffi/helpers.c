@@ -224,6 +224,31 @@ static __always_inline void kfiles_relay_exit(void)
 	this_cpu_ptr(&kfiles_relay_nest)->depth--;
 }
 
+/* Global channels' locks this CPU holds (interrupts nest inside tasks). */
+static DEFINE_PER_CPU(unsigned int, kfiles_relay_global_held);
+
+/*
+ * Takes a global channel's lock, with this CPU's writers of the channel
+ * excluded: waits for it if this CPU holds no other global channel's lock,
+ * else only tries it (see kfiles_helpers.h). A CPU that waits holds no lock
+ * another CPU can wait for, so no cycle of waiters can form.
+ */
+static __always_inline bool kfiles_relay_lock(struct raw_spinlock *lock)
+{
+	if (likely(!this_cpu_read(kfiles_relay_global_held)))
+		raw_spin_lock(lock);
+	else if (!raw_spin_trylock(lock))
+		return false;
+	this_cpu_inc(kfiles_relay_global_held);
+	return true;
+}
+
+static __always_inline void kfiles_relay_unlock(struct raw_spinlock *lock)
+{
+	this_cpu_dec(kfiles_relay_global_held);
+	raw_spin_unlock(lock);
+}
+
 static __always_inline bool kfiles_relay_context_ok(unsigned int flags)
 {
 	if (flags & KFILES_RELAY_TASK_ONLY)
@@ -299,9 +324,13 @@ static __always_inline long kfiles_relay_room(struct rchan *chan, struct rchan_b
 	return buf->offset;
 }
 
-/* Copies @length bytes into @buf and publishes them. Writers excluded. */
+/*
+ * Copies @length bytes into @buf and publishes them. This CPU's writers
+ * excluded; those of other CPUs too, through @lock, on a global channel.
+ */
 static __always_inline long kfiles_relay_put(struct rchan *chan, struct rchan_buf *buf,
-					     const void *data, size_t length, unsigned int flags)
+					     const void *data, size_t length, unsigned int flags,
+					     struct raw_spinlock *lock)
 {
 	long offset;
 
@@ -309,6 +338,10 @@ static __always_inline long kfiles_relay_put(struct rchan *chan, struct rchan_bu
 		return -ENODEV;
 	if (unlikely(!kfiles_relay_enter(chan)))
 		return -EBUSY;
+	if ((flags & KFILES_RELAY_GLOBAL) && unlikely(!kfiles_relay_lock(lock))) {
+		kfiles_relay_exit();
+		return -EBUSY;
+	}
 	offset = kfiles_relay_room(chan, buf, length, flags);
 	if (likely(offset >= 0)) {
 		memcpy(buf->data + offset, data, length);
@@ -316,11 +349,14 @@ static __always_inline long kfiles_relay_put(struct rchan *chan, struct rchan_bu
 		smp_store_release(&buf->offset, offset + length);
 		offset = length;
 	}
+	if (flags & KFILES_RELAY_GLOBAL)
+		kfiles_relay_unlock(lock);
 	kfiles_relay_exit();
 	return offset;
 }
 
-long kfiles_relay_write(struct rchan *chan, const void *data, size_t length, unsigned int flags)
+long kfiles_relay_write(struct rchan *chan, const void *data, size_t length, unsigned int flags,
+			struct raw_spinlock *lock)
 {
 	unsigned long irqflags;
 	long ret;
@@ -330,18 +366,18 @@ long kfiles_relay_write(struct rchan *chan, const void *data, size_t length, uns
 	if (flags & KFILES_RELAY_TASK_ONLY) {
 		/* Interrupt-context writers are refused, so this excludes them all. */
 		preempt_disable();
-		ret = kfiles_relay_put(chan, *this_cpu_ptr(chan->buf), data, length, flags);
+		ret = kfiles_relay_put(chan, *this_cpu_ptr(chan->buf), data, length, flags, lock);
 		preempt_enable();
 		return ret;
 	}
 	local_irq_save(irqflags);
-	ret = kfiles_relay_put(chan, *this_cpu_ptr(chan->buf), data, length, flags);
+	ret = kfiles_relay_put(chan, *this_cpu_ptr(chan->buf), data, length, flags, lock);
 	local_irq_restore(irqflags);
 	return ret;
 }
 
 long kfiles_relay_reserve(struct rchan *chan, size_t length, unsigned int flags,
-			  struct kfiles_relay_slot *slot)
+			  struct raw_spinlock *lock, struct kfiles_relay_slot *slot)
 {
 	struct rchan_buf *buf;
 	long offset;
@@ -358,8 +394,16 @@ long kfiles_relay_reserve(struct rchan *chan, size_t length, unsigned int flags,
 		offset = -EBUSY;
 		goto refused;
 	}
+	slot->lock = flags & KFILES_RELAY_GLOBAL ? lock : NULL;
+	if (slot->lock && unlikely(!kfiles_relay_lock(slot->lock))) {
+		kfiles_relay_exit();
+		offset = -EBUSY;
+		goto refused;
+	}
 	offset = kfiles_relay_room(chan, buf, length, flags);
 	if (unlikely(offset < 0)) {
+		if (slot->lock)
+			kfiles_relay_unlock(slot->lock);
 		kfiles_relay_exit();
 		goto refused;
 	}
@@ -380,15 +424,34 @@ void kfiles_relay_release(const struct kfiles_relay_slot *slot, bool commit)
 	else
 		/* An mmap() reader may have seen bytes of it: leave none. */
 		memset(slot->data, 0, slot->len);
+	if (slot->lock)
+		kfiles_relay_unlock(slot->lock);
 	kfiles_relay_exit();
 	local_irq_restore(slot->irqflags);
 }
 
+static struct lock_class_key kfiles_relay_task_lock_key, kfiles_relay_any_lock_key;
+
 struct rchan *kfiles_relay_open(const char *base_filename, struct dentry *parent,
 				size_t subbuf_size, size_t n_subbufs,
-				const struct kfiles_relay_callbacks *cb, void *private_data)
+				const struct kfiles_relay_callbacks *cb, void *private_data,
+				unsigned int flags, struct raw_spinlock **global_lock)
 {
 	struct rchan *chan;
+
+	if (global_lock) {
+		*global_lock = kmalloc(sizeof(**global_lock), GFP_KERNEL);
+		if (!*global_lock)
+			return NULL;
+		raw_spin_lock_init(*global_lock);
+		/*
+		 * Task-only channels' locks are taken with interrupts on, the
+		 * others' in interrupts too: two lock classes, or lockdep
+		 * would take one channel of each for an inconsistent lock.
+		 */
+		lockdep_set_class(*global_lock, flags & KFILES_RELAY_TASK_ONLY ?
+				  &kfiles_relay_task_lock_key : &kfiles_relay_any_lock_key);
+	}
 
 	/*
 	 * relay_open() creates buffers for the online CPUs without holding the
@@ -398,13 +461,56 @@ struct rchan *kfiles_relay_open(const char *base_filename, struct dentry *parent
 	cpus_read_lock();
 	chan = relay_open(base_filename, parent, subbuf_size, n_subbufs, &cb->cb, private_data);
 	cpus_read_unlock();
+	if (!chan && global_lock) {
+		kfree(*global_lock);
+		*global_lock = NULL;
+	}
 	return chan;
+}
+
+void kfiles_relay_close(struct rchan *chan, struct raw_spinlock *global_lock)
+{
+	relay_close(chan);
+	kfree(global_lock);
 }
 
 struct kfiles_relay_flush_args {
 	struct rchan *chan;
 	unsigned int flags;
 };
+
+/*
+ * A global channel's one buffer is switched from here, under its lock with
+ * interrupts off, which excludes the writers of every CPU. -EBUSY from
+ * inside a write of the channel, or of another global channel whose lock
+ * the lock is only tried under (a hook of a task-only channel may flush
+ * where the kernel cannot tell that it is atomic).
+ */
+static int kfiles_relay_flush_global(struct rchan *chan, unsigned int flags,
+				     struct raw_spinlock *lock)
+{
+	struct rchan_buf *buf;
+	unsigned long irqflags;
+	int ret = -EBUSY;
+
+	local_irq_save(irqflags);
+	/* Every CPU's pointer is the one buffer's; this CPU's is set (online). */
+	buf = *this_cpu_ptr(chan->buf);
+	if (!buf) {
+		ret = -ENODEV;
+	} else if (kfiles_relay_enter(chan)) {
+		if (kfiles_relay_lock(lock)) {
+			if ((flags & KFILES_RELAY_OVERWRITE) ||
+			    !kfiles_relay_switch_would_overrun(buf))
+				kfiles_relay_switch(buf, 0);
+			kfiles_relay_unlock(lock);
+			ret = 0;
+		}
+		kfiles_relay_exit();
+	}
+	local_irq_restore(irqflags);
+	return ret;
+}
 
 /* Finishes @buf's current sub-buffer, unless that would overrun. Writers excluded. */
 static void kfiles_relay_flush_buf(struct rchan *chan, struct rchan_buf *buf, unsigned int flags)
@@ -443,7 +549,7 @@ static DEFINE_MUTEX(kfiles_relay_flush_mutex);
  * section). cpus_read_lock() keeps CPUs from going on- or offline meanwhile;
  * the buffer of an offline CPU has no writers and is switched from here.
  */
-int kfiles_relay_flush(struct rchan *chan, unsigned int flags)
+int kfiles_relay_flush(struct rchan *chan, unsigned int flags, struct raw_spinlock *lock)
 {
 	struct kfiles_relay_flush_args args = { .chan = chan, .flags = flags };
 	struct rchan_buf *buf;
@@ -452,6 +558,8 @@ int kfiles_relay_flush(struct rchan *chan, unsigned int flags)
 	if (!kfiles_may_sleep())
 		return -EPERM;
 	might_sleep();
+	if (flags & KFILES_RELAY_GLOBAL)
+		return kfiles_relay_flush_global(chan, flags, lock);
 	cpus_read_lock();
 	mutex_lock(&kfiles_relay_flush_mutex);
 	for_each_possible_cpu(cpu) {
@@ -514,6 +622,23 @@ int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t c
 		buf->bytes_consumed = 0;
 	inode_unlock(inode);
 	return 0;
+}
+
+int kfiles_relay_buf_full(struct rchan *chan, unsigned int cpu)
+{
+	struct rchan_buf *buf;
+	size_t produced;
+
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return -EINVAL;
+	buf = READ_ONCE(*per_cpu_ptr(chan->buf, cpu));
+	if (!buf)
+		return -ENODEV;
+	/* kfiles_relay_switch_would_overrun(), from outside the writer. */
+	produced = READ_ONCE(buf->subbufs_produced);
+	if (READ_ONCE(buf->offset) != chan->subbuf_size + 1)
+		produced++;
+	return produced - smp_load_acquire(&buf->subbufs_consumed) >= chan->n_subbufs;
 }
 
 /* Copies of a sub-buffer read() may retry against a lapping writer. */
@@ -1297,6 +1422,47 @@ int kfiles_debugfs_rename(struct dentry *dentry, const char *name)
 	dput(parent);
 	return err;
 #endif
+}
+
+int kfiles_debugfs_set_size(struct dentry *dentry, unsigned long long size)
+{
+	struct inode *inode = d_inode(dentry);
+
+	if (size > LLONG_MAX)
+		return -EINVAL;
+	inode_lock(inode);
+	i_size_write(inode, size);
+	inode_unlock(inode);
+	return 0;
+}
+
+/*
+ * Serialises the procfs setters below with each other (procfs's own readers,
+ * and proc_notify_change() writing a chmod back, do not take it).
+ */
+static DEFINE_MUTEX(kfiles_proc_attr_lock);
+
+int kfiles_proc_set_size(struct proc_dir_entry *pde, unsigned long long size)
+{
+	if (size > LLONG_MAX)
+		return -EINVAL;
+	mutex_lock(&kfiles_proc_attr_lock);
+	proc_set_size(pde, size);
+	mutex_unlock(&kfiles_proc_attr_lock);
+	return 0;
+}
+
+int kfiles_proc_set_owner(struct proc_dir_entry *pde, unsigned int uid, unsigned int gid)
+{
+	kuid_t kuid = make_kuid(&init_user_ns, uid);
+	kgid_t kgid = make_kgid(&init_user_ns, gid);
+
+	if (!uid_valid(kuid) || !gid_valid(kgid))
+		return -EINVAL;
+	mutex_lock(&kfiles_proc_attr_lock);
+	proc_set_user(pde, kuid, kgid);
+	mutex_unlock(&kfiles_proc_attr_lock);
+	return 0;
 }
 
 int kfiles_proc_root_lookup(const char *name)

@@ -55,8 +55,9 @@ void kfiles_task_comm(struct task_struct *t, char *buf, size_t len);
  * negative errno when the record is refused: -ENOSPC (buffer full, no-overwrite
  * mode), -ECANCELED (subbuf_start() refused), -EPERM (wrong context for the
  * channel), -EBUSY (the channel's buffer is being written on this CPU by the
- * code that calls: a hook, or the code filling a reservation), -ENODEV (no buffer
- * for this CPU). Every helper takes a channel opened by kfiles_relay_open().
+ * code that calls: a hook, or the code filling a reservation; or a global
+ * channel's lock is held elsewhere while this CPU holds another's), -ENODEV
+ * (no buffer for this CPU). Every helper takes a channel opened by kfiles_relay_open().
  */
 struct rchan;
 struct rchan_buf;
@@ -65,6 +66,7 @@ struct rchan_callbacks;
 /* Channel flags passed to every helper. */
 #define KFILES_RELAY_OVERWRITE 1u	/* overwrite mode */
 #define KFILES_RELAY_TASK_ONLY 2u	/* writers run in task context only */
+#define KFILES_RELAY_GLOBAL 4u		/* one buffer for every CPU (is_global) */
 
 /*
  * relay's callbacks plus the hook of a full buffer, which the write helpers
@@ -75,9 +77,25 @@ struct kfiles_relay_callbacks {
 	void (*buffer_full)(void *private_data, unsigned int cpu);
 };
 
+/*
+ * A global channel's writers, on every CPU, are serialised by a spinlock of
+ * its own (relay leaves that to the channel's user), allocated by
+ * kfiles_relay_open() and freed by kfiles_relay_close(); the write, reserve
+ * and flush helpers take it (NULL for per-CPU channels). A write from code
+ * made while this CPU holds another global channel's lock (from a hook, a
+ * reservation's filling code, an interrupt) only tries the lock, and is
+ * refused with -EBUSY if another CPU holds it: two CPUs each inside one
+ * global channel and writing to the other's would otherwise wait for each
+ * other forever. (The count of locks held is per module, as the helpers
+ * are: channels of two modules that write into each other from their hooks
+ * can still deadlock.) A flush of a global channel is -EBUSY likewise.
+ */
+struct raw_spinlock;
+
 /* An open reservation: interrupts are off until kfiles_relay_release(). */
 struct kfiles_relay_slot {
 	struct rchan_buf *buf;
+	struct raw_spinlock *lock;	/* held until release (global channels) */
 	void *data;			/* where the record goes */
 	size_t len;			/* its length */
 	size_t end;			/* buf->offset once committed */
@@ -86,14 +104,25 @@ struct kfiles_relay_slot {
 
 struct rchan *kfiles_relay_open(const char *base_filename, struct dentry *parent,
 				size_t subbuf_size, size_t n_subbufs,
-				const struct kfiles_relay_callbacks *cb, void *private_data);
-long kfiles_relay_write(struct rchan *chan, const void *data, size_t length, unsigned int flags);
+				const struct kfiles_relay_callbacks *cb, void *private_data,
+				unsigned int flags, struct raw_spinlock **global_lock);
+void kfiles_relay_close(struct rchan *chan, struct raw_spinlock *global_lock);
+long kfiles_relay_write(struct rchan *chan, const void *data, size_t length, unsigned int flags,
+			struct raw_spinlock *global_lock);
 long kfiles_relay_reserve(struct rchan *chan, size_t length, unsigned int flags,
-			  struct kfiles_relay_slot *slot);
+			  struct raw_spinlock *global_lock, struct kfiles_relay_slot *slot);
 void kfiles_relay_release(const struct kfiles_relay_slot *slot, bool commit);
-int kfiles_relay_flush(struct rchan *chan, unsigned int flags);
+int kfiles_relay_flush(struct rchan *chan, unsigned int flags, struct raw_spinlock *global_lock);
 int kfiles_relay_reset(struct rchan *chan);
 int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t consumed);
+/*
+ * Whether CPU @cpu's buffer has no sub-buffer left to switch to in
+ * no-overwrite mode (1; else 0), as the write helpers decide it (see
+ * kfiles_relay_switch_would_overrun()): relay_buf_full() one switch earlier.
+ * A snapshot, read without excluding the writers. -EINVAL for a CPU that is
+ * not possible, -ENODEV for one without a buffer. Any context.
+ */
+int kfiles_relay_buf_full(struct rchan *chan, unsigned int cpu);
 /* Event queues (kfiles_file::EventQueue; see helpers.c). */
 void kfiles_init_event_queue(struct wait_queue_head *wq);
 void kfiles_wake_up_all(struct wait_queue_head *wq);
@@ -271,6 +300,23 @@ int kfiles_proc_root_lookup(const char *name);
  * Renaming to its own name succeeds. May sleep.
  */
 int kfiles_debugfs_rename(struct dentry *dentry, const char *name);
+/*
+ * An entry's size and owner, as stat() shows them. kfiles_debugfs_set_size()
+ * sets a debugfs entry's inode size under its inode lock (what
+ * debugfs_create_file_size() sets at creation). kfiles_proc_set_size() and
+ * kfiles_proc_set_owner() are proc_set_size() and proc_set_user(), which
+ * procfs applies to the inodes it makes later; the owner's ids are mapped in
+ * the initial user namespace (-EINVAL for an id that has no mapping). The
+ * procfs setters are serialised with each other only (procfs reads the
+ * fields, and writes a chmod of the inode back, without a lock, as for C's
+ * callers). Sizes above LLONG_MAX are
+ * -EINVAL. May sleep.
+ */
+struct dentry;
+struct proc_dir_entry;
+int kfiles_debugfs_set_size(struct dentry *dentry, unsigned long long size);
+int kfiles_proc_set_size(struct proc_dir_entry *pde, unsigned long long size);
+int kfiles_proc_set_owner(struct proc_dir_entry *pde, unsigned int uid, unsigned int gid);
 long kfiles_pernet_register(int (*init)(void *ctx, void *net), void (*exit)(void *ctx, void *net),
 			    void (*release)(void *ctx), void *ctx);
 void kfiles_pernet_drop(long handle);

@@ -21,6 +21,9 @@
 //! /sys/kernel/debug/kfiles_cover/renamed    "5", made as "before"  debugfs_change_name() (6.12: _rename())
 //! /sys/kernel/debug/kfiles_cover/sized      1000 lines, 40 bytes   single_open_size(), 64 KiB
 //! /sys/kernel/debug/kfiles_cover/sized_runs how often it was shown
+//! /sys/kernel/debug/kfiles_cover/stat_size  "7", 12345 bytes in stat() debugfs_create_file_size()
+//! /proc/kfiles_cover/owned                  "7", 4096 bytes, nobody    proc_set_size(), proc_set_user()
+//! /proc/kfiles_cover                        root:nogroup               proc_set_user()
 //! ```
 //!
 //! and in `/proc/net` of every network namespace (procfs-rs's `NetFiles`):
@@ -34,10 +37,10 @@
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering::Relaxed};
 use debugfs_rs::{
     seq_print, Blob, Dir, File, Handlers, Hex, Mode, Reg32, RegSet32, Regs32, Rename, SeqFile,
-    SeqIterator, Show, Symlink, U32Array, WritableBlob,
+    SeqIterator, Show, Stat, Symlink, U32Array, WritableBlob,
 };
 use kernel::{prelude::*, sync::Arc};
-use procfs_rs::NetFiles;
+use procfs_rs::{NetFiles, Stat as _};
 
 kfiles_compat::module! {
     type: Cover,
@@ -215,13 +218,19 @@ struct MoreFiles {
     sized: File<Table>,
     #[pin]
     sized_runs: File<Arc<AtomicU32>>,
+    #[pin]
+    stat_size: File<u32>,
 }
+
+/// The user and group ids of nobody and nogroup.
+const NOBODY: u32 = 65534;
 
 struct Cover {
     // The link first: it goes before the file it points at.
     _link: Symlink,
     _files: Pin<KBox<Files>>,
     _more: Pin<KBox<MoreFiles>>,
+    _owned: Pin<KBox<procfs_rs::File<u32>>>,
     _net: NetFiles<NetFilesState>,
 }
 
@@ -271,10 +280,18 @@ impl kernel::Module for Cover {
                 renamed <- dir.read_only_file(c"before", Mode::READ_ONLY, 5u32),
                 sized <- dir.read_only_file(c"sized", Mode::READ_ONLY, Table { runs: runs.clone() }),
                 sized_runs <- dir.read_only_file(c"sized_runs", Mode::READ_ONLY, runs),
+                stat_size <- dir.read_only_file(c"stat_size", Mode::READ_ONLY, 7u32),
             }),
             GFP_KERNEL,
         )?;
         more.renamed.rename(c"renamed")?;
+        more.stat_size.set_size(12345)?;
+        // The file keeps the directory.
+        let proc_dir = procfs_rs::Dir::root().subdir(c"kfiles_cover", 0o555)?;
+        proc_dir.set_owner(0, NOBODY)?;
+        let owned = KBox::pin_init(proc_dir.read_only_file(c"owned", 0o440, 7u32), GFP_KERNEL)?;
+        owned.set_size(4096)?;
+        owned.set_owner(NOBODY, NOBODY)?;
         let net = NetFiles::new(
             |net| NetFilesState {
                 state: NetState {
@@ -295,6 +312,7 @@ impl kernel::Module for Cover {
             _link: link,
             _files: files,
             _more: more,
+            _owned: owned,
             _net: net,
         })
     }

@@ -18,6 +18,9 @@
  *   /sys/kernel/debug/kfiles_cover_c/renamed    debugfs_change_name() (6.12: debugfs_rename())
  *   /sys/kernel/debug/kfiles_cover_c/sized      single_open_size(), 64 KiB for 40000 bytes
  *   /sys/kernel/debug/kfiles_cover_c/sized_runs debugfs_create_atomic_t(): how often it was shown
+ *   /sys/kernel/debug/kfiles_cover_c/stat_size  debugfs_create_file_size(), 12345 bytes in stat()
+ *   /proc/kfiles_cover_c/owned                  proc_set_size() 4096, proc_set_user() nobody
+ *   /proc/kfiles_cover_c                        proc_set_user() root:nogroup
  *
  * and in /proc/net of every network namespace (pernet operations):
  *
@@ -79,6 +82,8 @@ DEFINE_SHOW_ATTRIBUTE(padded);
  */
 static u32 bank[8];
 static u32 renamed = 5;
+static u32 stat_value = 7;
+static struct proc_dir_entry *proc_dir;
 static const struct debugfs_reg32 regs[] = {
 	{ "ctrl", 0x0 }, { "status", 0x4 }, { "count", 0x8 }, { "last", 0x1c },
 };
@@ -101,6 +106,12 @@ static int renamed_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(renamed);
+
+static int owned_show(struct seq_file *m, void *v)
+{
+	seq_puts(m, "7\n");
+	return 0;
+}
 
 static atomic_t sized_runs;
 
@@ -237,6 +248,7 @@ static struct pernet_operations cover_net_ops = {
 
 static int __init kfiles_cover_c_init(void)
 {
+	struct proc_dir_entry *owned;
 	struct dentry *before;
 	int i, err;
 
@@ -273,15 +285,29 @@ static int __init kfiles_cover_c_init(void)
 		debugfs_remove(dir);
 		return err;
 	}
-	err = register_pernet_subsys(&cover_net_ops);
-	if (err)
+	debugfs_create_file_size("stat_size", 0444, dir, &stat_value, &renamed_fops, 12345);
+	proc_dir = proc_mkdir("kfiles_cover_c", NULL);
+	owned = proc_dir ? proc_create_single("owned", 0440, proc_dir, owned_show) : NULL;
+	if (!owned) {
+		proc_remove(proc_dir);
 		debugfs_remove(dir);
+		return -ENOMEM;
+	}
+	proc_set_size(owned, 4096);
+	proc_set_user(owned, KUIDT_INIT(65534), KGIDT_INIT(65534));
+	proc_set_user(proc_dir, GLOBAL_ROOT_UID, KGIDT_INIT(65534));
+	err = register_pernet_subsys(&cover_net_ops);
+	if (err) {
+		proc_remove(proc_dir);
+		debugfs_remove(dir);
+	}
 	return err;
 }
 
 static void __exit kfiles_cover_c_exit(void)
 {
 	unregister_pernet_subsys(&cover_net_ops);
+	proc_remove(proc_dir);
 	debugfs_remove(dir);
 }
 

@@ -109,7 +109,7 @@ static const struct kfiles_relay_callbacks relay_callbacks = {
 static size_t exam_write(const void *data, size_t length)
 {
 	unsigned int flags = KFILES_RELAY_TASK_ONLY | (overwrite ? KFILES_RELAY_OVERWRITE : 0);
-	long ret = kfiles_relay_write(chan, data, length, flags);
+	long ret = kfiles_relay_write(chan, data, length, flags, NULL);
 
 	if (likely(ret >= 0))
 		return length;
@@ -219,7 +219,8 @@ static int do_flush(char *input)
 		return ret;
 	if (v != 1)
 		return -EINVAL;
-	return kfiles_relay_flush(chan, KFILES_RELAY_TASK_ONLY | (overwrite ? KFILES_RELAY_OVERWRITE : 0));
+	return kfiles_relay_flush(chan, KFILES_RELAY_TASK_ONLY | (overwrite ? KFILES_RELAY_OVERWRITE : 0),
+				  NULL);
 }
 
 static ssize_t snapshot_write(struct file *f, const char __user *u, size_t n, loff_t *pos)
@@ -269,7 +270,8 @@ static int __init relay_exam_c_init(void)
 	dir = debugfs_create_dir("relay-exam-c", NULL);
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);
-	chan = kfiles_relay_open("example", dir, subbuf_size, n_subbufs, &relay_callbacks, NULL);
+	chan = kfiles_relay_open("example", dir, subbuf_size, n_subbufs, &relay_callbacks, NULL, 0,
+				 NULL);
 	if (!chan) {
 		debugfs_remove(dir);
 		return -ENOMEM;
@@ -294,7 +296,8 @@ static void __exit relay_exam_c_exit(void)
 	for (i = 0; i < ARRAY_SIZE(controls); i++)
 		debugfs_remove(controls[i]);
 	cancel_delayed_work_sync(&snapshot_work);
-	kfiles_relay_flush(chan, KFILES_RELAY_TASK_ONLY | (overwrite ? KFILES_RELAY_OVERWRITE : 0));
+	kfiles_relay_flush(chan, KFILES_RELAY_TASK_ONLY | (overwrite ? KFILES_RELAY_OVERWRITE : 0),
+			   NULL);
 	relay_close(chan);
 	debugfs_remove(dir);
 }

@@ -7,7 +7,8 @@
 //! Opens the relay channel `relay-lab/chan0` ... (4 KiB x 4 sub-buffers per
 //! CPU by default; module parameters `subbuf_size`, `n_subbufs`, `overwrite`
 //! and `task_only`, which makes the channel [`Writers::TaskOnly`], the
-//! default) with these control files beside it:
+//! default; `global`: one buffer, `chan0`, for every CPU) with these control
+//! files beside it:
 //!
 //! - `burst` (read, write): `[write|reserve|memcpy] COUNT SIZE` writes COUNT
 //!   records of SIZE bytes with `Channel::write` or `Channel::reserve`, or
@@ -25,6 +26,8 @@
 //!   STREAM (SIZE at most 256) every PERIOD_US microseconds (at least 50), in
 //!   that context;
 //!   `stop` stops every timer.
+//! - `refused`: `full N too_big N dropped N full_cpus CPU...|none`, the
+//!   channel's own counts (`Channel::stats`) and `Channel::is_full`;
 //! - `flush` (write `1`), `dropped` and `stats` (`subbufs N full N`, what the
 //!   channel's hooks counted);
 //! - `consume` (write): `CPU COUNT` tells relay that COUNT sub-buffers of CPU's
@@ -58,6 +61,8 @@ kfiles_compat::module_params! {
     overwrite: bool = false;
     /// Writers run in task context only (Writers::TaskOnly); 0: any context.
     task_only: bool = true;
+    /// One buffer for every CPU (Builder::global).
+    global: bool = false;
 }
 
 /// Streams of probe records.
@@ -413,6 +418,32 @@ fn show_dropped(lab: &Arc<Lab>, m: &SeqFile) -> Result {
     Ok(())
 }
 
+/// The channel's own count of refusals, by reason, and the CPUs whose
+/// buffer has no sub-buffer left (`relay_stats()`, `relay_buf_full()`).
+fn show_refused(lab: &Arc<Lab>, m: &SeqFile) -> Result {
+    let stats = lab.channel.stats();
+    seq_print!(
+        m,
+        "full {} too_big {} dropped {} full_cpus",
+        stats.buffer_full,
+        stats.too_big,
+        stats.dropped
+    );
+    let mut none = true;
+    // (CPUs that are not possible fail with `EINVAL`.)
+    for cpu in 0..1024 {
+        if lab.channel.is_full(cpu) == Ok(true) {
+            seq_print!(m, " {}", cpu);
+            none = false;
+        }
+    }
+    if none {
+        seq_print!(m, " none");
+    }
+    seq_print!(m, "\n");
+    Ok(())
+}
+
 fn show_stats(lab: &Arc<Lab>, m: &SeqFile) -> Result {
     let stats = lab.channel.callbacks();
     seq_print!(
@@ -473,6 +504,8 @@ struct Controls {
     #[pin]
     stats: File<ReadCallback<Arc<Lab>, Show>>,
     #[pin]
+    refused: File<ReadCallback<Arc<Lab>, Show>>,
+    #[pin]
     burst: File<ReadWriteCallback<Arc<Lab>, Show, Run>>,
 }
 
@@ -497,14 +530,17 @@ impl kernel::Module for RelayLab {
         } else {
             Writers::Any
         };
-        let channel = Channel::builder(c"chan", &dir)
+        let mut builder = Channel::builder(c"chan", &dir)
             .subbufs(
                 module_params::subbuf_size.get(),
                 module_params::n_subbufs.get(),
             )
             .mode(mode)
-            .writers(writers)
-            .open(Stats::default())?;
+            .writers(writers);
+        if module_params::global.get() {
+            builder = builder.global();
+        }
+        let channel = builder.open(Stats::default())?;
         let lab = Arc::new(
             Lab {
                 channel,
@@ -531,7 +567,8 @@ impl kernel::Module for RelayLab {
             lab: lab.clone(),
             timers: timers.clone(),
         };
-        let (for_streams, for_dropped, for_stats, for_burst, for_nest) = (
+        let (for_streams, for_dropped, for_stats, for_refused, for_burst, for_nest) = (
+            lab.clone(),
             lab.clone(),
             lab.clone(),
             lab.clone(),
@@ -554,6 +591,7 @@ impl kernel::Module for RelayLab {
                 streams <- dir.read_callback_file(c"streams", 0o444, for_streams, show_streams as Show),
                 dropped <- dir.read_callback_file(c"dropped", 0o444, for_dropped, show_dropped as Show),
                 stats <- dir.read_callback_file(c"stats", 0o444, for_stats, show_stats as Show),
+                refused <- dir.read_callback_file(c"refused", 0o444, for_refused, show_refused as Show),
                 burst <- dir.read_write_callback_file(
                     c"burst",
                     0o600,

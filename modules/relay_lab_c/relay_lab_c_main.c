@@ -227,7 +227,7 @@ static int lab_write(const void *data, size_t length)
 	if (native)
 		ret = native_write(data, length);
 	else
-		ret = kfiles_relay_write(chan, data, length, flags);
+		ret = kfiles_relay_write(chan, data, length, flags, NULL);
 	return ret < 0 ? refused(ret) : 0;
 }
 
@@ -240,7 +240,7 @@ static int lab_reserve(const void *data, size_t length)
 		ret = native_reserve(data, length);
 		return ret < 0 ? refused(ret) : 0;
 	}
-	ret = kfiles_relay_reserve(chan, length, flags, &slot);
+	ret = kfiles_relay_reserve(chan, length, flags, NULL, &slot);
 	if (ret < 0)
 		return refused(ret);
 	memcpy(slot.data, data, length);
@@ -514,18 +514,18 @@ static int do_nest(char *input)
 	if (v != 1)
 		return -EINVAL;
 	/* The helpers' rules hold for native channels too: they are the same helpers. */
-	ret = kfiles_relay_reserve(chan, 64, flags, &slot);
+	ret = kfiles_relay_reserve(chan, 64, flags, NULL, &slot);
 	if (ret < 0)
 		return refused(ret);
-	w = kfiles_relay_write(chan, zeros, 32, flags);
+	w = kfiles_relay_write(chan, zeros, 32, flags, NULL);
 	if (w < 0)
 		w = refused(w);
-	r = kfiles_relay_reserve(chan, 32, flags, &inner);
+	r = kfiles_relay_reserve(chan, 32, flags, NULL, &inner);
 	if (r < 0)
 		r = refused(r);
 	else
 		kfiles_relay_release(&inner, true);
-	f = kfiles_relay_flush(chan, flags);
+	f = kfiles_relay_flush(chan, flags, NULL);
 	memcpy(slot.data, zeros, 64);
 	kfiles_relay_release(&slot, true);
 	atomic64_set(&nested[0], w < 0 ? w : 0);
@@ -559,7 +559,7 @@ static int do_flush(char *input)
 		relay_flush(chan);
 		return 0;
 	}
-	return kfiles_relay_flush(chan, flags);
+	return kfiles_relay_flush(chan, flags, NULL);
 }
 
 /* Control files: writes of at most CONTROL_MAX_INPUT bytes, at offset 0. */
@@ -698,7 +698,7 @@ static int __init relay_lab_c_init(void)
 	dir = debugfs_create_dir("relay-lab-c", NULL);
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);
-	chan = kfiles_relay_open("chan", dir, subbuf_size, n_subbufs, &relay_callbacks, NULL);
+	chan = kfiles_relay_open("chan", dir, subbuf_size, n_subbufs, &relay_callbacks, NULL, 0, NULL);
 	if (!chan) {
 		debugfs_remove(dir);
 		return -ENOMEM;
@@ -726,7 +726,7 @@ static void __exit relay_lab_c_exit(void)
 	if (native)
 		relay_flush(chan);
 	else
-		kfiles_relay_flush(chan, flags);
+		kfiles_relay_flush(chan, flags, NULL);
 	relay_close(chan);
 	debugfs_remove(dir);
 }

@@ -102,7 +102,22 @@ same sized.runs "cat {}sized_runs"
 check_cmd $T.sized.runs.text 2 cat $R/sized_runs
 check_cmd $T.sized.size 40000 sh -c "wc -c <$R/sized"
 
+# debugfs_create_file_size(): the size stat() shows; reads are unchanged.
+same stat_size "stat -c %s {}stat_size"
+check_cmd $T.stat_size.value 12345 stat -c %s $R/stat_size
+same stat_size.read "cat {}stat_size"
+# proc_set_size() and proc_set_user() on a file and a directory: the same
+# stat(), and the owner, nobody, may read the file its mode gives it (0440).
+P=/proc/kfiles_cover PC=/proc/kfiles_cover_c
+check_cmd $T.proc.owned.stat "$(stat -c '%s %u %g %a' $PC/owned)" stat -c '%s %u %g %a' $P/owned
+check_cmd $T.proc.owned.stat-text "4096 65534 65534 440" stat -c '%s %u %g %a' $P/owned
+check_cmd $T.proc.dir.stat "$(stat -c '%u %g %a' $PC)" stat -c '%u %g %a' $P
+check_cmd $T.proc.dir.stat-text "0 65534 555" stat -c '%u %g %a' $P
+check_cmd $T.proc.owned.nobody 7 as_nobody cat $P/owned
+check_cmd $T.proc.owned.nobody.c 7 as_nobody cat $PC/owned
 for m in kfiles_cover kfiles_cover_c; do
     check_true $T.rmmod.$m rmmod $m
 done
 check_false $T.gone test -e $R
+check_false $T.gone.proc test -e $P
+check_false $T.gone.proc.c test -e $PC

@@ -61,6 +61,21 @@ out=$(kfio stress $L secs=$secs size=200 method=write reader=relay-read 2>&1)
 report relay-read.intact "$out"
 check_true $T.relay-read.rmmod rmmod relay_lab
 
+# One buffer for every CPU (Builder::global): task writers on every CPU,
+# timers in softirq and hardirq context and a flushing task all go through
+# the channel's lock into chan0; every record reads back once, intact.
+check_true $T.global.insmod insmod /modules/relay_lab.ko global=1 task_only=0 n_subbufs=8
+check_cmd $T.global.files chan0 sh -c "ls $L | grep '^chan'"
+out=$(kfio stress $L secs=$secs size=64 method=mix flush=1 \
+    timer=8:softirq:100:64:reserve@0 timer=9:hardirq:100:64:mix@$timer_cpu 2>&1)
+report global.intact "$out"
+set -- $(stream_counts 9 "$out")
+check_cmd $T.global.timer-ran yes sh -c "[ '${3:-0}' -gt 0 ] && echo yes"
+set -- $(stream_counts $((ncpu - 1)) "$out")
+check_cmd $T.global.last-cpu-read yes sh -c "[ '${3:-0}' -gt 0 ] && echo yes"
+check_cmd $T.global.dropped "$(field refused "$out")" cat $L/dropped
+check_true $T.global.rmmod rmmod relay_lab
+
 # Overwrite mode loses the oldest data by design, but nothing read may be
 # duplicated, torn or invented.
 check_true $T.overwrite.insmod insmod /modules/relay_lab.ko overwrite=1

@@ -326,6 +326,48 @@ impl Rename for Symlink {
     }
 }
 
+/// Sets the size `stat()` shows for a debugfs file, as
+/// `debugfs_create_file_size()` does at creation (debugfs files show 0
+/// otherwise). It does not limit reads, but it is where `lseek(SEEK_END)`
+/// lands on files that seek anywhere (the default `Seek`, through
+/// `default_llseek()`, as C's do).
+///
+/// # Examples
+///
+/// ```
+/// use debugfs_rs::Stat;
+///
+/// # let dir = doctest::debugfs_dir();
+/// let image = KBox::pin_init(dir.read_only_file(c"image", 0o444, 0u8), GFP_KERNEL)?;
+/// image.set_size(1 << 20)?;
+/// # assert_eq!(doctest::stat(c"/sys/kernel/debug/kfiles-doctest/image")?.0, 1 << 20);
+/// assert_eq!(image.set_size(u64::MAX), Err(EINVAL));
+/// ```
+pub trait Stat {
+    /// Sets the file's size (its inode's, under the inode lock). Fails with
+    /// `EINVAL` above `i64::MAX`, `EPERM` where sleeping is not allowed and
+    /// `ENOENT` for a file that was not created (see the crate
+    /// documentation).
+    fn set_size(&self, size: u64) -> Result;
+}
+
+impl<T> Stat for crate::File<T> {
+    fn set_size(&self, size: u64) -> Result {
+        if !ffi::may_sleep() {
+            return Err(EPERM);
+        }
+        // Removed only when `self` is dropped.
+        let node = self.node();
+        if ffi::is_err_or_null(node) {
+            return Err(ENOENT);
+        }
+        // SAFETY: `node` is a live debugfs dentry this crate created and has
+        // not removed (`self` keeps it), so it has an inode; this context
+        // may sleep.
+        kernel::error::to_result(unsafe { ffi::kfiles_debugfs_set_size(node, size) })
+    }
+}
+
 /// A symbolic link in debugfs, removed when dropped (see [`Dir::symlink`]).
 #[must_use = "the link is removed when the `Symlink` is dropped"]
 pub struct Symlink {

@@ -87,7 +87,7 @@
 mod entry;
 mod file;
 
-pub use entry::{Debugfs, Dir, Rename, Symlink};
+pub use entry::{Debugfs, Dir, Rename, Stat, Symlink};
 pub use file::File;
 
 /// Whether debugfs is registered and files can be created in it

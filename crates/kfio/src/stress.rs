@@ -292,7 +292,11 @@ pub(crate) fn cmd(args: &[String]) -> Result<(), String> {
     if files.is_empty() {
         return Err(format!("{}: no chan0", dir.display()));
     }
-    let ncpu = files.len();
+    // A writer on every CPU, also when the channel has one buffer for all
+    // (a global channel: `chan0` only).
+    let ncpu = thread::available_parallelism()
+        .map_or(0, |n| n.get())
+        .max(files.len());
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
     let writers_done = Arc::new(AtomicBool::new(false));
     let mut errors = Vec::new();

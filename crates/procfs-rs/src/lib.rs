@@ -20,6 +20,7 @@
 //! - [`Symlink`], made by `proc_symlink()`.
 //! - [`NetFiles`]: files in `/proc/net` of every network namespace, each
 //!   over its own state, made and removed with the namespace.
+//! - [`Stat`]: the size and owner `stat()` shows for a file or directory.
 //!
 //! # Lifetimes
 //!
@@ -71,11 +72,13 @@ mod buffer;
 mod entry;
 mod file;
 mod net;
+mod stat;
 
 pub use buffer::Buffer;
 pub use entry::{Dir, Procfs, Symlink};
 pub use file::File;
 pub use net::{Net, NetFiles};
+pub use stat::Stat;
 
 /// A driver's state and the files that borrow parts of it, removed before it
 /// (see [`kfiles_file::Scope`]).

@@ -52,7 +52,8 @@ pub trait Callbacks: Send + Sync + 'static {
     const HEADER: bool = true;
 
     /// Called when a record is refused because the writer's buffer (that of
-    /// CPU `cpu`, on which the hook runs) is full in [`Mode::NoOverwrite`];
+    /// CPU `cpu`, on which the hook runs; 0 for a
+    /// [global](crate::Builder::global) channel) is full in [`Mode::NoOverwrite`];
     /// the record is also counted in [`Channel::dropped`]. It runs with that
     /// buffer's writers excluded: a write to the same channel from here fails
     /// with `EBUSY`.
@@ -61,7 +62,8 @@ pub trait Callbacks: Send + Sync + 'static {
     /// [`Channel::dropped`]: crate::Channel::dropped
     fn buffer_full(&self, _cpu: u32) {}
 
-    /// Called when the writer on `cpu` moves to sub-buffer number `sequence`,
+    /// Called when the writer on `cpu` (0 for a [global](crate::Builder::global)
+    /// channel) moves to sub-buffer number `sequence`,
     /// and for each CPU's first sub-buffer when the channel is opened or
     /// reset. Returning `false` refuses the sub-buffer: the record that
     /// needed it is dropped, and relay asks again at every later write until
@@ -271,16 +273,25 @@ impl<C: Callbacks> Trampolines<C> {
     ///   [`Self::TABLE`] and a live `Shared<C>` as private data.
     /// - `filename` must be a C string and `parent` a live debugfs
     ///   directory (relay passes the channel's name and parent).
+    /// - `is_global` must be valid for writes (relay passes
+    ///   `&chan->is_global`).
     unsafe extern "C" fn create_buf_file(
         filename: *const kernel::ffi::c_char,
         parent: *mut bindings::dentry,
         _mode: bindings::umode_t,
         buf: *mut ffi::rchan_buf,
-        _is_global: *mut c_int,
+        is_global: *mut c_int,
     ) -> *mut bindings::dentry {
         // SAFETY: By the first requirement.
         let shared = unsafe { Self::shared(buf) };
         let mode = shared.file_mode;
+        if shared.global {
+            // relay then makes this buffer, of CPU 0, every CPU's.
+            // SAFETY: `is_global` is the channel's flag, which relay passes
+            // for this out-parameter and reads after the call (third
+            // requirement).
+            unsafe { *is_global = 1 };
+        }
         // SAFETY: By the second requirement. The file opens only once
         // `subbuf_start` gave it `buf` (relay sets the buffer up after this
         // returns); relay's file operations then hold the buffer.

@@ -47,7 +47,46 @@ pub(crate) struct Shared<C> {
     pub(crate) geometry: Geometry,
     pub(crate) overwrite: bool,
     pub(crate) file_mode: u16,
+    /// One buffer for every CPU (`create_buf_file` sets `is_global`).
+    pub(crate) global: bool,
     pub(crate) dropped: AtomicU64,
+    /// Of `dropped`: refused for a full buffer, and for their size.
+    pub(crate) full: AtomicU64,
+    pub(crate) too_big: AtomicU64,
+}
+
+/// Why records were refused: what `relay_stats()` reports on kernels that
+/// have it (7.3), counted by relay-rs itself on every kernel.
+///
+/// Two differences from `relay_stats()`: the counts cover the channel's
+/// whole life ([`Channel::reset`] does not clear them, as it does not clear
+/// [`Channel::dropped`]), and in [`Mode::Overwrite`] `buffer_full` stays 0,
+/// where relay counts every switch into an unread sub-buffer (nothing is
+/// refused there).
+///
+/// # Examples
+///
+/// ```
+/// # let dir = doctest::debugfs_dir();
+/// let channel = relay_rs::Channel::builder(c"cpu", &dir).subbufs(4096, 2).open(())?;
+/// assert_eq!(channel.write(&[0; 8192]), Err(EFBIG));
+/// let stats = channel.stats();
+/// assert_eq!((stats.too_big, stats.buffer_full), (1, 0));
+/// assert_eq!(stats.dropped, channel.dropped());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Records refused because the writer's buffer was full in
+    /// [`Mode::NoOverwrite`] (`RELAY_STATS_BUF_FULL` counts relay's attempts
+    /// to switch into a full buffer, flushes included; records refused by
+    /// [`Callbacks::subbuf_start`] are counted in `dropped` only).
+    pub buffer_full: u64,
+    /// Records refused for being larger than a sub-buffer takes
+    /// ([`Channel::max_record`]; `RELAY_STATS_WRT_BIG`).
+    pub too_big: u64,
+    /// Records refused for any reason, these two included
+    /// ([`Channel::dropped`]).
+    pub dropped: u64,
 }
 
 /// A relay channel whose hooks are `C`.
@@ -62,19 +101,25 @@ pub(crate) struct Shared<C> {
 ///   `Trampolines::<C>::TABLE` as callbacks and `shared` (boxed, so it never moves) as private data, and is
 ///   not closed before `drop`.
 /// - `flags` are the `KFILES_RELAY_*` flags of its [`Mode`] and [`Writers`],
-///   which every write helper is given.
+///   and `KFILES_RELAY_GLOBAL` if it has one buffer for every CPU, which
+///   every write helper is given.
+/// - `global_lock` is the lock `kfiles_relay_open()` made for a global
+///   channel (NULL otherwise), which every write helper is given too, and
+///   which `kfiles_relay_close()` frees in `drop`.
 /// - `max_record` is the largest record its sub-buffers take.
 pub struct Channel<C: Callbacks = ()> {
     chan: NonNull<ffi::rchan>,
     flags: u32,
+    global_lock: *mut bindings::raw_spinlock,
     max_record: usize,
     shared: KBox<Shared<C>>,
     _dir: Dir,
 }
 
 // SAFETY: Every C function the channel calls may be called from any thread:
-// writes work on the calling CPU's buffer with its writers excluded, flushes
-// and consumption take their own locks. The rest of the state is atomics and
+// writes work on the calling CPU's buffer with its writers excluded (on a
+// global channel, the one buffer under its lock, which excludes every
+// CPU's), flushes and consumption take their own locks. The rest of the state is atomics and
 // `C`, which is `Send + Sync`.
 unsafe impl<C: Callbacks> Send for Channel<C> {}
 // SAFETY: Every method taking `&self` is safe to call concurrently (see
@@ -90,6 +135,7 @@ pub struct Builder<'a> {
     mode: Mode,
     writers: Writers,
     file_mode: u16,
+    global: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -110,6 +156,42 @@ impl<'a> Builder<'a> {
     /// Where writers run; [`Writers::Any`] by default.
     pub fn writers(mut self, writers: Writers) -> Self {
         self.writers = writers;
+        self
+    }
+
+    /// One buffer for every CPU instead of one per CPU (relay's
+    /// `is_global`): a single file holds every CPU's records in the order
+    /// they were written, for readers that want one stream. The file is
+    /// `<base>N`, N the first online CPU when the channel opens (normally
+    /// 0). Writers on different CPUs are serialised by a spinlock of the
+    /// channel's (relay leaves that to its user), taken with interrupts off
+    /// as before (preemption, on a [`Writers::TaskOnly`] channel): a writer
+    /// spins while another CPU writes, runs a hook or fills a reservation,
+    /// so keep `fill` and the [`Callbacks`] short. [`Callbacks`] are told
+    /// CPU 0 (the first sub-buffer's call, at open, that first online CPU);
+    /// [`Channel::is_full`] and [`Channel::subbufs_consumed`] take any CPU
+    /// that was online since the channel opened and mean the one buffer.
+    ///
+    /// While a CPU holds one global channel's lock (in a hook, a `fill`, or
+    /// a task interrupted there), its writes, reservations and flushes of
+    /// another global channel only try that channel's lock, and fail with
+    /// `EBUSY` if another CPU holds it: waiting could deadlock two CPUs
+    /// writing into each other's channel. A hook or `fill` must not take a
+    /// lock that a writer of this channel holds around its write: that
+    /// writer would spin on this channel's lock forever.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = doctest::debugfs_dir();
+    /// let channel = relay_rs::Channel::builder(c"all", &dir).global().open(())?;
+    /// channel.write(b"one stream\n")?;
+    /// # assert!(doctest::exists(c"/sys/kernel/debug/kfiles-doctest/all0"));
+    /// # assert!(!doctest::exists(c"/sys/kernel/debug/kfiles-doctest/all1"));
+    /// # assert!(doctest::relay_holds(c"/sys/kernel/debug/kfiles-doctest/all", b"one stream\n")?);
+    /// ```
+    pub fn global(mut self) -> Self {
+        self.global = true;
         self
     }
 
@@ -139,15 +221,29 @@ impl<'a> Builder<'a> {
                 geometry,
                 overwrite,
                 file_mode: self.file_mode,
+                global: self.global,
                 dropped: AtomicU64::new(0),
+                full: AtomicU64::new(0),
+                too_big: AtomicU64::new(0),
             },
             GFP_KERNEL,
         )?;
         let private: *const Shared<C> = &*shared;
+        let mut flags = 0;
+        if overwrite {
+            flags |= ffi::KFILES_RELAY_OVERWRITE;
+        }
+        if self.writers == Writers::TaskOnly {
+            flags |= ffi::KFILES_RELAY_TASK_ONLY;
+        }
+        if self.global {
+            flags |= ffi::KFILES_RELAY_GLOBAL;
+        }
+        let mut global_lock: *mut bindings::raw_spinlock = core::ptr::null_mut();
         // SAFETY: `base` is a C string and `parent` a live debugfs directory.
         // The table serves channels whose private data is a `Shared<C>`, and
         // `private` is one that outlives the channel: it is dropped after
-        // `relay_close()` in `Channel::drop`.
+        // `relay_close()` in `Channel::drop`. `global_lock` is writable.
         let chan = unsafe {
             ffi::kfiles_relay_open(
                 kfiles_compat::char_ptr(self.base),
@@ -156,21 +252,22 @@ impl<'a> Builder<'a> {
                 geometry.n_subbufs(),
                 Trampolines::<C>::TABLE.as_raw(),
                 private.cast_mut().cast(),
+                flags,
+                if self.global {
+                    &mut global_lock
+                } else {
+                    core::ptr::null_mut()
+                },
             )
         };
         let chan = NonNull::new(chan).ok_or(ENOMEM)?;
-        let mut flags = 0;
-        if overwrite {
-            flags |= ffi::KFILES_RELAY_OVERWRITE;
-        }
-        if self.writers == Writers::TaskOnly {
-            flags |= ffi::KFILES_RELAY_TASK_ONLY;
-        }
         // INVARIANT: Just opened as described, with `shared` and `C`'s table;
-        // `flags` match the mode and writers.
+        // `flags` match the mode, writers and buffers; `global_lock` is what
+        // the open made (for a global channel only).
         Ok(Channel {
             chan,
             flags,
+            global_lock,
             max_record: geometry.max_record(C::HEADER),
             shared,
             _dir: self.dir.clone(),
@@ -190,6 +287,7 @@ impl Channel<()> {
             mode: Mode::NoOverwrite,
             writers: Writers::Any,
             file_mode: 0o400,
+            global: false,
         }
     }
 }
@@ -210,7 +308,9 @@ impl<C: Callbacks> Channel<C> {
     ///   channel, or from NMI context;
     /// - `EBUSY`: called, on this CPU, from code that runs while the channel
     ///   is being written there: a [`Reservation`]'s `fill` or one of the
-    ///   channel's [`Callbacks`];
+    ///   channel's [`Callbacks`]; or, on a [global](Builder::global)
+    ///   channel, while this CPU holds another global channel's lock and
+    ///   another CPU holds this one's;
     /// - `ENODEV`: this CPU has no buffer (it came online while the channel
     ///   was being opened, which relay does not handle).
     ///
@@ -218,16 +318,17 @@ impl<C: Callbacks> Channel<C> {
     #[inline]
     pub fn write(&self, record: &[u8]) -> Result {
         if record.len() > self.max_record {
-            return Err(self.refused(EFBIG));
+            return Err(self.refused_too_big());
         }
-        // SAFETY: By the type invariants `chan` is open and `flags` are its
-        // own; the helper reads `record.len()` bytes from a live slice.
+        // SAFETY: By the type invariants `chan` is open and `flags` and
+        // `global_lock` are its own; the helper reads `record.len()` bytes from a live slice.
         let ret = unsafe {
             ffi::kfiles_relay_write(
                 self.chan.as_ptr(),
                 record.as_ptr().cast(),
                 record.len(),
                 self.flags,
+                self.global_lock,
             )
         };
         if ret < 0 {
@@ -243,6 +344,15 @@ impl<C: Callbacks> Channel<C> {
         err
     }
 
+    /// Counts a record larger than `max_record`. (The reason is counted
+    /// after `dropped`, with release, for `stats`.)
+    #[cold]
+    fn refused_too_big(&self) -> Error {
+        let err = self.refused(EFBIG);
+        self.shared.too_big.fetch_add(1, Ordering::Release);
+        err
+    }
+
     /// Counts a record a write helper refused with `ret` (a `-errno`; the
     /// helper already reported a full buffer to the hooks).
     #[cold]
@@ -253,7 +363,12 @@ impl<C: Callbacks> Channel<C> {
         } else {
             i32::try_from(ret).map_or(EIO, Error::from_errno)
         };
-        self.refused(err)
+        let err = self.refused(err);
+        if ret == -(bindings::ENOSPC as c_long) {
+            // After `dropped`, with release, for `stats`.
+            self.shared.full.fetch_add(1, Ordering::Release);
+        }
+        err
     }
 
     /// Reserves `len` bytes in the current CPU's buffer and lets `fill`
@@ -287,13 +402,20 @@ impl<C: Callbacks> Channel<C> {
     #[inline]
     pub fn reserve(&self, len: usize, fill: impl FnOnce(Reservation<'_>) -> Committed) -> Result {
         if len > self.max_record {
-            return Err(self.refused(EFBIG));
+            return Err(self.refused_too_big());
         }
         let mut slot = ffi::kfiles_relay_slot::default();
-        // SAFETY: By the type invariants `chan` is open and `flags` are its
-        // own; `slot` is writable.
-        let ret =
-            unsafe { ffi::kfiles_relay_reserve(self.chan.as_ptr(), len, self.flags, &mut slot) };
+        // SAFETY: By the type invariants `chan` is open and `flags` and
+        // `global_lock` are its own; `slot` is writable.
+        let ret = unsafe {
+            ffi::kfiles_relay_reserve(
+                self.chan.as_ptr(),
+                len,
+                self.flags,
+                self.global_lock,
+                &mut slot,
+            )
+        };
         if ret < 0 {
             return Err(self.refused_by_helper(ret));
         }
@@ -320,7 +442,8 @@ impl<C: Callbacks> Channel<C> {
     /// that a reader that waits for whole sub-buffers (an `mmap()` reader)
     /// sees it; `read()` readers see records as soon as they are written.
     ///
-    /// Each CPU's buffer is switched on that CPU with its writers excluded,
+    /// Each CPU's buffer is switched on that CPU with its writers excluded
+    /// (a [global](Builder::global) channel's one buffer under its lock),
     /// so flushing is safe while writers run. Each flush uses up a
     /// sub-buffer; in [`Mode::NoOverwrite`] a CPU whose buffer is full keeps
     /// its current sub-buffer open (its records stay readable).
@@ -329,9 +452,10 @@ impl<C: Callbacks> Channel<C> {
     /// disabled (for example inside a [`Reservation`]'s `fill`) or, on
     /// kernels that can tell (`CONFIG_PREEMPT_COUNT`), in any atomic section.
     pub fn flush(&self) -> Result {
-        // SAFETY: By the type invariants `chan` is open and `flags` are its
-        // own.
-        let ret = unsafe { ffi::kfiles_relay_flush(self.chan.as_ptr(), self.flags) };
+        // SAFETY: By the type invariants `chan` is open and `flags` and
+        // `global_lock` are its own.
+        let ret =
+            unsafe { ffi::kfiles_relay_flush(self.chan.as_ptr(), self.flags, self.global_lock) };
         kernel::error::to_result(ret)
     }
 
@@ -370,6 +494,56 @@ impl<C: Callbacks> Channel<C> {
         self.shared.dropped.load(Ordering::Relaxed)
     }
 
+    /// Records refused so far, by reason (`relay_stats()`). The counts are
+    /// read one after the other while writers may refuse more; `dropped`,
+    /// read last, is at least the sum of the other two.
+    pub fn stats(&self) -> Stats {
+        // Each refusal counts `dropped` before its reason (with release):
+        // a reason seen here (acquire) has its `dropped` before the load
+        // below.
+        let buffer_full = self.shared.full.load(Ordering::Acquire);
+        let too_big = self.shared.too_big.load(Ordering::Acquire);
+        Stats {
+            buffer_full,
+            too_big,
+            dropped: self.shared.dropped.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Whether CPU `cpu`'s buffer has no sub-buffer left to move to: records
+    /// that fit in its current sub-buffer are still taken, the next that
+    /// does not is refused with `ENOSPC` until a reader consumes a
+    /// sub-buffer (`relay_buf_full()`, which relay-rs's writers decide one
+    /// sub-buffer earlier, see the crate documentation). Always false in
+    /// [`Mode::Overwrite`]. A snapshot: writers on that CPU may change it
+    /// at once. For back-pressure (waking or warning the reader, slowing a
+    /// producer), not for skipping records: while it is true, records that
+    /// fit in the current sub-buffer are still stored.
+    ///
+    /// Any context. Fails with `EINVAL` for a CPU that is not possible and
+    /// `ENODEV` for one without a buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = doctest::debugfs_dir();
+    /// let channel = relay_rs::Channel::builder(c"cpu", &dir).subbufs(4096, 2).open(())?;
+    /// assert_eq!(channel.is_full(0), Ok(false));
+    /// while channel.write(&[b'x'; 1000]).is_ok() {}
+    /// # // (The writes ran on some CPU, not always 0, and may have moved.)
+    /// # let cpus = (0..4096).filter_map(|cpu| channel.is_full(cpu).ok()).filter(|&f| f).count();
+    /// # assert!(cpus >= 1);
+    /// # assert!(channel.stats().buffer_full >= 1);
+    /// assert_eq!(channel.is_full(u32::MAX), Err(EINVAL));
+    /// ```
+    pub fn is_full(&self, cpu: u32) -> Result<bool> {
+        // SAFETY: By the type invariants `chan` is open; the helper checks
+        // `cpu` and only reads the buffer's counters.
+        let ret = unsafe { ffi::kfiles_relay_buf_full(self.chan.as_ptr(), cpu) };
+        kernel::error::to_result(ret)?;
+        Ok(!self.shared.overwrite && ret == 1)
+    }
+
     /// The channel's geometry.
     pub fn geometry(&self) -> Geometry {
         self.shared.geometry
@@ -401,14 +575,18 @@ impl<C: Callbacks> Drop for Channel<C> {
         // The flush fails only in atomic context, where `relay_close()`, which
         // sleeps, must not be called either: dropping a channel there is a
         // bug of the caller's, as for any object whose drop sleeps.
-        // SAFETY: By the type invariants `chan` is open and `flags` are its own.
-        let _ = unsafe { ffi::kfiles_relay_flush(self.chan.as_ptr(), self.flags) };
+        // SAFETY: By the type invariants `chan` is open and `flags` and
+        // `global_lock` are its own.
+        let _ =
+            unsafe { ffi::kfiles_relay_flush(self.chan.as_ptr(), self.flags, self.global_lock) };
         // `relay_close()` removes the files through `remove_buf_file`;
         // afterwards neither relay nor the helpers call the callbacks or read
         // `private_data` (files still open or mapped use only the buffer,
         // through file operations that keep the module loaded), so `shared`
         // may be dropped after it.
-        // SAFETY: By the type invariants `chan` is open; this is its last use.
-        unsafe { ffi::relay_close(self.chan.as_ptr()) };
+        // SAFETY: By the type invariants `chan` is open and `global_lock` is
+        // its lock (or NULL); this is the last use of both, and no writer
+        // holds the lock: they all borrow `self`.
+        unsafe { ffi::kfiles_relay_close(self.chan.as_ptr(), self.global_lock) };
     }
 }

@@ -7,9 +7,11 @@
 //!
 //! A [`Channel`] owns one buffer per CPU, each split into sub-buffers, and one
 //! debugfs file per CPU (`<base>0`, `<base>1`, ...) through which user space
-//! reads (`read()`, `poll()`, `mmap()`) what the kernel wrote. Writers never
-//! block and never allocate: a record goes into the writing CPU's current
-//! sub-buffer, or, when it does not fit, into the next one.
+//! reads (`read()`, `poll()`, `mmap()`) what the kernel wrote (or one buffer
+//! and file for every CPU: [`Builder::global`]). Writers never
+//! sleep and never allocate: a record goes into the writing CPU's current
+//! sub-buffer, or, when it does not fit, into the next one. (Writers of a
+//! global channel spin, interrupts off, while another CPU writes.)
 //!
 //! What this crate guarantees that C's relay does not:
 //!
@@ -69,7 +71,7 @@ mod channel;
 mod reservation;
 
 pub use callbacks::Callbacks;
-pub use channel::{Builder, Channel, Mode, Writers};
+pub use channel::{Builder, Channel, Mode, Stats, Writers};
 pub use kfiles_core::relay::{
     Geometry, GeometryError, SubbufHeader, FLAG_OVERWRITE, HEADER_LEN, MAGIC, OPEN,
 };
