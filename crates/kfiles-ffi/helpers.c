@@ -132,9 +132,25 @@ void kfiles_task_comm(struct task_struct *t, char *buf, size_t len)
 	strscpy_pad(buf, t->comm, len);
 }
 
+#ifdef CONFIG_RELAY
+static bool kfiles_relay_writing_here(void);
+#else
+static bool kfiles_relay_writing_here(void)
+{
+	return false;
+}
+#endif
+
 bool kfiles_may_sleep(void)
 {
 	if (!in_task() || irqs_disabled())
+		return false;
+	/*
+	 * Inside a relay write of a task-only channel (a hook, a reservation's
+	 * filling code), where only preemption is off, which kernels without
+	 * PREEMPT_COUNT cannot see.
+	 */
+	if (kfiles_relay_writing_here())
 		return false;
 	/* Inside an RCU read-side section, whether or not preemption counts. */
 	if (rcu_preempt_depth() ||
@@ -201,6 +217,17 @@ struct kfiles_relay_nest {
 };
 static DEFINE_PER_CPU(struct kfiles_relay_nest, kfiles_relay_nest);
 
+/*
+ * Whether this CPU is inside a relay write of a channel of this module. In
+ * task context with interrupts on (kfiles_may_sleep() asks only there), a
+ * write in progress on this CPU can only be the caller's own: another
+ * task's keeps preemption off until it leaves, and interrupts return first.
+ */
+static bool kfiles_relay_writing_here(void)
+{
+	return raw_cpu_read(kfiles_relay_nest.depth) != 0;
+}
+
 /* Puts @chan on this CPU's nesting stack; false if it is there already or the
  * stack is full. Called with the channel's writers excluded on this CPU. */
 static __always_inline bool kfiles_relay_enter(struct rchan *chan)
@@ -215,7 +242,14 @@ static __always_inline bool kfiles_relay_enter(struct rchan *chan)
 			if (nest->chan[i] == chan)
 				return false;
 	}
-	nest->chan[nest->depth++] = chan;
+	/*
+	 * Depth first: an interrupt in between (task-only channels keep
+	 * interrupts on) then pushes above the slot, not over it.
+	 */
+	i = nest->depth;
+	WRITE_ONCE(nest->depth, i + 1);
+	barrier();
+	nest->chan[i] = chan;
 	return true;
 }
 
@@ -228,10 +262,12 @@ static __always_inline void kfiles_relay_exit(void)
 static DEFINE_PER_CPU(unsigned int, kfiles_relay_global_held);
 
 /*
- * Takes a global channel's lock, with this CPU's writers of the channel
- * excluded: waits for it if this CPU holds no other global channel's lock,
- * else only tries it (see kfiles_helpers.h). A CPU that waits holds no lock
- * another CPU can wait for, so no cycle of waiters can form.
+ * Takes a global channel's lock, entered in the channel with interrupts off
+ * (every global write path disables them, task-only channels' too): waits
+ * for it if this CPU holds no other global channel's lock, else only tries
+ * it (see kfiles_helpers.h). Holders run with interrupts off, so a CPU that
+ * waits holds no global lock of this module, nor is one held below it by an
+ * interrupted task: no cycle of waiters among these locks can form.
  */
 static __always_inline bool kfiles_relay_lock(struct raw_spinlock *lock)
 {
@@ -363,7 +399,8 @@ long kfiles_relay_write(struct rchan *chan, const void *data, size_t length, uns
 
 	if (unlikely(!kfiles_relay_context_ok(flags)))
 		return -EPERM;
-	if (flags & KFILES_RELAY_TASK_ONLY) {
+	/* A global channel's lock is only ever held with interrupts off. */
+	if ((flags & (KFILES_RELAY_TASK_ONLY | KFILES_RELAY_GLOBAL)) == KFILES_RELAY_TASK_ONLY) {
 		/* Interrupt-context writers are refused, so this excludes them all. */
 		preempt_disable();
 		ret = kfiles_relay_put(chan, *this_cpu_ptr(chan->buf), data, length, flags, lock);
@@ -430,27 +467,43 @@ void kfiles_relay_release(const struct kfiles_relay_slot *slot, bool commit)
 	local_irq_restore(slot->irqflags);
 }
 
-static struct lock_class_key kfiles_relay_task_lock_key, kfiles_relay_any_lock_key;
+/*
+ * A global channel's lock, with a lockdep class of its own: with one class
+ * for all, "S held around a write to channel 1" and "channel 2's hook takes
+ * S" would look like a cycle.
+ */
+struct kfiles_relay_global {
+	struct raw_spinlock lock;
+	struct lock_class_key key;
+};
+
+static void kfiles_relay_free_global(struct raw_spinlock *lock)
+{
+	struct kfiles_relay_global *global;
+
+	if (!lock)
+		return;
+	global = container_of(lock, struct kfiles_relay_global, lock);
+	lockdep_unregister_key(&global->key);
+	kfree(global);
+}
 
 struct rchan *kfiles_relay_open(const char *base_filename, struct dentry *parent,
 				size_t subbuf_size, size_t n_subbufs,
 				const struct kfiles_relay_callbacks *cb, void *private_data,
-				unsigned int flags, struct raw_spinlock **global_lock)
+				struct raw_spinlock **global_lock)
 {
 	struct rchan *chan;
 
 	if (global_lock) {
-		*global_lock = kmalloc(sizeof(**global_lock), GFP_KERNEL);
-		if (!*global_lock)
+		struct kfiles_relay_global *global = kzalloc(sizeof(*global), GFP_KERNEL);
+
+		if (!global)
 			return NULL;
-		raw_spin_lock_init(*global_lock);
-		/*
-		 * Task-only channels' locks are taken with interrupts on, the
-		 * others' in interrupts too: two lock classes, or lockdep
-		 * would take one channel of each for an inconsistent lock.
-		 */
-		lockdep_set_class(*global_lock, flags & KFILES_RELAY_TASK_ONLY ?
-				  &kfiles_relay_task_lock_key : &kfiles_relay_any_lock_key);
+		lockdep_register_key(&global->key);
+		raw_spin_lock_init(&global->lock);
+		lockdep_set_class(&global->lock, &global->key);
+		*global_lock = &global->lock;
 	}
 
 	/*
@@ -462,7 +515,7 @@ struct rchan *kfiles_relay_open(const char *base_filename, struct dentry *parent
 	chan = relay_open(base_filename, parent, subbuf_size, n_subbufs, &cb->cb, private_data);
 	cpus_read_unlock();
 	if (!chan && global_lock) {
-		kfree(*global_lock);
+		kfiles_relay_free_global(*global_lock);
 		*global_lock = NULL;
 	}
 	return chan;
@@ -471,7 +524,7 @@ struct rchan *kfiles_relay_open(const char *base_filename, struct dentry *parent
 void kfiles_relay_close(struct rchan *chan, struct raw_spinlock *global_lock)
 {
 	relay_close(chan);
-	kfree(global_lock);
+	kfiles_relay_free_global(global_lock);
 }
 
 struct kfiles_relay_flush_args {
@@ -494,8 +547,8 @@ static int kfiles_relay_flush_global(struct rchan *chan, unsigned int flags,
 	int ret = -EBUSY;
 
 	local_irq_save(irqflags);
-	/* Every CPU's pointer is the one buffer's; this CPU's is set (online). */
-	buf = *this_cpu_ptr(chan->buf);
+	/* relay_open_buf() keeps a global channel's one buffer in CPU 0's slot. */
+	buf = *per_cpu_ptr(chan->buf, 0);
 	if (!buf) {
 		ret = -ENODEV;
 	} else if (kfiles_relay_enter(chan)) {

@@ -86,9 +86,11 @@ struct kfiles_relay_callbacks {
  * reservation's filling code, an interrupt) only tries the lock, and is
  * refused with -EBUSY if another CPU holds it: two CPUs each inside one
  * global channel and writing to the other's would otherwise wait for each
- * other forever. (The count of locks held is per module, as the helpers
- * are: channels of two modules that write into each other from their hooks
- * can still deadlock.) A flush of a global channel is -EBUSY likewise.
+ * other forever. Global channels' writers keep interrupts off, task-only
+ * ones too. (The count of locks held is per module, as the helpers are: a
+ * hook or filling code of one module's global channel that writes into
+ * another module's global channel can still deadlock with that module's
+ * writers.) A flush of a global channel is -EBUSY likewise.
  */
 struct raw_spinlock;
 
@@ -105,7 +107,7 @@ struct kfiles_relay_slot {
 struct rchan *kfiles_relay_open(const char *base_filename, struct dentry *parent,
 				size_t subbuf_size, size_t n_subbufs,
 				const struct kfiles_relay_callbacks *cb, void *private_data,
-				unsigned int flags, struct raw_spinlock **global_lock);
+				struct raw_spinlock **global_lock);
 void kfiles_relay_close(struct rchan *chan, struct raw_spinlock *global_lock);
 long kfiles_relay_write(struct rchan *chan, const void *data, size_t length, unsigned int flags,
 			struct raw_spinlock *global_lock);

@@ -270,8 +270,7 @@ static int __init relay_exam_c_init(void)
 	dir = debugfs_create_dir("relay-exam-c", NULL);
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);
-	chan = kfiles_relay_open("example", dir, subbuf_size, n_subbufs, &relay_callbacks, NULL, 0,
-				 NULL);
+	chan = kfiles_relay_open("example", dir, subbuf_size, n_subbufs, &relay_callbacks, NULL, NULL);
 	if (!chan) {
 		debugfs_remove(dir);
 		return -ENOMEM;

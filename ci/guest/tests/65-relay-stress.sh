@@ -75,6 +75,12 @@ set -- $(stream_counts $((ncpu - 1)) "$out")
 check_cmd $T.global.last-cpu-read yes sh -c "[ '${3:-0}' -gt 0 ] && echo yes"
 check_cmd $T.global.dropped "$(field refused "$out")" cat $L/dropped
 check_true $T.global.rmmod rmmod relay_lab
+# The same with task-only writers (the lock still taken with interrupts
+# off) and a flushing task.
+check_true $T.global-task.insmod insmod /modules/relay_lab.ko global=1 n_subbufs=8
+out=$(kfio stress $L secs=$secs size=64 method=mix flush=1 2>&1)
+report global-task.intact "$out"
+check_true $T.global-task.rmmod rmmod relay_lab
 
 # Overwrite mode loses the oldest data by design, but nothing read may be
 # duplicated, torn or invented.

@@ -52,8 +52,9 @@ pub trait Callbacks: Send + Sync + 'static {
     const HEADER: bool = true;
 
     /// Called when a record is refused because the writer's buffer (that of
-    /// CPU `cpu`, on which the hook runs; 0 for a
-    /// [global](crate::Builder::global) channel) is full in [`Mode::NoOverwrite`];
+    /// CPU `cpu`, on which the hook runs; for a
+    /// [global](crate::Builder::global) channel, the one buffer's, 0, while
+    /// the hook runs on the writer's CPU) is full in [`Mode::NoOverwrite`];
     /// the record is also counted in [`Channel::dropped`]. It runs with that
     /// buffer's writers excluded: a write to the same channel from here fails
     /// with `EBUSY`.
@@ -63,7 +64,8 @@ pub trait Callbacks: Send + Sync + 'static {
     fn buffer_full(&self, _cpu: u32) {}
 
     /// Called when the writer on `cpu` (0 for a [global](crate::Builder::global)
-    /// channel) moves to sub-buffer number `sequence`,
+    /// channel, except at open: the first online CPU) moves to sub-buffer
+    /// number `sequence`,
     /// and for each CPU's first sub-buffer when the channel is opened or
     /// reset. Returning `false` refuses the sub-buffer: the record that
     /// needed it is dropped, and relay asks again at every later write until
@@ -286,7 +288,8 @@ impl<C: Callbacks> Trampolines<C> {
         let shared = unsafe { Self::shared(buf) };
         let mode = shared.file_mode;
         if shared.global {
-            // relay then makes this buffer, of CPU 0, every CPU's.
+            // relay then keeps this buffer in CPU 0's slot and gives it to
+            // every CPU, as each comes online.
             // SAFETY: `is_global` is the channel's flag, which relay passes
             // for this out-parameter and reads after the call (third
             // requirement).

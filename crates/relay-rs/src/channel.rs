@@ -164,10 +164,11 @@ impl<'a> Builder<'a> {
     /// they were written, for readers that want one stream. The file is
     /// `<base>N`, N the first online CPU when the channel opens (normally
     /// 0). Writers on different CPUs are serialised by a spinlock of the
-    /// channel's (relay leaves that to its user), taken with interrupts off
-    /// as before (preemption, on a [`Writers::TaskOnly`] channel): a writer
-    /// spins while another CPU writes, runs a hook or fills a reservation,
-    /// so keep `fill` and the [`Callbacks`] short. [`Callbacks`] are told
+    /// channel's (relay leaves that to its user), taken with interrupts off,
+    /// on a [`Writers::TaskOnly`] channel too (which still refuses
+    /// interrupt context): a writer spins while another CPU writes, runs a
+    /// hook or fills a reservation, so keep `fill` and the [`Callbacks`]
+    /// short. [`Callbacks`] are told
     /// CPU 0 (the first sub-buffer's call, at open, that first online CPU);
     /// [`Channel::is_full`] and [`Channel::subbufs_consumed`] take any CPU
     /// that was online since the channel opened and mean the one buffer.
@@ -252,7 +253,6 @@ impl<'a> Builder<'a> {
                 geometry.n_subbufs(),
                 Trampolines::<C>::TABLE.as_raw(),
                 private.cast_mut().cast(),
-                flags,
                 if self.global {
                     &mut global_lock
                 } else {
@@ -449,8 +449,11 @@ impl<C: Callbacks> Channel<C> {
     /// its current sub-buffer open (its records stay readable).
     ///
     /// Sleeps: fails with `EPERM` outside task context, with interrupts
-    /// disabled (for example inside a [`Reservation`]'s `fill`) or, on
-    /// kernels that can tell (`CONFIG_PREEMPT_COUNT`), in any atomic section.
+    /// disabled (for example inside a [`Reservation`]'s `fill`), inside a
+    /// write of any channel (a hook) or, on kernels that can tell
+    /// (`CONFIG_PREEMPT_COUNT`), in any atomic section. A global channel's
+    /// flush fails with `EBUSY` where its writes would (see
+    /// [`Builder::global`]).
     pub fn flush(&self) -> Result {
         // SAFETY: By the type invariants `chan` is open and `flags` and
         // `global_lock` are its own.
