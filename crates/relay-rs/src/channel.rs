@@ -119,8 +119,8 @@ pub struct Channel<C: Callbacks = ()> {
 // SAFETY: Every C function the channel calls may be called from any thread:
 // writes work on the calling CPU's buffer with its writers excluded (on a
 // global channel, the one buffer under its lock, which excludes every
-// CPU's), flushes and consumption take their own locks. The rest of the state is atomics and
-// `C`, which is `Send + Sync`.
+// CPU's), flushes and consumption take their own locks. The rest of the
+// state is atomics and `C`, which is `Send + Sync`.
 unsafe impl<C: Callbacks> Send for Channel<C> {}
 // SAFETY: Every method taking `&self` is safe to call concurrently (see
 // `Send`); `reset`, which is not, takes `&mut self`.
@@ -168,13 +168,13 @@ impl<'a> Builder<'a> {
     /// on a [`Writers::TaskOnly`] channel too (which still refuses
     /// interrupt context): a writer spins while another CPU writes, runs a
     /// hook or fills a reservation, so keep `fill` and the [`Callbacks`]
-    /// short. [`Callbacks`] are told
-    /// CPU 0 (the first sub-buffer's call, at open, that first online CPU);
-    /// [`Channel::is_full`] and [`Channel::subbufs_consumed`] take any CPU
-    /// that was online since the channel opened and mean the one buffer.
+    /// short. [`Callbacks`] are told CPU 0 (the first sub-buffer's call, at
+    /// open, that first online CPU); [`Channel::is_full`] and
+    /// [`Channel::subbufs_consumed`] take any CPU that was online since the
+    /// channel opened and mean the one buffer.
     ///
-    /// While a CPU holds one global channel's lock (in a hook, a `fill`, or
-    /// a task interrupted there), its writes, reservations and flushes of
+    /// While a CPU holds one global channel's lock (in a hook or a `fill`),
+    /// its writes, reservations and flushes of
     /// another global channel only try that channel's lock, and fail with
     /// `EBUSY` if another CPU holds it: waiting could deadlock two CPUs
     /// writing into each other's channel. A hook or `fill` must not take a
@@ -321,7 +321,8 @@ impl<C: Callbacks> Channel<C> {
             return Err(self.refused_too_big());
         }
         // SAFETY: By the type invariants `chan` is open and `flags` and
-        // `global_lock` are its own; the helper reads `record.len()` bytes from a live slice.
+        // `global_lock` are its own; the helper reads `record.len()` bytes
+        // from a live slice.
         let ret = unsafe {
             ffi::kfiles_relay_write(
                 self.chan.as_ptr(),
