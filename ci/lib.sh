@@ -102,6 +102,10 @@ no_kbuild_warnings() {
     fi
 }
 
+# The kfiles crates whose rustdoc is rendered (ci/doctests.sh links them all).
+KFILES_DOC_CRATES=(debugfs_rs procfs_rs seqfile_rs relay_rs process_list periodic_work kfiles_attr
+    kfiles_file kfiles_compat kfiles_core)
+
 # Echo where the kernel crate's rustdoc for kernel $1 (prepared tree $2) is,
 # rendering it first if needed (make rustdoc; about 1 minute, once per tree).
 # The kfiles crates' rustdoc goes beside it so that kernel types link.
@@ -116,15 +120,15 @@ kernel_rustdoc() {
             || { tail -n 30 "$kdir/kfiles-rustdoc.log" >&2; die "make rustdoc failed"; }
     fi
     # Pages of an earlier run must not pass for this one's.
-    rm -rf "$out"/{debugfs_rs,procfs_rs,seqfile_rs,relay_rs,process_list,periodic_work,kfiles_attr,kfiles_file,kfiles_compat,kfiles_core}
+    local c
+    for c in "${KFILES_DOC_CRATES[@]}"; do rm -rf "${out:?}/$c"; done
     echo "$out"
 }
 
 # Fail unless rustdoc output directory $1 has every kfiles crate's pages.
 rustdoc_complete() {
     local c
-    for c in debugfs_rs procfs_rs seqfile_rs relay_rs process_list periodic_work kfiles_attr \
-        kfiles_file kfiles_compat kfiles_core; do
+    for c in "${KFILES_DOC_CRATES[@]}"; do
         [ -f "$1/$c/index.html" ] || die "no documentation for $c in $1"
     done
 }
