@@ -11,7 +11,7 @@ say "Building crates and demo modules against Linux $ver"
 # modules/ is built in place (M=); start clean so no object of the other
 # kernel is reused.
 make -s -C "$KFILES_ROOT/modules" KDIR="$kdir" clean >/dev/null
-log=$KFILES_CACHE/modules-$ver.log
+log=$KFILES_SCRATCH/modules-$ver.log
 make -C "$KFILES_ROOT/modules" KDIR="$kdir" "$@" >"$log" 2>&1 || { tail -n 60 "$log"; die "module build failed against Linux $ver (log: $log)"; }
 no_kbuild_warnings "$log" "the module build against Linux $ver"
 rm -rf "$out"

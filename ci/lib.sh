@@ -12,6 +12,10 @@ set -euo pipefail
 KFILES_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KFILES_CACHE=${KFILES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kfiles-rs}
 mkdir -p "$KFILES_CACHE"
+# Build logs and guest run directories of this checkout. Point it elsewhere
+# to build and boot two checkouts at once (they share the kernels above).
+KFILES_SCRATCH=${KFILES_SCRATCH:-$KFILES_CACHE}
+mkdir -p "$KFILES_SCRATCH"
 
 # The kernels we support. The first is the default.
 KFILES_KERNELS=(6.12 7.3)

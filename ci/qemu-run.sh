@@ -18,7 +18,7 @@ timeout_s=${KFILES_QEMU_TIMEOUT:-600}
 
 variant=$ver
 [ "${KFILES_DEBUG:-0}" = 1 ] && variant=$ver-debug
-run=$KFILES_CACHE/run/$variant-$mode
+run=$KFILES_SCRATCH/run/$variant-$mode
 rm -rf "$run"
 root=$run/root
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,modules,tests,demo,bench}
