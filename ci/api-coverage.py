@@ -20,7 +20,7 @@ import sys
 
 HEADERS = ["proc_fs", "seq_file", "debugfs", "relay"]
 VERSIONS = ["6.12", "7.3"]
-STATUSES = {"safe", "replaced", "internal", "not yet"}
+STATUSES = {"safe", "replaced", "internal", "not offered", "not yet"}
 CRATES = {
     "debugfs_rs": "debugfs-rs",
     "procfs_rs": "procfs-rs",

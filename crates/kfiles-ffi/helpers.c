@@ -81,6 +81,16 @@ void kfiles_seq_escape(struct seq_file *m, const char *src, size_t len, const ch
 	seq_escape_mem(m, src, len, ESCAPE_OCTAL, esc);
 }
 
+unsigned int kfiles_seq_reader_uid(struct seq_file *m, unsigned int uid)
+{
+	return from_kuid_munged(seq_user_ns(m), make_kuid(&init_user_ns, uid));
+}
+
+unsigned int kfiles_seq_reader_gid(struct seq_file *m, unsigned int gid)
+{
+	return from_kgid_munged(seq_user_ns(m), make_kgid(&init_user_ns, gid));
+}
+
 /*
  * Read-side critical sections entered through the helpers below, on this
  * CPU, for kfiles_may_sleep(). Only kept where RCU is not preemptible:

@@ -42,6 +42,14 @@ void kfiles_seq_escape(struct seq_file *m, const char *src, size_t len, const ch
 void kfiles_seq_hex_dump(struct seq_file *m, const char *prefix, bool offsets, int rowsize,
 			 int groupsize, const void *buf, size_t len, bool ascii);
 
+/*
+ * A user or group id of the initial user namespace as the opener of @m sees
+ * it: from_kuid_munged(seq_user_ns(m), ...), the overflow id where its
+ * namespace has no mapping.
+ */
+unsigned int kfiles_seq_reader_uid(struct seq_file *m, unsigned int uid);
+unsigned int kfiles_seq_reader_gid(struct seq_file *m, unsigned int gid);
+
 void kfiles_rcu_read_lock(void);
 void kfiles_rcu_read_unlock(void);
 

@@ -22,7 +22,10 @@
 //! /sys/kernel/debug/kfiles_cover/sized      1000 lines, 40 bytes   single_open_size(), 64 KiB
 //! /sys/kernel/debug/kfiles_cover/sized_runs how often it was shown
 //! /sys/kernel/debug/kfiles_cover/stat_size  "7", 12345 bytes in stat() debugfs_create_file_size()
+//! /sys/kernel/debug/kfiles_cover/clients    500 clients, a header  seq_list_start_head(), seq_list_next()
 //! /proc/kfiles_cover/owned                  "7", 4096 bytes, nobody    proc_set_size(), proc_set_user()
+//! /proc/kfiles_cover/reader_ids             "1000 100" as the reader sees them  seq_user_ns()
+//! /proc/kfiles_cover/mnt                    an empty directory to mount on    proc_create_mount_point()
 //! /proc/kfiles_cover                        root:nogroup               proc_set_user()
 //! ```
 //!
@@ -36,11 +39,15 @@
 
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering::Relaxed};
 use debugfs_rs::{
-    seq_print, Blob, Dir, File, Handlers, Hex, Mode, Reg32, RegSet32, Regs32, Rename, SeqFile,
-    SeqIterator, Show, Stat, Symlink, U32Array, WritableBlob,
+    seq_print, Blob, Dir, File, Handlers, Hex, ListFile, ListShow, Mode, Reg32, RegSet32, Regs32,
+    Rename, SeqFile, SeqIterator, Show, Stat, Symlink, U32Array, WritableBlob,
 };
-use kernel::{prelude::*, sync::Arc};
-use procfs_rs::{NetFiles, Stat as _};
+use kernel::{
+    list::{List, ListArc, ListLinks},
+    prelude::*,
+    sync::{lock::mutex::MutexBackend, lock::Lock, Arc, Mutex},
+};
+use procfs_rs::{MountPoint, NetFiles, Stat as _};
 
 kfiles_compat::module! {
     type: Cover,
@@ -72,6 +79,57 @@ impl Show for Padded {
             m.padded(8, Some(b'\n'), |m| seq_print!(m, "{}", value));
         }
         m.padded(4, None, |m| m.write_str("end"));
+        Ok(())
+    }
+}
+
+/// One client in the list of `clients`.
+#[pin_data]
+struct Client {
+    id: u32,
+    #[pin]
+    links: ListLinks,
+}
+kfiles_compat::list_item!(Client, links);
+
+/// How many clients `clients` lists.
+const N_CLIENTS: u32 = 500;
+
+/// `clients`: a kernel list under a mutex, shown after a header, as the C
+/// twin shows its `list_head` with `seq_list_start_head()`.
+#[pin_data]
+struct Clients {
+    #[pin]
+    list: Mutex<List<Client>>,
+}
+
+impl ListShow for Clients {
+    type Item = Client;
+    type Backend = MutexBackend;
+    const HAS_HEADER: bool = true;
+
+    fn list(&self) -> &Lock<List<Client>, MutexBackend> {
+        &self.list
+    }
+
+    fn show(&self, client: &Client, m: &SeqFile) -> Result {
+        seq_print!(m, "client {:>6} of {}\n", client.id, N_CLIENTS);
+        Ok(())
+    }
+
+    fn show_header(&self, m: &SeqFile) -> Result {
+        m.write_str("clients:\n");
+        Ok(())
+    }
+}
+
+/// `reader_ids`: a user and a group id as the reader's user namespace sees
+/// them.
+struct ReaderIds;
+
+impl Show for ReaderIds {
+    fn show(&self, m: &SeqFile) -> Result {
+        seq_print!(m, "{} {}\n", m.reader_uid(1000), m.reader_gid(100));
         Ok(())
     }
 }
@@ -220,6 +278,8 @@ struct MoreFiles {
     sized_runs: File<Arc<AtomicU32>>,
     #[pin]
     stat_size: File<u32>,
+    #[pin]
+    clients: File<ListFile<Arc<Clients>>>,
 }
 
 /// The user and group ids of nobody and nogroup.
@@ -231,6 +291,8 @@ struct Cover {
     _files: Pin<KBox<Files>>,
     _more: Pin<KBox<MoreFiles>>,
     _owned: Pin<KBox<procfs_rs::File<u32>>>,
+    _reader_ids: Pin<KBox<procfs_rs::File<ReaderIds>>>,
+    _mnt: MountPoint,
     _net: NetFiles<NetFilesState>,
 }
 
@@ -269,6 +331,22 @@ impl kernel::Module for Cover {
         )?;
         // (`try_pin_init!` moves the handles it uses.)
         let dir = more_dir;
+        let clients = Arc::pin_init(
+            try_pin_init!(Clients {
+                list <- kernel::new_mutex!(List::new()),
+            }),
+            GFP_KERNEL,
+        )?;
+        for i in 0..N_CLIENTS {
+            let client = ListArc::pin_init(
+                try_pin_init!(Client {
+                    id: i * 7919 % 100_000,
+                    links <- ListLinks::new(),
+                }),
+                GFP_KERNEL,
+            )?;
+            clients.list.lock().push_back(client);
+        }
         let more = KBox::pin_init(
             try_pin_init!(MoreFiles {
                 regset32 <- dir.read_only_file(
@@ -281,6 +359,7 @@ impl kernel::Module for Cover {
                 sized <- dir.read_only_file(c"sized", Mode::READ_ONLY, Table { runs: runs.clone() }),
                 sized_runs <- dir.read_only_file(c"sized_runs", Mode::READ_ONLY, runs),
                 stat_size <- dir.read_only_file(c"stat_size", Mode::READ_ONLY, 7u32),
+                clients <- dir.seq_file(c"clients", Mode::READ_ONLY, ListFile(clients)),
             }),
             GFP_KERNEL,
         )?;
@@ -292,6 +371,11 @@ impl kernel::Module for Cover {
         let owned = KBox::pin_init(proc_dir.read_only_file(c"owned", 0o440, 7u32), GFP_KERNEL)?;
         owned.set_size(4096)?;
         owned.set_owner(NOBODY, NOBODY)?;
+        let reader_ids = KBox::pin_init(
+            proc_dir.read_only_file(c"reader_ids", 0o444, ReaderIds),
+            GFP_KERNEL,
+        )?;
+        let mnt = proc_dir.mount_point(c"mnt")?;
         let net = NetFiles::new(
             |net| NetFilesState {
                 state: NetState {
@@ -313,6 +397,8 @@ impl kernel::Module for Cover {
             _files: files,
             _more: more,
             _owned: owned,
+            _reader_ids: reader_ids,
+            _mnt: mnt,
             _net: net,
         })
     }

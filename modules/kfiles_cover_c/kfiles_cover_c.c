@@ -19,7 +19,10 @@
  *   /sys/kernel/debug/kfiles_cover_c/sized      single_open_size(), 64 KiB for 40000 bytes
  *   /sys/kernel/debug/kfiles_cover_c/sized_runs debugfs_create_atomic_t(): how often it was shown
  *   /sys/kernel/debug/kfiles_cover_c/stat_size  debugfs_create_file_size(), 12345 bytes in stat()
+ *   /sys/kernel/debug/kfiles_cover_c/clients    seq_list_start_head(), seq_list_next(): 500 clients
  *   /proc/kfiles_cover_c/owned                  proc_set_size() 4096, proc_set_user() nobody
+ *   /proc/kfiles_cover_c/reader_ids             seq_user_ns(): ids 1000 and 100 as the reader sees them
+ *   /proc/kfiles_cover_c/mnt                    proc_create_mount_point()
  *   /proc/kfiles_cover_c                        proc_set_user() root:nogroup
  *
  * and in /proc/net of every network namespace (pernet operations):
@@ -30,7 +33,10 @@
  */
 #include <linux/debugfs.h>
 #include <linux/kstrtox.h>
+#include <linux/list.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/version.h>
@@ -111,6 +117,68 @@ static int owned_show(struct seq_file *m, void *v)
 {
 	seq_puts(m, "7\n");
 	return 0;
+}
+
+static int reader_ids_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%u %u\n", from_kuid_munged(seq_user_ns(m), KUIDT_INIT(1000)),
+		   from_kgid_munged(seq_user_ns(m), KGIDT_INIT(100)));
+	return 0;
+}
+
+/* 500 clients in a list under a mutex, shown after a header. */
+#define N_CLIENTS 500
+
+struct client {
+	struct list_head links;
+	u32 id;
+};
+
+static LIST_HEAD(clients);
+static DEFINE_MUTEX(clients_lock);
+
+static void *clients_start(struct seq_file *m, loff_t *pos)
+{
+	mutex_lock(&clients_lock);
+	return seq_list_start_head(&clients, *pos);
+}
+
+static void *clients_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	return seq_list_next(v, &clients, pos);
+}
+
+static void clients_stop(struct seq_file *m, void *v)
+{
+	mutex_unlock(&clients_lock);
+}
+
+static int clients_show(struct seq_file *m, void *v)
+{
+	if (v == &clients)
+		seq_puts(m, "clients:\n");
+	else
+		seq_printf(m, "client %6u of %u\n", list_entry(v, struct client, links)->id,
+			   N_CLIENTS);
+	return 0;
+}
+
+static const struct seq_operations clients_sops = {
+	.start = clients_start,
+	.next = clients_next,
+	.stop = clients_stop,
+	.show = clients_show,
+};
+DEFINE_SEQ_ATTRIBUTE(clients);
+
+static void free_clients(void)
+{
+	struct client *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, &clients, links) {
+		list_del(&c->links);
+		kfree(c);
+	}
 }
 
 static atomic_t sized_runs;
@@ -286,11 +354,25 @@ static int __init kfiles_cover_c_init(void)
 		return err;
 	}
 	debugfs_create_file_size("stat_size", 0444, dir, &stat_value, &renamed_fops, 12345);
+	for (i = 0; i < N_CLIENTS; i++) {
+		struct client *c = kmalloc(sizeof(*c), GFP_KERNEL);
+
+		if (!c) {
+			free_clients();
+			debugfs_remove(dir);
+			return -ENOMEM;
+		}
+		c->id = i * 7919 % 100000;
+		list_add_tail(&c->links, &clients);
+	}
+	debugfs_create_file("clients", 0444, dir, NULL, &clients_fops);
 	proc_dir = proc_mkdir("kfiles_cover_c", NULL);
 	owned = proc_dir ? proc_create_single("owned", 0440, proc_dir, owned_show) : NULL;
-	if (!owned) {
+	if (!owned || !proc_create_single("reader_ids", 0444, proc_dir, reader_ids_show) ||
+	    !proc_create_mount_point("kfiles_cover_c/mnt")) {
 		proc_remove(proc_dir);
 		debugfs_remove(dir);
+		free_clients();
 		return -ENOMEM;
 	}
 	proc_set_size(owned, 4096);
@@ -300,6 +382,7 @@ static int __init kfiles_cover_c_init(void)
 	if (err) {
 		proc_remove(proc_dir);
 		debugfs_remove(dir);
+		free_clients();
 	}
 	return err;
 }
@@ -309,6 +392,7 @@ static void __exit kfiles_cover_c_exit(void)
 	unregister_pernet_subsys(&cover_net_ops);
 	proc_remove(proc_dir);
 	debugfs_remove(dir);
+	free_clients();
 }
 
 module_init(kfiles_cover_c_init);

@@ -115,9 +115,43 @@ check_cmd $T.proc.dir.stat "$(stat -c '%u %g %a' $PC)" stat -c '%u %g %a' $P
 check_cmd $T.proc.dir.stat-text "0 65534 555" stat -c '%u %g %a' $P
 check_cmd $T.proc.owned.nobody 7 as_nobody cat $P/owned
 check_cmd $T.proc.owned.nobody.c 7 as_nobody cat $PC/owned
+# seq_list_start_head() and seq_list_next() over a list_head under a mutex;
+# the Rust file is a ListFile over a kernel::list::List in a Mutex: the same
+# 501 lines, in any block size and from any offset.
+same clients "cat {}clients"
+same clients.bs7 "dd if={}clients bs=7 status=none"
+same clients.bs4096 "dd if={}clients bs=4096 status=none"
+same clients.at5000 "kfio read {}clients 100 5000"
+same clients.at-end "kfio read {}clients 100 10521" EMPTY_OK
+check_cmd $T.clients.lines 501 sh -c "wc -l <$R/clients"
+check_cmd $T.clients.header clients: sh -c "head -n 1 $R/clients"
+check_cmd $T.clients.last "client  51581 of 500" sh -c "tail -n 1 $R/clients"
+# seq_user_ns(): ids as the reader's user namespace sees them (the guest
+# kernels have no user namespaces but the first, where they are unchanged).
+check_cmd $T.proc.reader_ids "$(cat $PC/reader_ids)" cat $P/reader_ids
+check_cmd $T.proc.reader_ids.text "1000 100" cat $P/reader_ids
+# proc_create_mount_point(): an empty directory nothing is created in, that
+# a file system mounts on.
+check_cmd $T.proc.mnt.stat "$(stat -c '%a %F %h' $PC/mnt)" stat -c '%a %F %h' $P/mnt
+check_cmd $T.proc.mnt.stat-text "555 directory 2" stat -c '%a %F %h' $P/mnt
+check_cmd $T.proc.mnt.empty "" ls -A $P/mnt
+check_false $T.proc.mnt.mkdir mkdir $P/mnt/x
+check_false $T.proc.mnt.mkdir.c mkdir $PC/mnt/x
+for d in $P/mnt $PC/mnt; do
+    n=$T.proc.mnt.$(basename $(dirname $d))
+    check_true $n.mount mount -t tmpfs none $d
+    check_true $n.write sh -c "echo mounted >$d/f"
+    check_cmd $n.read mounted cat $d/f
+    check_true $n.umount umount $d
+    check_false $n.gone test -e $d/f
+done
+# Still mounted when the module goes: the mount is detached, nothing breaks.
+check_true $T.proc.mnt.mount-at-rmmod mount -t tmpfs none $P/mnt
 for m in kfiles_cover kfiles_cover_c; do
     check_true $T.rmmod.$m rmmod $m
 done
+check_false $T.proc.mnt.detached test -e $P/mnt/f
+umount -l $P/mnt 2>/dev/null
 check_false $T.gone test -e $R
 check_false $T.gone.proc test -e $P
 check_false $T.gone.proc.c test -e $PC

@@ -468,6 +468,87 @@ macro_rules! impl_kernel_display {
     };
 }
 
+/// Makes the struct `$ty` an item of `kernel::list::List<$ty>`, linked
+/// through its pinned field `$links` (a `kernel::list::ListLinks`), with
+/// `ListArc`s made only from unique references (the list's `untracked`
+/// mode). The kernel's `impl_list_item!` changed its syntax in 6.17-ish;
+/// this has one.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::list::{List, ListArc, ListLinks};
+///
+/// #[pin_data]
+/// struct Job {
+///     id: u32,
+///     #[pin]
+///     links: ListLinks,
+/// }
+/// kfiles_compat::list_item!(Job, links);
+///
+/// let mut jobs = List::<Job>::new();
+/// jobs.push_back(ListArc::pin_init(
+///     try_pin_init!(Job { id: 7, links <- ListLinks::new() }),
+///     GFP_KERNEL,
+/// )?);
+/// assert_eq!(jobs.iter().map(|job| job.id).sum::<u32>(), 7);
+/// ```
+#[cfg(kfiles_legacy_api)]
+#[macro_export]
+macro_rules! list_item {
+    ($ty:ident, $links:ident) => {
+        ::kernel::list::impl_list_arc_safe! {
+            impl ListArcSafe<0> for $ty { untracked; }
+        }
+        ::kernel::list::impl_has_list_links! {
+            impl HasListLinks<0> for $ty { self.$links }
+        }
+        ::kernel::list::impl_list_item! {
+            impl ListItem<0> for $ty { using ListLinks; }
+        }
+    };
+}
+
+/// Makes the struct `$ty` an item of `kernel::list::List<$ty>`, linked
+/// through its pinned field `$links` (a `kernel::list::ListLinks`), with
+/// `ListArc`s made only from unique references (the list's `untracked`
+/// mode). The kernel's `impl_list_item!` changed its syntax in 6.17-ish;
+/// this has one.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::list::{List, ListArc, ListLinks};
+///
+/// #[pin_data]
+/// struct Job {
+///     id: u32,
+///     #[pin]
+///     links: ListLinks,
+/// }
+/// kfiles_compat::list_item!(Job, links);
+///
+/// let mut jobs = List::<Job>::new();
+/// jobs.push_back(ListArc::pin_init(
+///     try_pin_init!(Job { id: 7, links <- ListLinks::new() }),
+///     GFP_KERNEL,
+/// )?);
+/// assert_eq!(jobs.iter().map(|job| job.id).sum::<u32>(), 7);
+/// ```
+#[cfg(not(kfiles_legacy_api))]
+#[macro_export]
+macro_rules! list_item {
+    ($ty:ident, $links:ident) => {
+        ::kernel::list::impl_list_arc_safe! {
+            impl ListArcSafe<0> for $ty { untracked; }
+        }
+        ::kernel::list::impl_list_item! {
+            impl ListItem<0> for $ty { using ListLinks { self.$links }; }
+        }
+    };
+}
+
 /// Nanoseconds of the monotonic clock, for timing: the kernel crate's clock
 /// API differs between 6.12 (`Ktime`) and 7.x (`Instant<Monotonic>`).
 /// `ktime_get_mono_fast_ns()`, callable from any context, NMI included, and

@@ -82,7 +82,8 @@ pub mod exports {
         ReadWriteCallback, Store, Text, WriteCallback, WriteFn, MAX_STORE_INPUT,
     };
     pub use seqfile_rs::{
-        seq_print, Align, Line, Reg32, RegSet32, Regs32, SeqFile, SeqIterator, Show,
+        seq_print, Align, Line, ListFile, ListShow, Reg32, RegSet32, Regs32, SeqFile, SeqIterator,
+        Show,
     };
 }
 
@@ -323,6 +324,11 @@ impl<F: FileSystem> Entry<F> {
     /// The entry, for use as a parent while `self` is alive.
     pub fn node(&self) -> *mut F::Node {
         self.node
+    }
+
+    /// Where the entry was created (`None` for a borrowed directory).
+    pub fn place(&self) -> Option<&F::Place> {
+        self.place.as_ref()
     }
 
     /// What the entry keeps for its children.

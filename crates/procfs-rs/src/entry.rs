@@ -395,6 +395,76 @@ impl Dir {
         let entry = unsafe { Entry::wrap(pde, claim)? };
         Ok(Symlink { _entry: entry })
     }
+
+    /// Creates an empty directory `name` in this one for a file system to be
+    /// mounted on (`proc_create_mount_point()`, as `/proc/fs/nfsd`): mode
+    /// 0555, always empty, nothing can be created in it (`mkdir` there fails
+    /// with `EPERM`), and any file system can be mounted on it. Names as for
+    /// [`subdir`](Self::subdir); `EPERM` in a namespace's `/proc/net`, where
+    /// procfs makes no mount points.
+    ///
+    /// Dropping the handle removes the directory; a file system still
+    /// mounted there is then detached, as by `umount -l`, when the path is
+    /// next looked up.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = doctest::proc_dir()?;
+    /// let mnt = dir.mount_point(c"mnt")?;
+    /// // mount -t tmpfs none /proc/kfiles-doctest/mnt
+    /// # let (_size, uid, _gid) = doctest::stat(c"/proc/kfiles-doctest/mnt")?;
+    /// # assert_eq!(uid, 0);
+    /// ```
+    pub fn mount_point(&self, name: &CStr) -> Result<MountPoint> {
+        let claim = Claim::new(self.entry(), name)?;
+        // procfs finds the parent by path from `/proc`.
+        let path = path_in_proc(&claim)?;
+        // SAFETY: `path` is a NUL-terminated path from `/proc` to a name free
+        // in a directory this crate made (claimed; the claim keeps the
+        // directories alive), so procfs creates the entry there (or fails).
+        let pde = unsafe { ffi::proc_create_mount_point(path.as_ptr().cast()) };
+        // SAFETY: `pde` was just created for `claim`'s name and directory.
+        let entry = unsafe { Entry::wrap(pde, claim)? };
+        Ok(MountPoint { _entry: entry })
+    }
+}
+
+/// The path of the entry `claim` names, relative to `/proc`, NUL-terminated:
+/// `EPERM` inside a directory this crate did not create (a namespace's
+/// `/proc/net`, which no path from `/proc` reaches), `ENAMETOOLONG` from
+/// `PATH_MAX` bytes.
+fn path_in_proc(claim: &Claim) -> Result<KVec<u8>> {
+    let mut names: KVec<&[u8]> = KVec::new();
+    names.push(&claim.name[..], GFP_KERNEL)?;
+    let mut dir = claim.parent.as_ref();
+    while let Some(entry) = dir {
+        let place = entry.place().ok_or(EPERM)?;
+        names.push(&place.name[..], GFP_KERNEL)?;
+        dir = place.parent.as_ref();
+    }
+    let len = names.iter().map(|n| n.len() + 1).sum::<usize>();
+    if len > kfiles_core::name::PATH_MAX {
+        // (6.12's `error::code` has no `ENAMETOOLONG`.)
+        return Err(kernel::error::Error::from_errno(
+            -(bindings::ENAMETOOLONG as kernel::ffi::c_int),
+        ));
+    }
+    let mut path = KVec::with_capacity(len, GFP_KERNEL)?;
+    for (i, name) in names.iter().rev().enumerate() {
+        if i > 0 {
+            path.push(b'/', GFP_KERNEL)?;
+        }
+        path.extend_from_slice(name, GFP_KERNEL)?;
+    }
+    path.push(0, GFP_KERNEL)?;
+    Ok(path)
+}
+
+/// A directory made for a file system to be mounted on, removed when dropped
+/// (see [`Dir::mount_point`]).
+pub struct MountPoint {
+    _entry: Arc<Entry>,
 }
 
 /// A symbolic link in procfs, removed when dropped (see [`Dir::symlink`]).

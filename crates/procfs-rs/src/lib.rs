@@ -18,6 +18,8 @@
 //!   - a file with typed read and write handlers ([`Dir::ops_file`](kfiles_file::Dir::ops_file)) for
 //!     values implementing [`FileOps`]; [`Buffer`] is a ready-made one.
 //! - [`Symlink`], made by `proc_symlink()`.
+//! - [`MountPoint`], an empty directory to mount a file system on
+//!   (`proc_create_mount_point()`).
 //! - [`NetFiles`]: files in `/proc/net` of every network namespace, each
 //!   over its own state, made and removed with the namespace.
 //! - [`Stat`]: the size and owner `stat()` shows for a file or directory.
@@ -75,7 +77,7 @@ mod net;
 mod stat;
 
 pub use buffer::Buffer;
-pub use entry::{Dir, Procfs, Symlink};
+pub use entry::{Dir, MountPoint, Procfs, Symlink};
 pub use file::File;
 pub use net::{Net, NetFiles};
 pub use stat::Stat;

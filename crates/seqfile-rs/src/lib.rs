@@ -44,6 +44,7 @@ use kernel::{bindings, error::Result, types::Opaque};
 use kfiles_ffi as ffi;
 
 mod iter;
+mod list;
 mod regs;
 mod scalar;
 
@@ -52,6 +53,7 @@ pub use iter::{seq_iter_open, SeqIterator};
 /// [`SeqFile::write_bytes`] (see [`SeqFile::print`] for the cost of the
 /// alternative).
 pub use kfiles_core::text::{Align, Line};
+pub use list::{ListCursor, ListFile, ListShow};
 pub use regs::{Reg32, RegSet32, Regs32};
 
 /// The output buffer of a seq_file, as seen by a `show` callback.
@@ -289,6 +291,41 @@ impl SeqFile {
     /// no width makes every read grow the buffer to its limit (C's `int`
     /// arithmetic in `seq_pad()` would also wrap beyond `INT_MAX`).
     pub const MAX_PAD_WIDTH: usize = 4096;
+
+    /// `uid`, a user id of the initial user namespace, as the reader sees
+    /// it: mapped into the user namespace of the task that opened the file
+    /// (C's `from_kuid_munged(seq_user_ns(m), uid)`), or the overflow id
+    /// (`/proc/sys/kernel/overflowuid`, 65534 by default) where that
+    /// namespace has no mapping for it. Print ids this way, as
+    /// `/proc/net/tcp` does, so that a container sees its own ids.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = doctest::debugfs_dir();
+    /// # let file = dir.read_callback_file(c"owner", 0o444, (), |(), m| {
+    /// seqfile_rs::seq_print!(m, "{} {}\n", m.reader_uid(1000), m.reader_gid(100));
+    /// # Ok(())
+    /// # });
+    /// # let file = KBox::pin_init(file, GFP_KERNEL)?;
+    /// // Read from the initial user namespace: "1000 100".
+    /// # assert_eq!(&*doctest::read(c"/sys/kernel/debug/kfiles-doctest/owner")?, b"1000 100\n");
+    /// ```
+    #[inline]
+    pub fn reader_uid(&self, uid: u32) -> u32 {
+        // SAFETY: `self.inner` is a live seq_file (type invariant), opened
+        // on a file whose credentials it reads.
+        unsafe { ffi::kfiles_seq_reader_uid(self.as_raw(), uid) }
+    }
+
+    /// `gid`, a group id of the initial user namespace, as the reader sees
+    /// it; see [`reader_uid`](Self::reader_uid).
+    #[inline]
+    pub fn reader_gid(&self, gid: u32) -> u32 {
+        // SAFETY: `self.inner` is a live seq_file (type invariant), opened
+        // on a file whose credentials it reads.
+        unsafe { ffi::kfiles_seq_reader_gid(self.as_raw(), gid) }
+    }
 
     /// Whether output has been lost because the buffer was full.
     ///
