@@ -66,7 +66,7 @@ quiet_cmd_kfiles_bindgen = BINDGEN $@
 	$(BINDGEN) $(KFILES_FFI_DIR)/wrapper.h --use-core --with-derive-default \
 	--ctypes-prefix kernel::ffi --no-layout-tests --no-debug '.*' \
 	--enable-function-attribute-detection --no-recursive-allowlist \
-	--allowlist-function 'proc_(create|create_data|create_mount_point|create_single_data|create_seq_private|mkdir|mkdir_mode|mkdir_data|symlink|remove|set_size|set_user|get_parent_data)|remove_proc_entry|pde_data|seq_(read|read_iter|lseek|write|printf|putc|puts|escape_mem|open|release|open_private|release_private|pad|hex_dump|has_overflowed)|__seq_open_private|single_(open|open_size|release)|simple_read_from_buffer|kstrtobool|relay_.*|cancel_delayed_work_sync|kfiles_.*|generic_file_llseek|default_llseek|no_llseek|noop_llseek|fixed_size_llseek|no_seek_end_llseek|nonseekable_open|stream_open|simple_open' \
+	--allowlist-function 'proc_(create|create_data|create_mount_point|create_single_data|create_seq_private|mkdir|mkdir_mode|mkdir_data|symlink|remove|set_size|set_user|get_parent_data)|remove_proc_entry|pde_data|seq_(read|read_iter|lseek|write|printf|putc|puts|escape_mem|open|release|open_private|release_private|pad|hex_dump|has_overflowed|file_path)|__seq_open_private|single_(open|open_size|release)|simple_read_from_buffer|kstrtobool|relay_.*|cancel_delayed_work_sync|kfiles_.*|generic_file_llseek|default_llseek|no_llseek|noop_llseek|fixed_size_llseek|no_seek_end_llseek|nonseekable_open|stream_open|simple_open' \
 	--allowlist-type 'proc_ops|proc_dir_entry|rchan.*|irq_work|delayed_work|kfiles_.*' \
 	--allowlist-var 'KFILES_.*' \
 	--raw-line 'use kernel::bindings::*;' \
@@ -114,7 +114,7 @@ quiet_cmd_kfiles_rustdoc = RUSTDOC $<
 $(eval $(call kfiles-crate,static_assertions,$(kfiles-static-assertions-dir)/src/lib.rs,,--cap-lints allow))
 $(eval $(call kfiles-crate,kfiles_core,$(KFILES_CRATES_DIR)/kfiles-core/src/lib.rs,static_assertions))
 $(eval $(call kfiles-crate,kfiles_ffi,$$(obj)/kfiles_ffi.rs,))
-$(eval $(call kfiles-crate,kfiles_compat,$(KFILES_CRATES_DIR)/kfiles-compat/src/lib.rs,))
+$(eval $(call kfiles-crate,kfiles_compat,$(KFILES_CRATES_DIR)/kfiles-compat/src/lib.rs,kfiles_ffi))
 $(eval $(call kfiles-crate,seqfile_rs,$(KFILES_CRATES_DIR)/seqfile-rs/src/lib.rs,kfiles_compat kfiles_core kfiles_ffi))
 $(eval $(call kfiles-crate,kfiles_attr,$(KFILES_CRATES_DIR)/kfiles-attr/src/lib.rs,kfiles_compat kfiles_core kfiles_ffi seqfile_rs))
 $(eval $(call kfiles-crate,kfiles_file,$(KFILES_CRATES_DIR)/kfiles-file/src/lib.rs,kfiles_attr kfiles_compat kfiles_core kfiles_ffi seqfile_rs))

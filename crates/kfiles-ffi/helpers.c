@@ -7,6 +7,8 @@
 #include <linux/cpu.h>
 #include <linux/cred.h>
 #include <linux/debugfs.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
 #include <linux/hrtimer.h>
 /* Later kernels moved the clock bases (hrtimer_callback_running()) here. */
 #if __has_include(<linux/hrtimer_bases.h>)
@@ -79,6 +81,19 @@ void kfiles_seq_hex_dump(struct seq_file *m, const char *prefix, bool offsets, i
 void kfiles_seq_escape(struct seq_file *m, const char *src, size_t len, const char *esc)
 {
 	seq_escape_mem(m, src, len, ESCAPE_OCTAL, esc);
+}
+
+struct file *kfiles_fget(unsigned int fd)
+{
+	/* current->files is only changed by the task itself (exit_files()). */
+	if (!in_task() || !current->files)
+		return NULL;
+	return fget(fd);
+}
+
+void kfiles_get_file(struct file *file)
+{
+	get_file(file);
 }
 
 unsigned int kfiles_seq_reader_uid(struct seq_file *m, unsigned int uid)

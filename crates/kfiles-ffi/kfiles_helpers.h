@@ -47,6 +47,16 @@ void kfiles_seq_hex_dump(struct seq_file *m, const char *prefix, bool offsets, i
  * it: from_kuid_munged(seq_user_ns(m), ...), the overflow id where its
  * namespace has no mapping.
  */
+struct file;
+/*
+ * fget() of the current task's descriptor @fd, or NULL where the task has no
+ * descriptor table to look in (interrupt context; an exiting task, whose
+ * table is gone while its last files are released).
+ */
+struct file *kfiles_fget(unsigned int fd);
+/* get_file(): one more count of a file that has one. */
+void kfiles_get_file(struct file *file);
+
 unsigned int kfiles_seq_reader_uid(struct seq_file *m, unsigned int uid);
 unsigned int kfiles_seq_reader_gid(struct seq_file *m, unsigned int gid);
 

@@ -26,6 +26,7 @@
 //! /proc/kfiles_cover/owned                  "7", 4096 bytes, nobody    proc_set_size(), proc_set_user()
 //! /proc/kfiles_cover/reader_ids             "1000 100" as the reader sees them  seq_user_ns()
 //! /proc/kfiles_cover/mnt                    an empty directory to mount on    proc_create_mount_point()
+//! /proc/kfiles_cover/stdin_path             the path of the reader's stdin    seq_file_path()
 //! /proc/kfiles_cover                        root:nogroup               proc_set_user()
 //! ```
 //!
@@ -45,7 +46,7 @@ use debugfs_rs::{
 use kernel::{
     list::{List, ListArc, ListLinks},
     prelude::*,
-    sync::{lock::mutex::MutexBackend, lock::Lock, Arc, Mutex},
+    sync::{Arc, Mutex},
 };
 use procfs_rs::{MountPoint, NetFiles, Stat as _};
 
@@ -105,19 +106,18 @@ struct Clients {
 
 impl ListShow for Clients {
     type Item = Client;
-    type Backend = MutexBackend;
     const HAS_HEADER: bool = true;
 
-    fn list(&self) -> &Lock<List<Client>, MutexBackend> {
+    fn list(&self) -> &Mutex<List<Client>> {
         &self.list
     }
 
-    fn show(&self, client: &Client, m: &SeqFile) -> Result {
+    fn show(&self, _list: &List<Client>, client: &Client, m: &SeqFile) -> Result {
         seq_print!(m, "client {:>6} of {}\n", client.id, N_CLIENTS);
         Ok(())
     }
 
-    fn show_header(&self, m: &SeqFile) -> Result {
+    fn show_header(&self, _list: &List<Client>, m: &SeqFile) -> Result {
         m.write_str("clients:\n");
         Ok(())
     }
@@ -130,6 +130,20 @@ struct ReaderIds;
 impl Show for ReaderIds {
     fn show(&self, m: &SeqFile) -> Result {
         seq_print!(m, "{} {}\n", m.reader_uid(1000), m.reader_gid(100));
+        Ok(())
+    }
+}
+
+/// `stdin_path`: the path of what the reader has open as its standard
+/// input, with spaces, tabs, newlines and backslashes escaped.
+struct StdinPath;
+
+impl Show for StdinPath {
+    fn show(&self, m: &SeqFile) -> Result {
+        if let Ok(stdin) = kfiles_compat::fget(0) {
+            m.file_path(&stdin, c" \t\n\\");
+            m.put_byte(b'\n');
+        }
         Ok(())
     }
 }
@@ -292,6 +306,7 @@ struct Cover {
     _more: Pin<KBox<MoreFiles>>,
     _owned: Pin<KBox<procfs_rs::File<u32>>>,
     _reader_ids: Pin<KBox<procfs_rs::File<ReaderIds>>>,
+    _stdin_path: Pin<KBox<procfs_rs::File<StdinPath>>>,
     _mnt: MountPoint,
     _net: NetFiles<NetFilesState>,
 }
@@ -375,6 +390,10 @@ impl kernel::Module for Cover {
             proc_dir.read_only_file(c"reader_ids", 0o444, ReaderIds),
             GFP_KERNEL,
         )?;
+        let stdin_path = KBox::pin_init(
+            proc_dir.read_only_file(c"stdin_path", 0o444, StdinPath),
+            GFP_KERNEL,
+        )?;
         let mnt = proc_dir.mount_point(c"mnt")?;
         let net = NetFiles::new(
             |net| NetFilesState {
@@ -398,6 +417,7 @@ impl kernel::Module for Cover {
             _more: more,
             _owned: owned,
             _reader_ids: reader_ids,
+            _stdin_path: stdin_path,
             _mnt: mnt,
             _net: net,
         })

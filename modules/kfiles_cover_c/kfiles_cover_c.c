@@ -23,6 +23,7 @@
  *   /proc/kfiles_cover_c/owned                  proc_set_size() 4096, proc_set_user() nobody
  *   /proc/kfiles_cover_c/reader_ids             seq_user_ns(): ids 1000 and 100 as the reader sees them
  *   /proc/kfiles_cover_c/mnt                    proc_create_mount_point()
+ *   /proc/kfiles_cover_c/stdin_path             seq_file_path() of the reader's standard input
  *   /proc/kfiles_cover_c                        proc_set_user() root:nogroup
  *
  * and in /proc/net of every network namespace (pernet operations):
@@ -32,6 +33,7 @@
  *   /proc/net/kfiles_cover_c_dir/lines  proc_net_mkdir(), proc_create_net_data(): three lines
  */
 #include <linux/debugfs.h>
+#include <linux/file.h>
 #include <linux/kstrtox.h>
 #include <linux/list.h>
 #include <linux/module.h>
@@ -123,6 +125,18 @@ static int reader_ids_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "%u %u\n", from_kuid_munged(seq_user_ns(m), KUIDT_INIT(1000)),
 		   from_kgid_munged(seq_user_ns(m), KGIDT_INIT(100)));
+	return 0;
+}
+
+static int stdin_path_show(struct seq_file *m, void *v)
+{
+	struct file *stdin = fget(0);
+
+	if (stdin) {
+		seq_file_path(m, stdin, " \t\n\\");
+		seq_putc(m, '\n');
+		fput(stdin);
+	}
 	return 0;
 }
 
@@ -369,6 +383,7 @@ static int __init kfiles_cover_c_init(void)
 	proc_dir = proc_mkdir("kfiles_cover_c", NULL);
 	owned = proc_dir ? proc_create_single("owned", 0440, proc_dir, owned_show) : NULL;
 	if (!owned || !proc_create_single("reader_ids", 0444, proc_dir, reader_ids_show) ||
+	    !proc_create_single("stdin_path", 0444, proc_dir, stdin_path_show) ||
 	    !proc_create_mount_point("kfiles_cover_c/mnt")) {
 		proc_remove(proc_dir);
 		debugfs_remove(dir);

@@ -126,10 +126,38 @@ same clients.at-end "kfio read {}clients 100 10521" EMPTY_OK
 check_cmd $T.clients.lines 501 sh -c "wc -l <$R/clients"
 check_cmd $T.clients.header clients: sh -c "head -n 1 $R/clients"
 check_cmd $T.clients.last "client  51581 of 500" sh -c "tail -n 1 $R/clients"
-# seq_user_ns(): ids as the reader's user namespace sees them (the guest
-# kernels have no user namespaces but the first, where they are unchanged).
+# seq_user_ns(): ids as the reader's user namespace sees them; in the
+# initial one they are unchanged.
 check_cmd $T.proc.reader_ids "$(cat $PC/reader_ids)" cat $P/reader_ids
 check_cmd $T.proc.reader_ids.text "1000 100" cat $P/reader_ids
+# In a user namespace that maps only its creator (root), neither id is
+# mapped: the overflow ids. (Only kernels with user namespaces: the
+# distribution-like one.)
+if [ -e /proc/self/ns/user ]; then
+    check_cmd $T.proc.reader_ids.userns "$(unshare -r cat $PC/reader_ids)" unshare -r cat $P/reader_ids
+    check_cmd $T.proc.reader_ids.userns-text "65534 65534" unshare -r cat $P/reader_ids
+fi
+# seq_file_path() of the reader's standard input: the same escaped path,
+# for odd names, a deleted file and a device.
+printf x >"/tmp/a b"
+printf x >"/tmp/tab	and
+newline"
+printf x >/tmp/back\\slash
+for f in "/tmp/a b" "/tmp/tab	and
+newline" /tmp/back\\slash /dev/null; do
+    n=$T.proc.stdin_path.$(echo "$f" | tr -c 'a-z\n' _ | head -n 1)
+    check_cmd $n "$(cat $PC/stdin_path <"$f")" cat $P/stdin_path <"$f"
+done
+check_cmd $T.proc.stdin_path.text '/tmp/a\040b' cat $P/stdin_path <"/tmp/a b"
+check_cmd $T.proc.stdin_path.text-nl '/tmp/tab\011and\012newline' cat $P/stdin_path <"/tmp/tab	and
+newline"
+exec 3</tmp/a\ b
+rm "/tmp/a b"
+check_cmd $T.proc.stdin_path.deleted '/tmp/a\040b (deleted)' cat $P/stdin_path <&3
+check_cmd $T.proc.stdin_path.deleted.c '/tmp/a\040b (deleted)' cat $PC/stdin_path <&3
+exec 3<&-
+# No standard input: nothing.
+check_cmd $T.proc.stdin_path.closed "" sh -c "cat $P/stdin_path <&-"
 # proc_create_mount_point(): an empty directory nothing is created in, that
 # a file system mounts on.
 check_cmd $T.proc.mnt.stat "$(stat -c '%a %F %h' $PC/mnt)" stat -c '%a %F %h' $P/mnt

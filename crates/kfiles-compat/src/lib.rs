@@ -9,8 +9,8 @@
 //!
 //! | `--cfg`             | kernels           | what differs                                    |
 //! |---------------------|-------------------|-------------------------------------------------|
-//! | `kfiles_legacy_api` | before 6.18       | `module!` takes `author`; `UserPtr` is a `usize`; `CStr::as_ptr()` is allowed; C enums are integer constants; no `MutexGuard` alias; `pr_info!` formats `{}` with `core::fmt::Display` |
-//! | (none)              | 6.18 and later    | `module!` takes `authors`; `UserPtr` is a type; C strings go through `CStrExt::as_char_ptr()`; C enums are newtypes; `pr_info!` formats `{}` with `kernel::fmt::Display` |
+//! | `kfiles_legacy_api` | before 6.18       | `module!` takes `author`; `UserPtr` is a `usize`; `CStr::as_ptr()` is allowed; C enums are integer constants; no `MutexGuard` alias; `pr_info!` formats `{}` with `core::fmt::Display`; list items need `impl_has_list_links!` beside `impl_list_item!` |
+//! | (none)              | 6.18 and later    | `module!` takes `authors`; `UserPtr` is a type; C strings go through `CStrExt::as_char_ptr()`; C enums are newtypes; `pr_info!` formats `{}` with `kernel::fmt::Display`; `impl_list_item!` names the links field |
 //!
 //! Nothing else in the project tests the kernel version.
 
@@ -468,11 +468,12 @@ macro_rules! impl_kernel_display {
     };
 }
 
-/// Makes the struct `$ty` an item of `kernel::list::List<$ty>`, linked
-/// through its pinned field `$links` (a `kernel::list::ListLinks`), with
+/// Makes the struct `$ty` an item of `kernel::list::List<$ty, ID>`, linked
+/// through its pinned field `$links` (a `kernel::list::ListLinks<ID>`), with
 /// `ListArc`s made only from unique references (the list's `untracked`
-/// mode). The kernel's `impl_list_item!` changed its syntax in 6.17-ish;
-/// this has one.
+/// mode): `list_item!(Ty, links)` for list 0, `list_item!(Ty, links, 1)`
+/// for an item's second list. The kernel's `impl_list_item!` changed its
+/// syntax in 6.17-ish; this has one.
 ///
 /// # Examples
 ///
@@ -498,23 +499,27 @@ macro_rules! impl_kernel_display {
 #[macro_export]
 macro_rules! list_item {
     ($ty:ident, $links:ident) => {
+        $crate::list_item!($ty, $links, 0);
+    };
+    ($ty:ident, $links:ident, $id:tt) => {
         ::kernel::list::impl_list_arc_safe! {
-            impl ListArcSafe<0> for $ty { untracked; }
+            impl ListArcSafe<$id> for $ty { untracked; }
         }
         ::kernel::list::impl_has_list_links! {
-            impl HasListLinks<0> for $ty { self.$links }
+            impl HasListLinks<$id> for $ty { self.$links }
         }
         ::kernel::list::impl_list_item! {
-            impl ListItem<0> for $ty { using ListLinks; }
+            impl ListItem<$id> for $ty { using ListLinks; }
         }
     };
 }
 
-/// Makes the struct `$ty` an item of `kernel::list::List<$ty>`, linked
-/// through its pinned field `$links` (a `kernel::list::ListLinks`), with
+/// Makes the struct `$ty` an item of `kernel::list::List<$ty, ID>`, linked
+/// through its pinned field `$links` (a `kernel::list::ListLinks<ID>`), with
 /// `ListArc`s made only from unique references (the list's `untracked`
-/// mode). The kernel's `impl_list_item!` changed its syntax in 6.17-ish;
-/// this has one.
+/// mode): `list_item!(Ty, links)` for list 0, `list_item!(Ty, links, 1)`
+/// for an item's second list. The kernel's `impl_list_item!` changed its
+/// syntax in 6.17-ish; this has one.
 ///
 /// # Examples
 ///
@@ -540,13 +545,99 @@ macro_rules! list_item {
 #[macro_export]
 macro_rules! list_item {
     ($ty:ident, $links:ident) => {
+        $crate::list_item!($ty, $links, 0);
+    };
+    ($ty:ident, $links:ident, $id:tt) => {
         ::kernel::list::impl_list_arc_safe! {
-            impl ListArcSafe<0> for $ty { untracked; }
+            impl ListArcSafe<$id> for $ty { untracked; }
         }
         ::kernel::list::impl_list_item! {
-            impl ListItem<0> for $ty { using ListLinks { self.$links }; }
+            impl ListItem<$id> for $ty { using ListLinks { self.$links }; }
         }
     };
+}
+
+/// A counted reference to an object the kernel counts (`kernel`'s `ARef`,
+/// whose module moved in 6.18-ish).
+#[cfg(not(kfiles_legacy_api))]
+pub use kernel::sync::aref::ARef;
+/// A counted reference to an object the kernel counts (`kernel`'s `ARef`,
+/// whose module moved in 6.18-ish).
+#[cfg(kfiles_legacy_api)]
+pub use kernel::types::ARef;
+
+/// The kernel crate's `LocalFile` (since 6.13-ish): a `struct file` used by
+/// the task that took it (not `Send`: `read()`/`write()` may be using its
+/// position without the lock on this task).
+#[cfg(not(kfiles_legacy_api))]
+pub use kernel::fs::LocalFile;
+
+/// A `struct file` used by the task that took it, as the kernel crate's
+/// `LocalFile` of later kernels (6.12's kernel crate has no file type).
+/// Only [`fget`] makes one; [`ARef`] counts it.
+///
+/// # Invariants
+///
+/// `inner` is a `struct file` with a positive reference count for as long
+/// as a reference to the `LocalFile` exists.
+#[cfg(kfiles_legacy_api)]
+#[repr(transparent)]
+pub struct LocalFile {
+    inner: kernel::types::Opaque<kernel::bindings::file>,
+    // Not `Send`/`Sync`, as the kernel crate's `LocalFile`.
+    _local: core::marker::PhantomData<*mut ()>,
+}
+
+#[cfg(kfiles_legacy_api)]
+impl LocalFile {
+    /// The C `struct file`.
+    #[inline]
+    pub fn as_ptr(&self) -> *mut kernel::bindings::file {
+        self.inner.get()
+    }
+}
+
+// SAFETY: A `struct file` is freed when its count (which `get_file()` and
+// `fput()` move) drops to zero; every `LocalFile` is a live `struct file`
+// (type invariants), so `inc_ref` keeps it so.
+#[cfg(kfiles_legacy_api)]
+unsafe impl kernel::types::AlwaysRefCounted for LocalFile {
+    #[inline]
+    fn inc_ref(&self) {
+        // SAFETY: The file is live (type invariants): its count is positive.
+        unsafe { kfiles_ffi::kfiles_get_file(self.as_ptr()) };
+    }
+
+    #[inline]
+    unsafe fn dec_ref(obj: core::ptr::NonNull<Self>) {
+        // SAFETY: The caller owns one count of the file, which it gives up;
+        // `LocalFile` is a transparent `struct file`.
+        unsafe { kernel::bindings::fput(obj.cast().as_ptr()) };
+    }
+}
+
+/// Takes a counted reference to the file the current task has open as
+/// descriptor `fd` (C's `fget()`): `EBADF` if there is none, or where the
+/// current task has no descriptor table (interrupt context, a task that is
+/// exiting).
+///
+/// # Examples
+///
+/// ```
+/// // The task loading the module has its standard input open.
+/// let stdin = kfiles_compat::fget(0)?;
+/// # let _ = stdin.as_ptr();
+/// assert_eq!(kfiles_compat::fget(u32::MAX).err(), Some(EBADF));
+/// ```
+pub fn fget(fd: u32) -> kernel::error::Result<ARef<LocalFile>> {
+    // SAFETY: No requirements: the helper checks the context and the table.
+    let file = unsafe { kfiles_ffi::kfiles_fget(fd) };
+    let file = core::ptr::NonNull::new(file).ok_or(kernel::error::code::EBADF)?;
+    // SAFETY: `kfiles_fget()` took a count of the file for us, which the
+    // `ARef` owns; the file is in the current task's table, so any
+    // `fdget_pos()` that did not take its position lock is on this task
+    // (`LocalFile`'s invariant); `LocalFile` is a transparent `struct file`.
+    Ok(unsafe { ARef::from_raw(file.cast()) })
 }
 
 /// Nanoseconds of the monotonic clock, for timing: the kernel crate's clock

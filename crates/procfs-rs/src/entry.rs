@@ -403,9 +403,11 @@ impl Dir {
     /// [`subdir`](Self::subdir); `EPERM` in a namespace's `/proc/net`, where
     /// procfs makes no mount points.
     ///
-    /// Dropping the handle removes the directory; a file system still
-    /// mounted there is then detached, as by `umount -l`, when the path is
-    /// next looked up.
+    /// Dropping the handle removes the directory. A file system still
+    /// mounted there stays mounted (reachable through open descriptors and
+    /// working directories) until the name is next looked up in each
+    /// mounted `/proc`, which detaches it as `umount -l` would; no code or
+    /// data of the module stays in use.
     ///
     /// # Examples
     ///

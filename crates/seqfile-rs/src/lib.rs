@@ -318,6 +318,40 @@ impl SeqFile {
         unsafe { ffi::kfiles_seq_reader_uid(self.as_raw(), uid) }
     }
 
+    /// Prints the path of `file` as `/proc/PID/fd/N` links show it, from the
+    /// reader's root, with the bytes of `esc` (and none other) as octal
+    /// escapes (C's `seq_file_path()`): `c" \t\n\\"` keeps one path per
+    /// field of a line whatever its name. A file that was deleted ends in
+    /// `" (deleted)"`; a path longer than the buffer holds makes the record
+    /// retried with a larger one, as any overflow.
+    ///
+    /// The file comes from [`kfiles_compat::fget`] (both kernels) or, on 7.x,
+    /// any `kernel::fs::File` the driver holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = doctest::debugfs_dir();
+    /// # let file = dir.read_callback_file(c"stdin", 0o444, (), |(), m| {
+    /// // What the reader has open as its standard input.
+    /// if let Ok(stdin) = kfiles_compat::fget(0) {
+    ///     m.file_path(&stdin, c" \t\n\\");
+    /// }
+    /// # Ok(())
+    /// # });
+    /// # let file = KBox::pin_init(file, GFP_KERNEL)?;
+    /// # let shown = doctest::read(c"/sys/kernel/debug/kfiles-doctest/stdin")?;
+    /// # assert!(shown.is_empty() || shown.starts_with(b"/"));
+    /// ```
+    #[inline]
+    pub fn file_path(&self, file: &kfiles_compat::LocalFile, esc: &core::ffi::CStr) {
+        // SAFETY: `self.inner` is a live seq_file used by this thread only
+        // (type invariant); `file` is a live `struct file` while borrowed,
+        // whose path it holds; `esc` is a C string. (The error is the
+        // overflow `has_overflowed()` reports.)
+        unsafe { ffi::seq_file_path(self.as_raw(), file.as_ptr(), kfiles_compat::char_ptr(esc)) };
+    }
+
     /// `gid`, a group id of the initial user namespace, as the reader sees
     /// it; see [`reader_uid`](Self::reader_uid).
     #[inline]

@@ -8,21 +8,26 @@ use core::ops::Deref;
 use kernel::{
     error::Result,
     list::{Iter, List, ListItem},
-    sync::{
-        lock::{Backend, Guard, Lock},
-        ArcBorrow,
-    },
+    sync::{lock::mutex::MutexBackend, lock::Guard, ArcBorrow, Mutex},
 };
 
 /// A driver's list of records and how to print one, for [`ListFile`].
 ///
-/// The list is a `kernel::list::List` inside a kernel lock (`Mutex`,
-/// `SpinLock`, ...). [`ListFile`] takes the lock when a read starts and
-/// releases it when the read's chunk is done, as C's `seq_list_start()`
-/// users do in their `start` and `stop`: every record it shows is in the
-/// list while it is shown, and nothing can change the list in between. A
-/// `SpinLock` is held (with preemption off) only while records are printed
-/// into the seq_file's buffer, never while it is copied to user space.
+/// The list is a `kernel::list::List` inside a kernel `Mutex`. [`ListFile`]
+/// takes the mutex when a read starts and releases it when the read's chunk
+/// is done, as C's `seq_list_start()` users do in their `start` and `stop`:
+/// every record it shows is in the list while it is shown, and nothing can
+/// change the list in between. [`show`](ListShow::show) and
+/// [`show_header`](ListShow::show_header) get the locked list too; they must
+/// not lock it again (a deadlock).
+///
+/// A reader decides how long the mutex is held: `start` walks to the read's
+/// index, and a seek or `pread()` far into the file prints every record
+/// before it in one section. That is why only a sleeping lock is offered: a
+/// list that interrupt handlers change sits under a spinlock with
+/// interrupts off, which no reader should hold for the length of a list.
+/// Show such a list with a [`SeqIterator`] whose cursor copies a bounded
+/// batch of records under the lock, or under RCU.
 ///
 /// Between two `read()` calls the lock is released, so the list may change;
 /// the next read continues at the index where the last one stopped, as
@@ -56,12 +61,11 @@ use kernel::{
 ///
 /// impl ListShow for Clients {
 ///     type Item = Client;
-///     type Backend = kernel::sync::lock::mutex::MutexBackend;
 ///
-///     fn list(&self) -> &kernel::sync::lock::Lock<List<Client>, Self::Backend> {
+///     fn list(&self) -> &Mutex<List<Client>> {
 ///         &self.list
 ///     }
-///     fn show(&self, client: &Client, m: &SeqFile) -> Result {
+///     fn show(&self, _list: &List<Client>, client: &Client, m: &SeqFile) -> Result {
 ///         seq_print!(m, "client {}\n", client.id);
 ///         Ok(())
 ///     }
@@ -84,21 +88,19 @@ use kernel::{
 pub trait ListShow<const ID: u64 = 0>: Sync {
     /// The records.
     type Item: ?Sized + ListItem<ID>;
-    /// The kind of lock around the list.
-    type Backend: Backend;
 
     /// Whether a header precedes the records (C's `seq_list_start_head()`).
     const HAS_HEADER: bool = false;
 
-    /// The locked list.
-    fn list(&self) -> &Lock<List<Self::Item, ID>, Self::Backend>;
+    /// The list, in its mutex.
+    fn list(&self) -> &Mutex<List<Self::Item, ID>>;
 
-    /// Prints `item`, with the list locked.
-    fn show(&self, item: &Self::Item, m: &SeqFile) -> Result;
+    /// Prints `item` of `list`, which is locked.
+    fn show(&self, list: &List<Self::Item, ID>, item: &Self::Item, m: &SeqFile) -> Result;
 
-    /// Prints the header, when [`HAS_HEADER`](ListShow::HAS_HEADER), with the
-    /// list locked.
-    fn show_header(&self, _m: &SeqFile) -> Result {
+    /// Prints the header, when [`HAS_HEADER`](ListShow::HAS_HEADER), with
+    /// `list` locked (to count it, say).
+    fn show_header(&self, _list: &List<Self::Item, ID>, _m: &SeqFile) -> Result {
         Ok(())
     }
 }
@@ -122,10 +124,10 @@ pub struct ListFile<P, const ID: u64 = 0>(pub P);
 /// lock is borrowed for `'a`) nor changed (only through the guard, which
 /// this cursor keeps to itself) until `guard` is dropped, which happens
 /// after `current` and `rest` (fields drop in order).
-pub struct ListCursor<'a, T: ?Sized + ListItem<ID>, B: Backend, const ID: u64> {
+pub struct ListCursor<'a, T: ?Sized + ListItem<ID>, const ID: u64> {
     current: ArcBorrow<'a, T>,
     rest: Iter<'a, T, ID>,
-    guard: Guard<'a, List<T, ID>, B>,
+    guard: Guard<'a, List<T, ID>, MutexBackend>,
 }
 
 impl<P, const ID: u64> SeqIterator for ListFile<P, ID>
@@ -134,8 +136,7 @@ where
     P::Target: ListShow<ID>,
 {
     type Cursor<'a>
-        =
-        ListCursor<'a, <P::Target as ListShow<ID>>::Item, <P::Target as ListShow<ID>>::Backend, ID>
+        = ListCursor<'a, <P::Target as ListShow<ID>>::Item, ID>
     where
         Self: 'a;
     const HAS_HEADER: bool = <P::Target as ListShow<ID>>::HAS_HEADER;
@@ -169,13 +170,13 @@ where
     }
 
     fn show(&self, cursor: &Self::Cursor<'_>, m: &SeqFile) -> Result {
-        // The guard is only held, never used: say so to the compiler.
-        let _ = &cursor.guard;
-        self.0.show(&cursor.current, m)
+        self.0.show(&cursor.guard, &cursor.current, m)
     }
 
     fn show_header(&self, m: &SeqFile) -> Result {
-        let _guard = self.0.list().lock();
-        self.0.show_header(m)
+        // No cursor exists here: the header is shown before `start` of
+        // record 0 (`SEQ_START_TOKEN`), so the mutex is free.
+        let guard = self.0.list().lock();
+        self.0.show_header(&guard, m)
     }
 }
