@@ -193,20 +193,26 @@ pub(crate) fn sleep_ms(ms: u32) {
     unsafe { kfiles_doctest_msleep(ms) }
 }
 
+/// What `read()` returns now from the file `base<cpu>` of a relay channel
+/// (`cpu` below 10), read to its end; an error if CPU `cpu` has no file.
+pub(crate) fn relay_cpu(base: &CStr, cpu: u8) -> Result<KVec<u8>> {
+    let base = base.to_bytes();
+    let mut path = KVec::with_capacity(base.len() + 2, GFP_KERNEL)?;
+    path.extend_from_slice(base, GFP_KERNEL)?;
+    path.push(b'0' + cpu, GFP_KERNEL)?;
+    path.push(0, GFP_KERNEL)?;
+    let path = CStr::from_bytes_with_nul(&path).map_err(|_| EINVAL)?;
+    read(path)
+}
+
 /// Whether one of the per-CPU files `base0`, `base1`, ... of a relay
 /// channel holds `record` (written on whichever CPU the writer ran).
 pub(crate) fn relay_holds(base: &CStr, record: &[u8]) -> Result<bool> {
-    let base = base.to_bytes();
     let mut found = false;
     // The test kernels have at most 4 CPUs (CONFIG_NR_CPUS).
     for cpu in 0..4u8 {
-        let mut path = KVec::with_capacity(base.len() + 2, GFP_KERNEL)?;
-        path.extend_from_slice(base, GFP_KERNEL)?;
-        path.push(b'0' + cpu, GFP_KERNEL)?;
-        path.push(0, GFP_KERNEL)?;
-        let path = CStr::from_bytes_with_nul(&path).map_err(|_| EINVAL)?;
         // CPUs that are not possible have no file.
-        if let Ok(data) = read(path) {
+        if let Ok(data) = relay_cpu(base, cpu) {
             found |= data.windows(record.len()).any(|w| w == record);
         }
     }

@@ -73,7 +73,7 @@ static int subbuf_start(struct rchan_buf *buf, void *subbuf, void *prev_subbuf
 	twin_finish_prev(buf, prev_subbuf);
 	/* The helpers never switch into a full buffer: no full check here. */
 	atomic64_inc(&stat_subbufs);
-	twin_start_subbuf(buf, subbuf, overwrite);
+	twin_start_subbuf(buf, subbuf, overwrite, NULL, 0);
 	/* The first sub-buffer: the buffer is set up and its file may open. */
 	if (!prev_subbuf)
 		kfiles_relay_buf_ready(buf);
@@ -265,7 +265,7 @@ static const struct file_operations flush_fops = {
 
 static int __init relay_exam_c_init(void)
 {
-	if (!twin_geometry_ok(subbuf_size, n_subbufs))
+	if (!twin_geometry_ok(subbuf_size, n_subbufs, 0))
 		return -EINVAL;
 	dir = debugfs_create_dir("relay-exam-c", NULL);
 	if (IS_ERR(dir))

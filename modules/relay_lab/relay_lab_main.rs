@@ -7,8 +7,10 @@
 //! Opens the relay channel `relay-lab/chan0` ... (4 KiB x 4 sub-buffers per
 //! CPU by default; module parameters `subbuf_size`, `n_subbufs`, `overwrite`
 //! and `task_only`, which makes the channel [`Writers::TaskOnly`], the
-//! default; `global`: one buffer, `chan0`, for every CPU) with these control
-//! files beside it:
+//! default; `global`: one buffer, `chan0`, for every CPU; `driver_header`:
+//! every sub-buffer carries an 8-byte driver header after relay-rs's, the
+//! CPU and the sub-buffer's number as little-endian `u32`s,
+//! [`Callbacks::driver_header`]) with these control files beside it:
 //!
 //! - `burst` (read, write): `[write|reserve|memcpy] COUNT SIZE` writes COUNT
 //!   records of SIZE bytes with `Channel::write` or `Channel::reserve`, or
@@ -42,7 +44,9 @@ use kernel::{new_mutex, prelude::*, sync::Arc, sync::Mutex};
 use kfiles_attr::{parse_int, ReadCallback, ReadFn, ReadWriteCallback, Store, WriteFn};
 use kfiles_core::probe;
 use periodic_work::{IrqContext, IrqTick, IrqTimer};
-use relay_rs::{Callbacks, Channel, Mode, Writers, HEADER_LEN};
+use relay_rs::{
+    Callbacks, Channel, Committed, Geometry, Mode, Reservation, Stats as Refused, Writers,
+};
 
 kfiles_compat::module! {
     type: RelayLab,
@@ -63,6 +67,8 @@ kfiles_compat::module_params! {
     task_only: bool = true;
     /// One buffer for every CPU (Builder::global).
     global: bool = false;
+    /// An 8-byte driver header in every sub-buffer: CPU and sub-buffer number.
+    driver_header: bool = false;
 }
 
 /// Streams of probe records.
@@ -91,6 +97,92 @@ impl Callbacks for Stats {
     fn subbuf_start(&self, _cpu: u32, _sequence: u32) -> bool {
         self.subbufs.fetch_add(1, Relaxed);
         true
+    }
+}
+
+/// The hooks of a channel with a driver header: [`Stats`]'s, and the CPU
+/// and the sub-buffer's number (little-endian `u32`s) as its header.
+#[derive(Default)]
+struct Tagged(Stats);
+
+impl Callbacks for Tagged {
+    const DRIVER_HEADER: usize = 8;
+
+    fn buffer_full(&self, cpu: u32) {
+        self.0.buffer_full(cpu);
+    }
+
+    fn subbuf_start(&self, cpu: u32, sequence: u32) -> bool {
+        self.0.subbuf_start(cpu, sequence)
+    }
+
+    fn driver_header(&self, cpu: u32, sequence: u32, header: &mut [u8]) {
+        // `header` is exactly `DRIVER_HEADER` bytes.
+        header[..4].copy_from_slice(&cpu.to_le_bytes());
+        header[4..].copy_from_slice(&sequence.to_le_bytes());
+    }
+}
+
+/// The lab's channel, with or without a driver header (whose length is a
+/// constant of the hooks' type).
+enum LabChannel {
+    Plain(Channel<Stats>),
+    Tagged(Channel<Tagged>),
+}
+
+/// Runs `$e` with `$c` bound to the channel, whichever its hooks.
+macro_rules! on_channel {
+    ($channel:expr, $c:ident => $e:expr) => {
+        match $channel {
+            LabChannel::Plain($c) => $e,
+            LabChannel::Tagged($c) => $e,
+        }
+    };
+}
+
+impl LabChannel {
+    fn write(&self, record: &[u8]) -> Result {
+        on_channel!(self, c => c.write(record))
+    }
+
+    fn reserve(&self, len: usize, fill: impl FnOnce(Reservation<'_>) -> Committed) -> Result {
+        on_channel!(self, c => c.reserve(len, fill))
+    }
+
+    fn flush(&self) -> Result {
+        on_channel!(self, c => c.flush())
+    }
+
+    fn subbufs_consumed(&self, cpu: u32, count: usize) -> Result {
+        on_channel!(self, c => c.subbufs_consumed(cpu, count))
+    }
+
+    fn max_record(&self) -> usize {
+        on_channel!(self, c => c.max_record())
+    }
+
+    fn geometry(&self) -> Geometry {
+        on_channel!(self, c => c.geometry())
+    }
+
+    fn dropped(&self) -> u64 {
+        on_channel!(self, c => c.dropped())
+    }
+
+    fn stats(&self) -> Refused {
+        on_channel!(self, c => c.stats())
+    }
+
+    fn is_full(&self, cpu: u32) -> Result<bool> {
+        on_channel!(self, c => c.is_full(cpu))
+    }
+
+    /// What the hooks counted.
+    fn hooks(&self) -> &Stats {
+        match self {
+            Self::Plain(c) => c.callbacks(),
+            Self::Tagged(c) => &c.callbacks().0,
+        }
     }
 }
 
@@ -132,7 +224,7 @@ struct BurstResult {
 }
 
 struct Lab {
-    channel: Channel<Stats>,
+    channel: LabChannel,
     streams: [Stream; MAX_STREAMS],
     last_burst: BurstResult,
     /// Errnos of the calls made inside a `fill` by `nest` (0: succeeded).
@@ -261,7 +353,8 @@ impl Lab {
             _ => 0,
         };
         let mut ring = VVec::from_elem(0u8, ring_len, GFP_KERNEL)?;
-        let (mut subbuf_start, mut at) = (0, HEADER_LEN);
+        let records_at = geometry.records_offset(true);
+        let (mut subbuf_start, mut at) = (0, records_at);
         let dropped_before = self.channel.dropped();
         let start = kfiles_compat::monotonic_ns();
         for seq in 0..count {
@@ -278,7 +371,7 @@ impl Lab {
                 if subbuf_start == ring_len {
                     subbuf_start = 0;
                 }
-                at = HEADER_LEN;
+                at = records_at;
             }
             let dest = subbuf_start + at;
             if let Some(dest) = ring.get_mut(dest..dest + size) {
@@ -445,7 +538,7 @@ fn show_refused(lab: &Arc<Lab>, m: &SeqFile) -> Result {
 }
 
 fn show_stats(lab: &Arc<Lab>, m: &SeqFile) -> Result {
-    let stats = lab.channel.callbacks();
+    let stats = lab.channel.hooks();
     seq_print!(
         m,
         "subbufs {} full {}\n",
@@ -540,7 +633,11 @@ impl kernel::Module for RelayLab {
         if module_params::global.get() {
             builder = builder.global();
         }
-        let channel = builder.open(Stats::default())?;
+        let channel = if module_params::driver_header.get() {
+            LabChannel::Tagged(builder.open(Tagged::default())?)
+        } else {
+            LabChannel::Plain(builder.open(Stats::default())?)
+        };
         let lab = Arc::new(
             Lab {
                 channel,

@@ -3,8 +3,9 @@
  * C twin of relay_lab (the relay-rs test bench): the relay channel
  * /sys/kernel/debug/relay-lab-c/chan0 ... with the same parameters, the
  * sub-buffer header scheme of kfiles_core::relay (24 bytes: "KFRL", padding,
- * sequence, subbuf_size, n_subbufs, flags), the same control files and the
- * same contracts:
+ * sequence, subbuf_size, n_subbufs, flags), with driver_header=1 followed by
+ * an 8-byte driver header (CPU and sub-buffer number, little-endian u32s),
+ * the same control files and the same contracts:
  * - burst: "[write|reserve|memcpy] COUNT SIZE", timed, as relay_lab's;
  * - stream: "STREAM COUNT SIZE [write|reserve|mix]" writes probe records
  *   (kfiles_core::probe); streams: "STREAM ATTEMPTED REFUSED" lines;
@@ -69,6 +70,10 @@ static bool native;
 module_param(native, bool, 0444);
 MODULE_PARM_DESC(native, "Write with relay's own inline functions and relay_flush().");
 
+static bool driver_header;
+module_param(driver_header, bool, 0444);
+MODULE_PARM_DESC(driver_header, "An 8-byte driver header in every sub-buffer: CPU and sub-buffer number.");
+
 static unsigned long lose_every;
 module_param(lose_every, ulong, 0444);
 MODULE_PARM_DESC(lose_every, "Silently skip every Nth probe record (0: none): the stress checker's control.");
@@ -108,9 +113,21 @@ struct lab_timer {
 static struct lab_timer *timers[MAX_TIMERS];
 static DEFINE_MUTEX(timers_lock);
 
+/* Length of the driver header of every sub-buffer. */
+static size_t driver_header_len(void)
+{
+	return driver_header ? 8 : 0;
+}
+
+/* Offset of a sub-buffer's first record. */
+static size_t records_offset(void)
+{
+	return HEADER_LEN + driver_header_len();
+}
+
 static size_t max_record(void)
 {
-	return subbuf_size - HEADER_LEN;
+	return subbuf_size - records_offset();
 }
 
 static int subbuf_start(struct rchan_buf *buf, void *subbuf, void *prev_subbuf
@@ -119,6 +136,8 @@ static int subbuf_start(struct rchan_buf *buf, void *subbuf, void *prev_subbuf
 #endif
 			)
 {
+	u8 tag[8];
+
 	twin_finish_prev(buf, prev_subbuf);
 	/* The helpers never switch into a full buffer; relay's functions do. */
 	if (native && !overwrite && relay_buf_full(buf)) {
@@ -126,12 +145,16 @@ static int subbuf_start(struct rchan_buf *buf, void *subbuf, void *prev_subbuf
 		return 0;
 	}
 	atomic64_inc(&stat_subbufs);
+	/* The driver header, as relay_lab's Tagged hooks write it. */
+	put_unaligned_le32(buf->cpu, tag);
+	put_unaligned_le32(buf->subbufs_produced, tag + 4);
 	if (native) {
 		twin_put_header(subbuf, PADDING_OPEN, buf->subbufs_produced, subbuf_size, n_subbufs,
-				overwrite);
-		subbuf_start_reserve(buf, HEADER_LEN);
+				overwrite, driver_header_len());
+		memcpy(subbuf + HEADER_LEN, tag, driver_header_len());
+		subbuf_start_reserve(buf, records_offset());
 	} else {
-		twin_start_subbuf(buf, subbuf, overwrite);
+		twin_start_subbuf(buf, subbuf, overwrite, tag, driver_header_len());
 	}
 	/* The first sub-buffer: the buffer is set up and its file may open. */
 	if (!prev_subbuf)
@@ -439,7 +462,7 @@ static int burst(char *input)
 	u64 count, seq, drops;
 	unsigned long long size;
 	u8 *record, *ring = NULL;
-	size_t i, subbuf = 0, at = HEADER_LEN, ring_len = subbuf_size * n_subbufs;
+	size_t i, subbuf = 0, at = records_offset(), ring_len = subbuf_size * n_subbufs;
 	int n = split_words(input, words, ARRAY_SIZE(words)), first = 1, ret;
 	s64 start;
 
@@ -483,7 +506,7 @@ static int burst(char *input)
 		}
 		if (at + size > subbuf_size) {
 			subbuf = (subbuf + 1) % n_subbufs;
-			at = HEADER_LEN;
+			at = records_offset();
 		}
 		memcpy(ring + subbuf * subbuf_size + at, record, size);
 		at += size;
@@ -692,7 +715,7 @@ static const struct file_operations burst_fops = {
 
 static int __init relay_lab_c_init(void)
 {
-	if (!twin_geometry_ok(subbuf_size, n_subbufs))
+	if (!twin_geometry_ok(subbuf_size, n_subbufs, driver_header_len()))
 		return -EINVAL;
 	flags = (overwrite ? KFILES_RELAY_OVERWRITE : 0) | (task_only ? KFILES_RELAY_TASK_ONLY : 0);
 	dir = debugfs_create_dir("relay-lab-c", NULL);

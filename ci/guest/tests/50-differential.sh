@@ -48,38 +48,46 @@ done
 # relay: the same control writes on relay_lab's channel and its C twin's
 # (which writes through the same helpers), all on CPU 0, then the same
 # records in both channels, the same drops and the same sub-buffer counts. A
-# no-overwrite channel of 8 x 4096 bytes fills within the run.
-for m in relay_lab relay_lab_c; do
-    check_true "$T.insmod.$m" insmod /modules/$m.ko n_subbufs=8
-done
-R=$D/relay-lab RC=$D/relay-lab-c
+# no-overwrite channel of 8 x 4096 bytes fills within the run. Once without
+# and once with a driver header (driver_header=1: 8 bytes after each
+# sub-buffer header, the CPU and the sub-buffer's number).
 same_cpu0() { # NAME KIND A B OPS
     got=$(taskset 1 kfio diff "$2" "$3" "$4" "$seed" "$5")
     case $got in "ok "*) ok "$T.$1" ;; *) fail "$T.$1" "$got" ;; esac
 }
-same_cpu0 relay.burst burst $R/burst $RC/burst 300
-same_cpu0 relay.flush attr $R/flush $RC/flush 100
-same_cpu0 relay.burst-after-flush burst $R/burst $RC/burst 100
-# (`refused` is the Rust lab's own: Channel::stats and is_full.)
-check_cmd $T.relay.files "$(ls $RC)" sh -c "ls $R | grep -vx refused"
-check_cmd $T.relay.dropped "$(cat $RC/dropped)" cat $R/dropped
-check_cmd $T.relay.stats "$(cat $RC/stats)" cat $R/stats
-# Byte for byte, headers included (every write ran on CPU 0).
-mkdir -p /tmp/relay-rust /tmp/relay-c
-cat $R/chan0 >/tmp/relay-rust/chan0
-cat $RC/chan0 >/tmp/relay-c/chan0
-check_true $T.relay.raw cmp /tmp/relay-rust/chan0 /tmp/relay-c/chan0
-check_cmd $T.relay.raw-size yes sh -c "[ \$(wc -c </tmp/relay-rust/chan0) -gt 4096 ] && echo yes"
-check_true $T.relay.decodes relay-read -q -o /dev/null /tmp/relay-c/chan
-# Probe streams, refused alike once the buffers are full.
-taskset 1 sh -c "echo '3 500 100 mix' >$R/stream; echo '3 500 100 mix' >$RC/stream"
-check_cmd $T.relay.streams "$(cat $RC/streams)" cat $R/streams
-cat $R/chan0 >/tmp/relay-rust/chan0
-cat $RC/chan0 >/tmp/relay-c/chan0
-check_true $T.relay.raw-streams cmp /tmp/relay-rust/chan0 /tmp/relay-c/chan0
-for m in relay_lab relay_lab_c; do
-    check_true "$T.rmmod.$m" rmmod $m
+for dh in 0 1; do
+    T=diff$([ $dh = 1 ] && echo .driver-header)
+    for m in relay_lab relay_lab_c; do
+        check_true "$T.insmod.$m" insmod /modules/$m.ko n_subbufs=8 driver_header=$dh
+    done
+    R=$D/relay-lab RC=$D/relay-lab-c
+    same_cpu0 relay.burst burst $R/burst $RC/burst 300
+    same_cpu0 relay.flush attr $R/flush $RC/flush 100
+    same_cpu0 relay.burst-after-flush burst $R/burst $RC/burst 100
+    # (`refused` is the Rust lab's own: Channel::stats and is_full.)
+    check_cmd $T.relay.files "$(ls $RC)" sh -c "ls $R | grep -vx refused"
+    check_cmd $T.relay.dropped "$(cat $RC/dropped)" cat $R/dropped
+    check_cmd $T.relay.stats "$(cat $RC/stats)" cat $R/stats
+    # Byte for byte, headers included (every write ran on CPU 0).
+    mkdir -p /tmp/relay-rust /tmp/relay-c
+    cat $R/chan0 >/tmp/relay-rust/chan0
+    cat $RC/chan0 >/tmp/relay-c/chan0
+    check_true $T.relay.raw cmp /tmp/relay-rust/chan0 /tmp/relay-c/chan0
+    # The flags of sub-buffer 0's header: the driver header's length << 8.
+    check_cmd $T.relay.flags $((dh * 8 * 256)) sh -c "od -An -tu4 -j 20 -N 4 /tmp/relay-rust/chan0 | tr -d ' '"
+    check_cmd $T.relay.raw-size yes sh -c "[ \$(wc -c </tmp/relay-rust/chan0) -gt 4096 ] && echo yes"
+    check_true $T.relay.decodes relay-read -q -o /dev/null /tmp/relay-c/chan
+    # Probe streams, refused alike once the buffers are full.
+    taskset 1 sh -c "echo '3 500 100 mix' >$R/stream; echo '3 500 100 mix' >$RC/stream"
+    check_cmd $T.relay.streams "$(cat $RC/streams)" cat $R/streams
+    cat $R/chan0 >/tmp/relay-rust/chan0
+    cat $RC/chan0 >/tmp/relay-c/chan0
+    check_true $T.relay.raw-streams cmp /tmp/relay-rust/chan0 /tmp/relay-c/chan0
+    for m in relay_lab relay_lab_c; do
+        check_true "$T.rmmod.$m" rmmod $m
+    done
 done
+T=diff
 
 # The relay demo and its twin: the same control files, the same snapshots.
 for m in relay_exam relay_exam_c; do

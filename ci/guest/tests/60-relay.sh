@@ -133,6 +133,66 @@ resume_after 524
 check_cmd $T.resume.mid-record.size 5500 sh -c "wc -c </tmp/r"
 check_cmd $T.resume.mid-record "ok 5 1 5" sh -c "tail -c 5000 /tmp/r >/tmp/r5 && kfio records /tmp/r5 1000"
 
+# Driver-defined sub-buffer headers (Callbacks::driver_header): with
+# driver_header=1, relay_lab and its C twin put 8 bytes (the CPU and the
+# sub-buffer's number, little-endian u32s) after relay-rs's 24-byte header,
+# whose flags say so (8 << 8). Records of 1000 bytes, four to a sub-buffer
+# (4064 bytes after both headers), so the stream of CPU 0 after 10 records
+# and a flush is sub-buffers of 4032, 4032, 2032 and (open, empty) 32 bytes.
+u32s_at() { od -An -tu4 -j "$2" -N "$3" "$1" | awk '{$1 = $1; print}'; }
+for m in relay_lab relay_lab_c; do
+    dir=/sys/kernel/debug/$(echo $m | tr _ -)
+    n=$T.driver-header.$m
+    check_true $n.insmod insmod /modules/$m.ko n_subbufs=8 driver_header=1
+    check_cmd $n.param Y cat /sys/module/$m/parameters/driver_header
+    check_cmd $n.too-big EINVAL kfio write $dir/burst '1 4065'
+    check_cmd $n.largest "ok 6" kfio write $dir/burst '1 4064'
+    check_true $n.flush-largest sh -c "echo 1 > $dir/flush"
+    relay-read -q $dir/chan >/tmp/r
+    check_cmd $n.largest.read 4064 sh -c "wc -c </tmp/r"
+    check_true $n.rmmod rmmod $m
+
+    insmod /modules/$m.ko n_subbufs=8 driver_header=1
+    taskset 1 sh -c "echo '10 1000' > $dir/burst"
+    echo 1 >$dir/flush
+    rm -rf /tmp/dh && mkdir /tmp/dh
+    for f in $dir/chan*; do cat $f >/tmp/dh/${f##*/}; done
+    check_cmd $n.raw.size 10128 sh -c "wc -c </tmp/dh/chan0"
+    check_cmd $n.raw.flags 2048 u32s_at /tmp/dh/chan0 20 4
+    check_cmd $n.raw.subbuf0 "0 0" u32s_at /tmp/dh/chan0 24 8
+    check_cmd $n.raw.subbuf1 "0 1" u32s_at /tmp/dh/chan0 $((4032 + 24)) 8
+    check_cmd $n.raw.subbuf2 "0 2" u32s_at /tmp/dh/chan0 $((8064 + 24)) 8
+    check_cmd $n.raw.subbuf3 "0 3" u32s_at /tmp/dh/chan0 $((10096 + 24)) 8
+    # Record 4 starts sub-buffer 1, right after both headers.
+    check_cmd $n.raw.first-record 4 u32s_at /tmp/dh/chan0 $((4032 + 32)) 4
+    if [ $ncpu -ge 2 ]; then
+        # CPU 1 wrote nothing: its first sub-buffer, then the one the flush
+        # started.
+        check_cmd $n.raw.cpu1 "1 0" u32s_at /tmp/dh/chan1 24 8
+        check_cmd $n.raw.cpu1.next "1 1" u32s_at /tmp/dh/chan1 $((32 + 24)) 8
+    fi
+    check_cmd $n.capture "ok 10 0 9" sh -c "relay-read -q /tmp/dh/chan >/tmp/r && kfio records /tmp/r 1000"
+    check_true $n.rmmod.2 rmmod $m
+
+    # Live, and readers taking over inside a driver header or between records.
+    insmod /modules/$m.ko n_subbufs=8 driver_header=1
+    taskset 1 sh -c "echo '10 1000' > $dir/burst"
+    check_cmd $n.live "ok 10 0 9" sh -c "relay-read -q $dir/chan >/tmp/r && kfio records /tmp/r 1000"
+    check_cmd $n.stats "subbufs $((ncpu + 2)) full 0" cat $dir/stats
+    check_true $n.rmmod.3 rmmod $m
+    for at in 28:"ok 6 0 5" 1032:"ok 5 1 5" 4032:"ok 2 4 5"; do
+        insmod /modules/$m.ko n_subbufs=8 driver_header=1
+        taskset 1 sh -c "echo '6 1000' > $dir/burst"
+        dd if=$dir/chan0 of=/dev/null bs=${at%%:*} count=1 2>/dev/null
+        check_cmd $n.resume.${at%%:*} "${at#*:}" sh -c "relay-read -q $dir/chan >/tmp/r && kfio records /tmp/r 1000"
+        rmmod $m
+    done
+done
+check_false $T.driver-header.geometry insmod /modules/relay_lab.ko subbuf_size=95 driver_header=1
+check_true $T.driver-header.smallest insmod /modules/relay_lab.ko subbuf_size=96 driver_header=1
+check_true $T.driver-header.smallest.rmmod rmmod relay_lab
+check_false $T.driver-header.geometry.c insmod /modules/relay_lab_c.ko subbuf_size=95 driver_header=1
+
 # reserve/commit writes the same records as write, and is accounted alike;
 # the callbacks see every sub-buffer started and every refusal.
 check_true $T.reserve.insmod insmod /modules/relay_lab.ko n_subbufs=4

@@ -3,7 +3,8 @@
 # the channel at the same time, and every record must be read once and
 # intact or counted as refused. Variants: timers reserving from softirq and
 # hardirq context beside the task writers (refused on a task-only channel),
-# another task flushing in a loop, relay-read as the reader, overwrite mode.
+# another task flushing in a loop, relay-read as the reader, a driver
+# header in every sub-buffer, overwrite mode.
 # The same run on a C channel written with relay's own functions shows what
 # relay-rs prevents.
 . /lib.sh
@@ -60,6 +61,20 @@ check_true $T.relay-read.insmod insmod /modules/relay_lab.ko
 out=$(kfio stress $L secs=$secs size=200 method=write reader=relay-read 2>&1)
 report relay-read.intact "$out"
 check_true $T.relay-read.rmmod rmmod relay_lab
+
+# A driver header in every sub-buffer (driver_header=1), written by the hook
+# in whatever context starts the sub-buffer (task, a hardirq timer, a
+# flushing task): kfio's reader and relay-read skip it, and every record
+# reads back once, intact.
+check_true $T.driver-header.insmod insmod /modules/relay_lab.ko driver_header=1 task_only=0
+out=$(kfio stress $L secs=$secs size=64 method=mix flush=1 \
+    timer=9:hardirq:100:64:mix@$timer_cpu 2>&1)
+report driver-header.intact "$out"
+check_true $T.driver-header.rmmod rmmod relay_lab
+check_true $T.driver-header.relay-read.insmod insmod /modules/relay_lab.ko driver_header=1
+out=$(kfio stress $L secs=$secs size=200 method=write reader=relay-read 2>&1)
+report driver-header.relay-read.intact "$out"
+check_true $T.driver-header.relay-read.rmmod rmmod relay_lab
 
 # One buffer for every CPU (Builder::global): task writers on every CPU,
 # timers in softirq and hardirq context and a flushing task all go through

@@ -19,15 +19,24 @@
 //! reader can tell data overwritten by design from data lost). While a
 //! sub-buffer is still being written its padding reads [`OPEN`].
 //!
+//! A driver may add a header of its own, as C relay drivers write one from
+//! their `subbuf_start` callback: [`Geometry::driver_header`] bytes right
+//! after this one, before the first record. Its length is part of the
+//! geometry and is recorded in the flags, so a reader skips it without
+//! configuration; its content is the driver's.
+//!
 //! ```text
 //!  0       4         8          12            16          20      24
-//!  | magic | padding | sequence | subbuf_size | n_subbufs | flags | records ... | padding |
+//!  | magic | padding | sequence | subbuf_size | n_subbufs | flags | driver header | records ... | padding |
 //! ```
 //!
 //! All fields are little-endian `u32`s (the native order of every architecture
 //! the demos run on; the writer stores them with `to_le_bytes`); their offsets
-//! are [`SubbufHeader::PADDING_OFFSET`] and its siblings. `flags` holds
-//! [`FLAG_OVERWRITE`] for channels in overwrite mode; other bits are zero.
+//! are [`SubbufHeader::PADDING_OFFSET`] and its siblings. Bit 0 of `flags` is
+//! [`FLAG_OVERWRITE`] for channels in overwrite mode, bits 8 to 15
+//! ([`DRIVER_HEADER_SHIFT`]) hold the driver header's length (0 for none, at
+//! most [`MAX_DRIVER_HEADER`]); other bits are zero. Streams without a driver
+//! header are therefore what they were before driver headers existed.
 //!
 //! # Examples
 //!
@@ -64,6 +73,16 @@ pub const HEADER_LEN: usize = 24;
 /// gap is data lost.
 pub const FLAG_OVERWRITE: u32 = 1;
 
+/// Where the driver header's length sits in [`SubbufHeader`]'s flags: bits 8
+/// to 15.
+pub const DRIVER_HEADER_SHIFT: u32 = 8;
+
+/// The bits of [`SubbufHeader`]'s flags that hold the driver header's length.
+pub const DRIVER_HEADER_MASK: u32 = 0xff << DRIVER_HEADER_SHIFT;
+
+/// Longest driver header ([`Geometry::with_driver_header`]), in bytes.
+pub const MAX_DRIVER_HEADER: usize = 64;
+
 /// The header's first four bytes: `KFRL` (kfiles relay).
 pub const MAGIC: u32 = u32::from_le_bytes(*b"KFRL");
 
@@ -78,7 +97,8 @@ pub const MAX_BUFFER_BYTES: usize = 64 << 20;
 pub const MAX_SUBBUFS: usize = 4096;
 
 /// Smallest sub-buffer that [`Geometry::new`] accepts: a header and at least
-/// 64 bytes of records.
+/// 64 bytes of records (a driver header comes on top,
+/// [`Geometry::with_driver_header`]).
 pub const MIN_SUBBUF_SIZE: usize = HEADER_LEN + 64;
 
 /// Why a channel geometry was refused.
@@ -90,17 +110,28 @@ pub enum GeometryError {
     SubbufCount,
     /// `subbuf_size * n_subbufs` exceeds [`MAX_BUFFER_BYTES`].
     BufferTooLarge,
+    /// A driver header longer than [`MAX_DRIVER_HEADER`], or one that leaves
+    /// a sub-buffer less than [`MIN_SUBBUF_SIZE`] bytes besides it.
+    DriverHeader,
 }
 
-/// Sub-buffer size and count of a relay channel, checked.
+/// Sub-buffer size and count of a relay channel, and the length of its
+/// driver header, checked.
+///
+/// # Invariants
+///
+/// `subbuf_size` and `n_subbufs` pass [`Geometry::new`]'s checks, and
+/// `driver_header` is at most [`MAX_DRIVER_HEADER`] and at most
+/// `subbuf_size - MIN_SUBBUF_SIZE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Geometry {
     subbuf_size: u32,
     n_subbufs: u32,
+    driver_header: u32,
 }
 
 impl Geometry {
-    /// Checks a geometry.
+    /// Checks a geometry (without a driver header).
     ///
     /// Relay itself only refuses sizes whose product overflows; these limits
     /// also keep room for the header (relay `BUG()`s when a reserved header
@@ -121,15 +152,63 @@ impl Geometry {
             return Err(GeometryError::SubbufCount);
         }
         match subbuf_size.checked_mul(n_subbufs) {
+            // INVARIANT: Just checked; no driver header.
             Some(total) if total <= MAX_BUFFER_BYTES => Ok(Self {
                 subbuf_size: subbuf_size as u32,
                 n_subbufs: n_subbufs as u32,
+                driver_header: 0,
             }),
             _ => Err(GeometryError::BufferTooLarge),
         }
     }
 
-    /// Bytes per sub-buffer, header included.
+    /// The same geometry with a driver header of `len` bytes in every
+    /// sub-buffer (0: none), right after the [`SubbufHeader`] (or at the
+    /// start, in a channel without those headers): the sub-buffer must still
+    /// hold [`MIN_SUBBUF_SIZE`] bytes besides it, and `len` be at most
+    /// [`MAX_DRIVER_HEADER`].
+    ///
+    /// ```
+    /// use kfiles_core::relay::{Geometry, GeometryError, HEADER_LEN};
+    /// let geometry = Geometry::new(4096, 4)?.with_driver_header(8)?;
+    /// assert_eq!(geometry.driver_header(), 8);
+    /// assert_eq!(geometry.records_offset(true), HEADER_LEN + 8);
+    /// assert_eq!(geometry.max_record(true), 4096 - HEADER_LEN - 8);
+    /// assert_eq!(geometry.max_record(false), 4096 - 8);
+    /// // 88 bytes are a header and 64 bytes of records: no room for more.
+    /// let small = Geometry::new(88, 4)?;
+    /// assert_eq!(small.with_driver_header(1), Err(GeometryError::DriverHeader));
+    /// assert_eq!(geometry.with_driver_header(65), Err(GeometryError::DriverHeader));
+    /// # Ok::<(), GeometryError>(())
+    /// ```
+    pub const fn with_driver_header(self, len: usize) -> Result<Self, GeometryError> {
+        if len > MAX_DRIVER_HEADER || self.subbuf_size() < MIN_SUBBUF_SIZE + len {
+            return Err(GeometryError::DriverHeader);
+        }
+        // INVARIANT: `len` was just checked; the rest is `self`'s.
+        Ok(Self {
+            driver_header: len as u32,
+            ..self
+        })
+    }
+
+    /// Length of the driver header of every sub-buffer (0: none).
+    pub const fn driver_header(&self) -> usize {
+        self.driver_header as usize
+    }
+
+    /// Offset of the first record in a sub-buffer: after the
+    /// [`SubbufHeader`] in a channel with those headers (`with_header`),
+    /// and after the driver header.
+    pub const fn records_offset(&self, with_header: bool) -> usize {
+        if with_header {
+            HEADER_LEN + self.driver_header()
+        } else {
+            self.driver_header()
+        }
+    }
+
+    /// Bytes per sub-buffer, headers included.
     pub const fn subbuf_size(&self) -> usize {
         self.subbuf_size as usize
     }
@@ -146,19 +225,18 @@ impl Geometry {
         len.div_ceil(page_size) * page_size
     }
 
-    /// The largest record a channel with headers takes in one write.
+    /// The largest record a channel takes in one write: a sub-buffer after
+    /// its headers (see [`records_offset`](Self::records_offset)).
     pub const fn max_record(&self, with_header: bool) -> usize {
-        if with_header {
-            self.subbuf_size() - HEADER_LEN
-        } else {
-            self.subbuf_size()
-        }
+        // No underflow: by the type invariants the sub-buffer holds both
+        // headers and more.
+        self.subbuf_size() - self.records_offset(with_header)
     }
 
     /// Whether `padding` is the padding of a finished sub-buffer of this
-    /// geometry: it must leave room for the header.
+    /// geometry: it must leave room for the headers.
     pub const fn finished_padding_fits(&self, padding: u32) -> bool {
-        padding != OPEN && padding as usize <= self.subbuf_size() - HEADER_LEN
+        padding != OPEN && padding as usize <= self.max_record(true)
     }
 
     /// Where the last byte a `read()` returned came from, given the file
@@ -235,7 +313,9 @@ pub struct SubbufHeader {
     /// Sub-buffers produced before this one since the channel was opened or
     /// reset (wraps at 2^32).
     pub sequence: u32,
-    /// The channel geometry.
+    /// The channel geometry, with the length of the driver header that
+    /// follows this header in every sub-buffer
+    /// ([`Geometry::driver_header`]).
     pub geometry: Geometry,
     /// Whether the channel overwrites when full ([`FLAG_OVERWRITE`]).
     pub overwrite: bool,
@@ -247,7 +327,8 @@ pub enum FormatError {
     /// The magic number is wrong: not a channel with headers, or the stream
     /// lost its place.
     BadMagic(u32),
-    /// The geometry in the header is not one [`Geometry::new`] accepts.
+    /// The geometry in the header is not one [`Geometry::new`] accepts, or
+    /// its driver header is not one [`Geometry::with_driver_header`] accepts.
     BadGeometry,
     /// The padding leaves no room for the header.
     BadPadding(u32),
@@ -296,7 +377,8 @@ impl SubbufHeader {
     pub const SUBBUF_SIZE_OFFSET: usize = 12;
     /// Offset of the sub-buffer count.
     pub const N_SUBBUFS_OFFSET: usize = 16;
-    /// Offset of the flags ([`FLAG_OVERWRITE`]).
+    /// Offset of the flags ([`FLAG_OVERWRITE`], and the driver header's
+    /// length under [`DRIVER_HEADER_MASK`]).
     pub const FLAGS_OFFSET: usize = 20;
 
     /// The header's bytes.
@@ -309,7 +391,7 @@ impl SubbufHeader {
             self.sequence,
             self.geometry.subbuf_size,
             self.geometry.n_subbufs,
-            if self.overwrite { FLAG_OVERWRITE } else { 0 },
+            self.flags(),
         ];
         for (chunk, field) in out.chunks_exact_mut(4).zip(fields) {
             chunk.copy_from_slice(&field.to_le_bytes());
@@ -317,12 +399,26 @@ impl SubbufHeader {
         out
     }
 
+    /// The flags word: [`FLAG_OVERWRITE`] and the driver header's length.
+    pub fn flags(&self) -> u32 {
+        let overwrite = if self.overwrite { FLAG_OVERWRITE } else { 0 };
+        // At most `MAX_DRIVER_HEADER` (type invariant of `Geometry`): it fits
+        // under the mask.
+        overwrite | (self.geometry.driver_header << DRIVER_HEADER_SHIFT)
+    }
+
     /// Parses and checks a header.
     ///
     /// ```
-    /// use kfiles_core::relay::{FormatError, SubbufHeader};
+    /// use kfiles_core::relay::{FormatError, Geometry, SubbufHeader, OPEN};
     /// assert_eq!(SubbufHeader::decode(b"short"), Err(FormatError::Truncated));
     /// assert!(matches!(SubbufHeader::decode(&[0u8; 24]), Err(FormatError::BadMagic(0))));
+    /// // The driver header's length travels in the flags.
+    /// let geometry = Geometry::new(4096, 4).unwrap().with_driver_header(8).unwrap();
+    /// let header = SubbufHeader { padding: OPEN, sequence: 0, geometry, overwrite: true };
+    /// let bytes = header.encode();
+    /// assert_eq!(bytes[SubbufHeader::FLAGS_OFFSET..][..4], [1, 8, 0, 0]);
+    /// assert_eq!(SubbufHeader::decode(&bytes), Ok(header));
     /// ```
     pub fn decode(bytes: &[u8]) -> Result<Self, FormatError> {
         if bytes.len() < HEADER_LEN {
@@ -337,13 +433,16 @@ impl SubbufHeader {
             le32(bytes, Self::N_SUBBUFS_OFFSET) as usize,
         )
         .map_err(|_| FormatError::BadGeometry)?;
+        let flags = le32(bytes, Self::FLAGS_OFFSET);
+        if flags & !(FLAG_OVERWRITE | DRIVER_HEADER_MASK) != 0 {
+            return Err(FormatError::BadFlags(flags));
+        }
+        let geometry = geometry
+            .with_driver_header(((flags & DRIVER_HEADER_MASK) >> DRIVER_HEADER_SHIFT) as usize)
+            .map_err(|_| FormatError::BadGeometry)?;
         let padding = le32(bytes, Self::PADDING_OFFSET);
         if padding != OPEN && !geometry.finished_padding_fits(padding) {
             return Err(FormatError::BadPadding(padding));
-        }
-        let flags = le32(bytes, Self::FLAGS_OFFSET);
-        if flags & !FLAG_OVERWRITE != 0 {
-            return Err(FormatError::BadFlags(flags));
         }
         Ok(Self {
             padding,
@@ -358,9 +457,10 @@ impl SubbufHeader {
         self.padding != OPEN
     }
 
-    /// Bytes of records in a finished sub-buffer (none if the padding is
-    /// larger than the sub-buffer allows, which [`decode`](Self::decode)
-    /// refuses but a header built by hand may hold).
+    /// Bytes of records in a finished sub-buffer, driver header excluded
+    /// (none if the padding is larger than the sub-buffer allows, which
+    /// [`decode`](Self::decode) refuses but a header built by hand may
+    /// hold).
     pub fn record_bytes(&self) -> Option<usize> {
         self.is_finished().then(|| {
             self.geometry
@@ -376,13 +476,16 @@ enum State {
         bytes: [u8; HEADER_LEN],
         have: usize,
     },
-    /// Inside sub-buffer `header`, with `done` record bytes passed on.
+    /// Inside sub-buffer `header`, with `done` bytes after the header
+    /// consumed: first its driver header's, dropped, then records, passed
+    /// on.
     Records { header: SubbufHeader, done: usize },
 }
 
 /// Turns the byte stream of `read()` on one per-CPU relay file back into
-/// records: checks each sub-buffer header, drops it, and tracks sub-buffers
-/// lost to overwriting.
+/// records: checks each sub-buffer header, drops it and the driver header
+/// after it ([`Geometry::driver_header`]), and tracks sub-buffers lost to
+/// overwriting.
 ///
 /// A header read while its sub-buffer was still open says [`OPEN`]; the
 /// decoder then asks `finished(sequence)` for the sub-buffer's padding before
@@ -462,12 +565,12 @@ impl StreamDecoder {
             };
             return Ok(decoder);
         }
+        // Driver header and records.
         let done = offset - HEADER_LEN;
-        if done
-            > header
-                .record_bytes()
-                .unwrap_or(header.geometry.max_record(true))
-        {
+        let records = header
+            .record_bytes()
+            .unwrap_or(header.geometry.max_record(true));
+        if done > header.geometry.driver_header() + records {
             return Err(FormatError::BadOffset(offset));
         }
         decoder.start_subbuf(header)?;
@@ -506,6 +609,15 @@ impl StreamDecoder {
                     self.finish_if_done();
                 }
                 State::Records { header, done } => {
+                    let driver_header = header.geometry.driver_header();
+                    if *done < driver_header {
+                        // Bytes of the driver header: not records.
+                        let skip = (driver_header - *done).min(input.len());
+                        *done += skip;
+                        input = &input[skip..];
+                        self.finish_if_done();
+                        continue;
+                    }
                     if !header.is_finished() {
                         if let Some(padding) = finished(header.sequence) {
                             if !header.geometry.finished_padding_fits(padding) {
@@ -515,7 +627,9 @@ impl StreamDecoder {
                         }
                     }
                     let take = match header.record_bytes() {
-                        Some(total) => total.saturating_sub(*done).min(input.len()),
+                        Some(total) => (driver_header + total)
+                            .saturating_sub(*done)
+                            .min(input.len()),
                         None => input.len(),
                     };
                     records(&input[..take]);
@@ -557,7 +671,8 @@ impl StreamDecoder {
 
     fn finish_if_done(&mut self) {
         if let State::Records { header, done } = &self.state {
-            if header.record_bytes() == Some(*done) {
+            let driver_header = header.geometry.driver_header();
+            if header.record_bytes().map(|r| driver_header + r) == Some(*done) {
                 self.finished += 1;
                 self.state = State::Header {
                     bytes: [0; HEADER_LEN],
@@ -655,26 +770,55 @@ mod tests {
         Geometry::new(100, 4).unwrap()
     }
 
+    /// The geometries the stream tests run with: without a driver header,
+    /// with small ones, and with the longest.
+    fn geometries() -> [Geometry; 4] {
+        let g = geometry();
+        [
+            g,
+            g.with_driver_header(1).unwrap(),
+            g.with_driver_header(12).unwrap(),
+            Geometry::new(MIN_SUBBUF_SIZE + MAX_DRIVER_HEADER, 3)
+                .unwrap()
+                .with_driver_header(MAX_DRIVER_HEADER)
+                .unwrap(),
+        ]
+    }
+
+    /// A driver header's bytes: `#` and the sequence, so that a decoder
+    /// that passes them on is caught.
+    fn driver_header(g: Geometry, sequence: u32) -> Vec<u8> {
+        (0..g.driver_header())
+            .map(|i| if i == 0 { sequence as u8 } else { b'#' })
+            .collect()
+    }
+
     /// A stream as read() returns it: for each (records, finished) one
     /// sub-buffer, padding stripped.
     fn stream(subbufs: &[(&[u8], bool)], first_seq: u32) -> Vec<u8> {
-        let g = geometry();
+        stream_in(geometry(), subbufs, first_seq)
+    }
+
+    /// [`stream`] in geometry `g`, driver headers included.
+    fn stream_in(g: Geometry, subbufs: &[(&[u8], bool)], first_seq: u32) -> Vec<u8> {
         let mut out = Vec::new();
         for (i, (records, finished)) in subbufs.iter().enumerate() {
             let padding = if *finished {
-                (g.subbuf_size() - HEADER_LEN - records.len()) as u32
+                (g.max_record(true) - records.len()) as u32
             } else {
                 OPEN
             };
+            let sequence = first_seq + i as u32;
             out.extend_from_slice(
                 &SubbufHeader {
                     padding,
-                    sequence: first_seq + i as u32,
+                    sequence,
                     geometry: g,
                     overwrite: false,
                 }
                 .encode(),
             );
+            out.extend_from_slice(&driver_header(g, sequence));
             out.extend_from_slice(records);
         }
         out
@@ -701,6 +845,139 @@ mod tests {
         assert_eq!(SubbufHeader::decode(&h.encode()), Ok(h));
         assert_eq!(&h.encode()[..4], b"KFRL");
         assert_eq!(h.record_bytes(), Some(100 - HEADER_LEN - 7));
+    }
+
+    /// Headers without a driver header are byte for byte what they were
+    /// before driver headers existed.
+    #[test]
+    fn header_without_driver_header_unchanged() {
+        let h = SubbufHeader {
+            padding: 7,
+            sequence: 3,
+            geometry: geometry(),
+            overwrite: true,
+        };
+        let mut old = Vec::new();
+        for field in [MAGIC, 7, 3, 100, 4, FLAG_OVERWRITE] {
+            old.extend_from_slice(&field.to_le_bytes());
+        }
+        assert_eq!(h.encode()[..], old[..]);
+        assert_eq!(SubbufHeader::decode(&old), Ok(h));
+        assert_eq!(geometry().driver_header(), 0);
+        assert_eq!(geometry().records_offset(true), HEADER_LEN);
+        assert_eq!(geometry().records_offset(false), 0);
+    }
+
+    #[test]
+    fn driver_header_round_trip_and_limits() {
+        for g in geometries() {
+            let h = SubbufHeader {
+                padding: 0,
+                sequence: 9,
+                geometry: g,
+                overwrite: false,
+            };
+            let bytes = h.encode();
+            assert_eq!(SubbufHeader::decode(&bytes), Ok(h));
+            assert_eq!(
+                le32(&bytes, SubbufHeader::FLAGS_OFFSET),
+                (g.driver_header() as u32) << DRIVER_HEADER_SHIFT
+            );
+            assert_eq!(
+                h.record_bytes(),
+                Some(g.subbuf_size() - HEADER_LEN - g.driver_header())
+            );
+            // The padding may leave room for both headers, no less.
+            let most = (g.subbuf_size() - HEADER_LEN - g.driver_header()) as u32;
+            assert!(g.finished_padding_fits(most));
+            assert!(!g.finished_padding_fits(most + 1));
+        }
+        let field = |h: &mut [u8; HEADER_LEN], at: usize, v: u32| {
+            h[at..at + 4].copy_from_slice(&v.to_le_bytes())
+        };
+        let mut h = SubbufHeader {
+            padding: OPEN,
+            sequence: 0,
+            geometry: geometry(),
+            overwrite: false,
+        }
+        .encode();
+        // 100 bytes hold 24 + 64 and a driver header of at most 12.
+        field(
+            &mut h,
+            SubbufHeader::FLAGS_OFFSET,
+            12 << DRIVER_HEADER_SHIFT,
+        );
+        assert_eq!(
+            SubbufHeader::decode(&h).unwrap().geometry.driver_header(),
+            12
+        );
+        field(
+            &mut h,
+            SubbufHeader::FLAGS_OFFSET,
+            13 << DRIVER_HEADER_SHIFT,
+        );
+        assert_eq!(SubbufHeader::decode(&h), Err(FormatError::BadGeometry));
+        // Longer than MAX_DRIVER_HEADER in a sub-buffer large enough.
+        field(&mut h, SubbufHeader::SUBBUF_SIZE_OFFSET, 4096);
+        field(
+            &mut h,
+            SubbufHeader::FLAGS_OFFSET,
+            64 << DRIVER_HEADER_SHIFT,
+        );
+        assert!(SubbufHeader::decode(&h).is_ok());
+        field(
+            &mut h,
+            SubbufHeader::FLAGS_OFFSET,
+            65 << DRIVER_HEADER_SHIFT,
+        );
+        assert_eq!(SubbufHeader::decode(&h), Err(FormatError::BadGeometry));
+        field(
+            &mut h,
+            SubbufHeader::FLAGS_OFFSET,
+            0xff << DRIVER_HEADER_SHIFT,
+        );
+        assert_eq!(SubbufHeader::decode(&h), Err(FormatError::BadGeometry));
+        // Bits above the length, and between it and FLAG_OVERWRITE.
+        field(
+            &mut h,
+            SubbufHeader::FLAGS_OFFSET,
+            1 << 16 | 8 << DRIVER_HEADER_SHIFT,
+        );
+        assert_eq!(
+            SubbufHeader::decode(&h),
+            Err(FormatError::BadFlags(1 << 16 | 8 << DRIVER_HEADER_SHIFT))
+        );
+        field(&mut h, SubbufHeader::FLAGS_OFFSET, 0x80);
+        assert_eq!(SubbufHeader::decode(&h), Err(FormatError::BadFlags(0x80)));
+        // A padding that would eat into the driver header.
+        field(&mut h, SubbufHeader::FLAGS_OFFSET, 8 << DRIVER_HEADER_SHIFT);
+        let most = (4096 - HEADER_LEN - 8) as u32;
+        field(&mut h, SubbufHeader::PADDING_OFFSET, most);
+        assert!(SubbufHeader::decode(&h).is_ok());
+        field(&mut h, SubbufHeader::PADDING_OFFSET, most + 1);
+        assert_eq!(
+            SubbufHeader::decode(&h),
+            Err(FormatError::BadPadding(most + 1))
+        );
+        // The geometry limits.
+        assert_eq!(
+            geometry().with_driver_header(13),
+            Err(GeometryError::DriverHeader)
+        );
+        assert_eq!(
+            Geometry::new(1 << 20, 4)
+                .unwrap()
+                .with_driver_header(MAX_DRIVER_HEADER + 1),
+            Err(GeometryError::DriverHeader)
+        );
+        let g = Geometry::new(4096, 4)
+            .unwrap()
+            .with_driver_header(8)
+            .unwrap();
+        assert_eq!((g.max_record(true), g.max_record(false)), (4064, 4088));
+        assert_ne!(g, Geometry::new(4096, 4).unwrap());
+        assert_eq!(g.with_driver_header(0), Geometry::new(4096, 4));
     }
 
     #[test]
@@ -762,25 +1039,78 @@ mod tests {
 
     #[test]
     fn strips_headers_at_every_split() {
-        let input = stream(
-            &[
-                (b"hello ", true),
-                (b"", true),
-                (b"world", true),
-                (b"!", false),
-            ],
-            0,
-        );
-        for chunk in 1..=input.len() {
-            let (out, d) = decode_in_chunks(&input, chunk);
-            assert_eq!(out, b"hello world!", "chunk {chunk}");
-            assert_eq!(d.subbufs_finished(), 3);
-            assert_eq!(d.subbufs_lost(), 0);
-            assert_eq!(d.open_subbuf(), Some(3));
-            assert_eq!(d.record_bytes(), 12);
-            assert_eq!(d.first_sequence(), Some(0));
-            d.finish().unwrap();
+        for g in geometries() {
+            let input = stream_in(
+                g,
+                &[
+                    (b"hello ", true),
+                    (b"", true),
+                    (b"world", true),
+                    (b"!", false),
+                ],
+                0,
+            );
+            for chunk in 1..=input.len() {
+                let (out, d) = decode_in_chunks(&input, chunk);
+                assert_eq!(out, b"hello world!", "chunk {chunk} {g:?}");
+                assert_eq!(d.subbufs_finished(), 3);
+                assert_eq!(d.subbufs_lost(), 0);
+                assert_eq!(d.open_subbuf(), Some(3));
+                assert_eq!(d.record_bytes(), 12);
+                assert_eq!(d.first_sequence(), Some(0));
+                assert_eq!(d.geometry(), Some(g));
+                d.finish().unwrap();
+            }
+            // Split once at every byte, the first part fed byte by byte.
+            for cut in 0..=input.len() {
+                let mut d = StreamDecoder::new();
+                let mut out = Vec::new();
+                for b in input[..cut].chunks(1) {
+                    d.feed(b, |_| None, |r| out.extend_from_slice(r)).unwrap();
+                }
+                d.feed(&input[cut..], |_| None, |r| out.extend_from_slice(r))
+                    .unwrap();
+                assert_eq!(out, b"hello world!", "cut {cut} {g:?}");
+                assert_eq!(d.subbufs_finished(), 3);
+            }
         }
+    }
+
+    /// A sub-buffer with a driver header and no records is finished once
+    /// the driver header is read, not before.
+    #[test]
+    fn empty_subbuf_with_driver_header() {
+        let g = geometry().with_driver_header(8).unwrap();
+        let input = stream_in(g, &[(b"", true), (b"x", false)], 0);
+        let mut d = StreamDecoder::new();
+        d.feed(&input[..HEADER_LEN + 7], |_| None, |_| panic!("no records"))
+            .unwrap();
+        assert_eq!(d.subbufs_finished(), 0);
+        let mut out = Vec::new();
+        d.feed(
+            &input[HEADER_LEN + 7..],
+            |_| None,
+            |r| out.extend_from_slice(r),
+        )
+        .unwrap();
+        assert_eq!((out.as_slice(), d.subbufs_finished()), (&b"x"[..], 1));
+    }
+
+    /// A driver header whose length changes within one stream is a change
+    /// of geometry.
+    #[test]
+    fn driver_header_change_is_refused() {
+        let mut input = stream_in(geometry(), &[(b"a", true)], 0);
+        input.extend(stream_in(
+            geometry().with_driver_header(4).unwrap(),
+            &[(b"b", true)],
+            1,
+        ));
+        let mut d = StreamDecoder::new();
+        assert_eq!(
+            d.feed(&input, |_| None, |_| ()),
+            Err(FormatError::GeometryChanged)
+        );
     }
 
     #[test]
@@ -796,42 +1126,45 @@ mod tests {
     fn open_header_learns_padding_later() {
         // The reader saw sub-buffer 5 open with "ab"; the writer then finished
         // it with "abc" and started 6 with "d".
-        let g = geometry();
-        let mut first = SubbufHeader {
-            padding: OPEN,
-            sequence: 5,
-            geometry: g,
-            overwrite: false,
-        }
-        .encode()
-        .to_vec();
-        first.extend_from_slice(b"ab");
-        let mut second = b"c".to_vec();
-        second.extend_from_slice(
-            &SubbufHeader {
+        for g in geometries() {
+            let mut first = SubbufHeader {
                 padding: OPEN,
-                sequence: 6,
+                sequence: 5,
                 geometry: g,
                 overwrite: false,
             }
-            .encode(),
-        );
-        second.extend_from_slice(b"d");
+            .encode()
+            .to_vec();
+            first.extend_from_slice(&driver_header(g, 5));
+            first.extend_from_slice(b"ab");
+            let mut second = b"c".to_vec();
+            second.extend_from_slice(
+                &SubbufHeader {
+                    padding: OPEN,
+                    sequence: 6,
+                    geometry: g,
+                    overwrite: false,
+                }
+                .encode(),
+            );
+            second.extend_from_slice(&driver_header(g, 6));
+            second.extend_from_slice(b"d");
 
-        let mut d = StreamDecoder::new();
-        let mut out = Vec::new();
-        d.feed(&first, |_| None, |r| out.extend_from_slice(r))
+            let mut d = StreamDecoder::new();
+            let mut out = Vec::new();
+            d.feed(&first, |_| None, |r| out.extend_from_slice(r))
+                .unwrap();
+            let padding = (g.max_record(true) - 3) as u32;
+            d.feed(
+                &second,
+                |seq| (seq == 5).then_some(padding),
+                |r| out.extend_from_slice(r),
+            )
             .unwrap();
-        let padding = (100 - HEADER_LEN - 3) as u32;
-        d.feed(
-            &second,
-            |seq| (seq == 5).then_some(padding),
-            |r| out.extend_from_slice(r),
-        )
-        .unwrap();
-        assert_eq!(out, b"abcd");
-        assert_eq!(d.subbufs_finished(), 1);
-        assert_eq!(d.open_subbuf(), Some(6));
+            assert_eq!(out, b"abcd");
+            assert_eq!(d.subbufs_finished(), 1);
+            assert_eq!(d.open_subbuf(), Some(6));
+        }
     }
 
     #[test]
@@ -898,8 +1231,8 @@ mod tests {
     #[test]
     fn random_streams_round_trip() {
         let mut rng = fastrand::Rng::with_seed(0x5eed);
-        for _ in 0..200 {
-            let g = geometry();
+        for round in 0..200 {
+            let g = geometries()[round % 4];
             let mut expected = Vec::new();
             let mut input = Vec::new();
             for seq in 0..rng.u32(1..20) {
@@ -916,6 +1249,7 @@ mod tests {
                     }
                     .encode(),
                 );
+                input.extend_from_slice(&driver_header(g, seq));
                 input.extend_from_slice(&records);
             }
             let (out, d) = decode_in_chunks(&input, rng.usize(1..300));
@@ -929,9 +1263,9 @@ mod tests {
     /// the buffer), gets exactly the records after that byte.
     #[test]
     fn resume_at_every_byte() {
-        let g = geometry();
         let mut rng = fastrand::Rng::with_seed(0x7e57);
-        for _ in 0..20 {
+        for round in 0..20 {
+            let g = geometries()[round % 4];
             // The ring as the buffer holds it: headers, records, padding.
             let n = g.n_subbufs();
             let mut ring = std::vec![0u8; g.subbuf_size() * n];
@@ -952,16 +1286,19 @@ mod tests {
                 let bytes = header.encode();
                 ring[start..start + HEADER_LEN].copy_from_slice(&bytes);
                 headers.push(header);
-                for (i, b) in bytes.iter().enumerate() {
+                let driver = driver_header(g, header.sequence);
+                for (i, b) in bytes.iter().chain(&driver).enumerate() {
+                    ring[start + i] = *b;
                     stream.push(*b);
                     positions.push(start + i);
                     record_at.push(false);
                 }
+                let records = g.records_offset(true);
                 for i in 0..len {
                     let b = rng.u8(..);
-                    ring[start + HEADER_LEN + i] = b;
+                    ring[start + records + i] = b;
                     stream.push(b);
-                    positions.push(start + HEADER_LEN + i);
+                    positions.push(start + records + i);
                     record_at.push(true);
                 }
             }

@@ -19,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
             MIN_SUBBUF_SIZE + usize::from(control),
             2 + usize::from(control & 7),
         )
+        .and_then(|g| g.with_driver_header(usize::from(control >> 3)))
         .expect("valid geometry");
         let header = SubbufHeader {
             padding: u32::from(control) * 3,

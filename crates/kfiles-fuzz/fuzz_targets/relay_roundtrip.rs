@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Streams built the way relay-rs writes them (headers, records, padding
+//! Streams built the way relay-rs writes them (headers, driver headers of
+//! any length the geometry allows, records, padding
 //! stripped by `read()`, the last sub-buffer possibly open) decode to exactly
 //! the records, however they are cut into reads; and a reader that takes
 //! over at any byte (`last_read_byte` + `resume`) gets exactly the rest.
@@ -8,7 +9,7 @@
 #![no_main]
 
 use kfiles_core::relay::{
-    Geometry, StreamDecoder, SubbufHeader, HEADER_LEN, MIN_SUBBUF_SIZE, OPEN,
+    Geometry, StreamDecoder, SubbufHeader, MAX_DRIVER_HEADER, MIN_SUBBUF_SIZE, OPEN,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -18,7 +19,12 @@ fuzz_target!(|data: &[u8]| {
     }
     let size = MIN_SUBBUF_SIZE + usize::from(data[0]);
     let n = 2 + usize::from(data[1] % 7);
-    let geometry = Geometry::new(size, n).expect("valid geometry");
+    let driver_header =
+        usize::from(data[2] >> 1) % (usize::from(data[0]).min(MAX_DRIVER_HEADER) + 1);
+    let geometry = Geometry::new(size, n)
+        .and_then(|g| g.with_driver_header(driver_header))
+        .expect("valid geometry");
+    let records_at = geometry.records_offset(true);
     let last_open = data[2] & 1 != 0;
     let chunk = usize::from(data[3]) + 1;
     let lengths: Vec<usize> = data[4..]
@@ -45,12 +51,14 @@ fuzz_target!(|data: &[u8]| {
         };
         headers.push(header);
         stream.extend_from_slice(&header.encode());
-        offsets.extend((0..HEADER_LEN).map(|k| i * size + k));
+        // The driver header: bytes the decoder must drop.
+        stream.extend((0..driver_header).map(|k| !(k as u8)));
+        offsets.extend((0..records_at).map(|k| i * size + k));
         for k in 0..len {
             let byte = (i * 31 + k) as u8;
             stream.push(byte);
             expected.push(byte);
-            offsets.push(i * size + HEADER_LEN + k);
+            offsets.push(i * size + records_at + k);
         }
     }
     if stream.is_empty() {
@@ -72,7 +80,7 @@ fuzz_target!(|data: &[u8]| {
     let cut = usize::from(data[0]) * 7 % stream.len();
     let i = offsets[cut] / size;
     let data_end = match headers[i].record_bytes() {
-        Some(len) => i * size + HEADER_LEN + len,
+        Some(len) => i * size + records_at + len,
         None => (i + 1) * size,
     };
     let end_pos = if offsets[cut] + 1 == data_end {
@@ -98,7 +106,7 @@ fuzz_target!(|data: &[u8]| {
         .expect("valid rest");
     let before = offsets[..cut]
         .iter()
-        .filter(|&&o| o % size >= HEADER_LEN)
+        .filter(|&&o| o % size >= records_at)
         .count();
     assert_eq!(rest, expected[before..]);
 });

@@ -119,6 +119,11 @@ impl Scanner {
                     break;
                 }
                 if let Ok(h) = SubbufHeader::decode(&rest[..HEADER_LEN]) {
+                    // The driver header after it, whole, is not a record.
+                    let records = h.geometry.records_offset(true);
+                    if rest.len() < records {
+                        break;
+                    }
                     if let Some(last) = self.last_subbuf {
                         let gap = h.sequence.wrapping_sub(last.wrapping_add(1));
                         if gap < 1 << 31 {
@@ -127,7 +132,7 @@ impl Scanner {
                     }
                     self.last_subbuf = Some(h.sequence);
                     self.in_corruption = false;
-                    at += HEADER_LEN;
+                    at += records;
                     continue;
                 }
             } else if magic == probe::PROBE_MAGIC {
@@ -593,6 +598,45 @@ mod tests {
             let f = s.finish();
             assert_eq!(records(&f), [(1, 0), (1, 1), (2, 0)], "chunk {chunk}");
             assert_eq!((f.corrupt_runs, f.subbuf_gaps), (0, 0));
+        }
+    }
+
+    /// Driver headers (`Callbacks::DRIVER_HEADER`), here bytes that look
+    /// like the start of a probe record, are skipped, not taken for records.
+    #[test]
+    fn skips_driver_headers_at_every_split() {
+        let geometry = Geometry::new(4096, 4)
+            .unwrap()
+            .with_driver_header(8)
+            .unwrap();
+        let header = |seq: u32| {
+            let mut h = SubbufHeader {
+                padding: OPEN,
+                sequence: seq,
+                geometry,
+                overwrite: false,
+            }
+            .encode()
+            .to_vec();
+            h.extend_from_slice(&probe::PROBE_MAGIC.to_le_bytes());
+            h.extend_from_slice(&seq.to_le_bytes());
+            h
+        };
+        let bytes = stream_of(&[
+            header(0),
+            record(1, 0, 40),
+            header(1),
+            header(2),
+            record(2, 0, 24),
+        ]);
+        for chunk in 1..bytes.len() {
+            let mut s = Scanner::default();
+            for part in bytes.chunks(chunk) {
+                s.feed(part);
+            }
+            let f = s.finish();
+            assert_eq!(records(&f), [(1, 0), (2, 0)], "chunk {chunk}");
+            assert_eq!((f.corrupt_runs, f.subbuf_gaps), (0, 0), "chunk {chunk}");
         }
     }
 

@@ -31,8 +31,9 @@ usage: relay-read [OPTIONS] CHANNEL
 
 Reads every per-CPU file CHANNEL0, CHANNEL1, ... of a relay channel written
 with relay-rs sub-buffer headers (for example
-/sys/kernel/debug/relay-exam/example), strips the headers and padding, and
-writes the records, merged, to stdout.
+/sys/kernel/debug/relay-exam/example), strips the headers (with the driver's
+own header, if the channel has one) and padding, and writes the records,
+merged, to stdout.
 
   -o, --output FILE      write the merged records to FILE
   -d, --per-cpu DIR      write the records of CPU N to DIR/cpuN instead

@@ -9,7 +9,7 @@ use core::{
     sync::atomic::{AtomicPtr, AtomicUsize, Ordering},
 };
 use kernel::bindings;
-use kfiles_core::relay::{SubbufHeader, HEADER_LEN, OPEN};
+use kfiles_core::relay::{SubbufHeader, HEADER_LEN, MAX_DRIVER_HEADER, OPEN};
 use kfiles_ffi as ffi;
 
 /// Hooks a channel calls. Every method has a default; `()` uses them all.
@@ -78,6 +78,87 @@ pub trait Callbacks: Send + Sync + 'static {
     fn subbuf_start(&self, _cpu: u32, _sequence: u32) -> bool {
         true
     }
+
+    /// Length in bytes of the driver's own header at the start of every
+    /// sub-buffer, filled in by [`driver_header`](Self::driver_header); 0
+    /// (the default) for none, at most [`MAX_DRIVER_HEADER`] (64, checked
+    /// at compile time).
+    ///
+    /// It follows relay-rs's [`SubbufHeader`] (at offset [`HEADER_LEN`]), or
+    /// starts the sub-buffer if [`HEADER`](Self::HEADER) is `false`, as the
+    /// header a C driver reserves with `subbuf_start_reserve()`; records
+    /// follow it. The channel's [`Geometry`](crate::Geometry) records the
+    /// length ([`Geometry::driver_header`](crate::Geometry::driver_header)),
+    /// [`Channel::max_record`](crate::Channel::max_record) is that much
+    /// smaller, and [`Builder::open`](crate::Builder::open) fails with
+    /// `EINVAL` if a sub-buffer cannot hold both headers and 64 bytes of
+    /// records. The [`SubbufHeader`] tells readers the length, so
+    /// relay-read and [`StreamDecoder`] drop the driver header and return
+    /// only records.
+    ///
+    /// [`StreamDecoder`]: kfiles_core::relay::StreamDecoder
+    const DRIVER_HEADER: usize = 0;
+
+    /// Fills in the driver header of the sub-buffer numbered `sequence` of
+    /// CPU `cpu`'s buffer (the numbers [`subbuf_start`](Self::subbuf_start)
+    /// is given), for channels whose [`DRIVER_HEADER`](Self::DRIVER_HEADER)
+    /// is not 0.
+    ///
+    /// `header` is [`DRIVER_HEADER`](Self::DRIVER_HEADER) bytes, zeroed: a
+    /// copy, not the buffer itself. relay-rs copies it into the sub-buffer
+    /// after the hook returns and before the sub-buffer's first record, and
+    /// only then lets readers see it; bytes the hook leaves alone stay zero.
+    /// It is called for every sub-buffer [`subbuf_start`](Self::subbuf_start)
+    /// accepted and for each buffer's first (also when the channel is opened
+    /// or reset), right after that hook, in the same context: with the
+    /// buffer's writers excluded (a write to the same channel from here fails
+    /// with `EBUSY`), in whatever context the writer runs, interrupts
+    /// included, so it must not sleep. The driver header is written once,
+    /// when its sub-buffer starts (relay-rs's own header records how the
+    /// sub-buffer ended: its padding).
+    ///
+    /// # Examples
+    ///
+    /// A header of the writer's CPU and the sub-buffer's number, as a C
+    /// driver would reserve from `subbuf_start`:
+    ///
+    /// ```
+    /// struct Tagged;
+    ///
+    /// impl relay_rs::Callbacks for Tagged {
+    ///     const DRIVER_HEADER: usize = 8;
+    ///
+    ///     fn driver_header(&self, cpu: u32, sequence: u32, header: &mut [u8]) {
+    ///         // `header` is exactly `DRIVER_HEADER` bytes.
+    ///         header[..4].copy_from_slice(&cpu.to_le_bytes());
+    ///         header[4..].copy_from_slice(&sequence.to_le_bytes());
+    ///     }
+    /// }
+    ///
+    /// # let dir = doctest::debugfs_dir();
+    /// let channel = relay_rs::Channel::builder(c"tagged", &dir)
+    ///     .subbufs(4096, 2)
+    ///     .open(Tagged)?;
+    /// assert_eq!(channel.geometry().driver_header(), 8);
+    /// assert_eq!(channel.max_record(), 4096 - relay_rs::HEADER_LEN - 8);
+    /// channel.write(b"record")?;
+    /// # // Each CPU's file: relay-rs's header, the driver's (the CPU, then
+    /// # // sub-buffer 0), then the record on the writer's CPU only.
+    /// # let mut records = 0;
+    /// # for cpu in 0..4u8 {
+    /// #     // CPUs that are not online have no file.
+    /// #     let Ok(data) = doctest::relay_cpu(c"/sys/kernel/debug/kfiles-doctest/tagged", cpu) else {
+    /// #         continue;
+    /// #     };
+    /// #     assert_eq!(data.get(24..32), Some(&[cpu, 0, 0, 0, 0, 0, 0, 0][..]));
+    /// #     records += usize::from(data.get(32..) == Some(&b"record"[..]));
+    /// # }
+    /// # assert_eq!(records, 1);
+    /// # // Too small for both headers and 64 bytes of records.
+    /// # assert!(relay_rs::Channel::builder(c"small", &dir).subbufs(95, 2).open(Tagged).is_err());
+    /// # assert!(relay_rs::Channel::builder(c"small", &dir).subbufs(96, 2).open(Tagged).is_ok());
+    /// ```
+    fn driver_header(&self, _cpu: u32, _sequence: u32, _header: &mut [u8]) {}
 }
 
 impl Callbacks for () {}
@@ -126,6 +207,17 @@ impl<C> CallbackTable<C> {
 pub(crate) struct Trampolines<C>(PhantomData<C>);
 
 impl<C: Callbacks> Trampolines<C> {
+    /// `C::DRIVER_HEADER`, which fails to compile if it is larger than
+    /// [`MAX_DRIVER_HEADER`] (the stack buffer `subbuf_start` fills). Every
+    /// use of `C::DRIVER_HEADER` goes through this.
+    pub(crate) const DRIVER_HEADER: usize = {
+        assert!(
+            C::DRIVER_HEADER <= MAX_DRIVER_HEADER,
+            "Callbacks::DRIVER_HEADER is larger than MAX_DRIVER_HEADER (64)"
+        );
+        C::DRIVER_HEADER
+    };
+
     // Beyond that, each trampoline asks only what relay and the helpers
     // guarantee of every call: the writer of `buf` excluded during
     // `subbuf_start`, the parent directory alive during `create_buf_file`, a
@@ -173,7 +265,9 @@ impl<C: Callbacks> Trampolines<C> {
     /// # Safety
     ///
     /// - `buf` must be a live buffer of a channel opened with
-    ///   [`Self::TABLE`] and a live `Shared<C>` as private data.
+    ///   [`Self::TABLE`] and a live `Shared<C>` as private data (whose
+    ///   geometry is that of the channel, driver header included: see
+    ///   `Shared`).
     /// - `buf`'s writers must be excluded for the call (relay calls this from
     ///   `relay_switch_subbuf()` under the writer's exclusion, and from
     ///   `__relay_reset()` before or, for `relay_reset()`, without writers).
@@ -249,12 +343,36 @@ impl<C: Callbacks> Trampolines<C> {
             unsafe {
                 core::ptr::copy_nonoverlapping(header.as_ptr(), subbuf.cast::<u8>(), HEADER_LEN)
             };
+        }
+        if Self::DRIVER_HEADER > 0 {
+            // Filled on the stack, so the hook's `&mut` never aliases buffer
+            // memory an `mmap()` reader may look at, and copied after it.
+            let mut bytes = [0u8; MAX_DRIVER_HEADER];
+            // `DRIVER_HEADER` is at most `MAX_DRIVER_HEADER`: no panic.
+            let (driver, _) = bytes.split_at_mut(Self::DRIVER_HEADER);
+            shared.callbacks.driver_header(cpu, produced as u32, driver);
+            let at = if C::HEADER { HEADER_LEN } else { 0 };
+            // SAFETY: `subbuf` is a whole sub-buffer (third requirement), now
+            // owned by the excluded writer. The channel's geometry has this
+            // driver header (`Shared`'s geometry, first requirement), so the
+            // sub-buffer holds `records_offset(C::HEADER)` bytes, the end of
+            // the copy, and more; `driver` is a separate stack buffer.
+            unsafe {
+                core::ptr::copy_nonoverlapping(
+                    driver.as_ptr(),
+                    subbuf.cast::<u8>().add(at),
+                    driver.len(),
+                )
+            };
+        }
+        let records = shared.geometry.records_offset(C::HEADER);
+        if records > 0 {
             // SAFETY: `offset` is a live, aligned `size_t` of `buf`, which
             // relay's readers only read. Setting it is
-            // `subbuf_start_reserve()`; the release orders the header and the
+            // `subbuf_start_reserve()`; the release orders the headers and the
             // stores above before it.
             let offset = unsafe { AtomicUsize::from_ptr(&raw mut (*buf).offset) };
-            offset.store(HEADER_LEN, Ordering::Release);
+            offset.store(records, Ordering::Release);
         }
         if prev_subbuf.is_null() {
             // `__relay_reset()` calls this last, once it has set up the

@@ -42,6 +42,11 @@ pub enum Writers {
 }
 
 /// What the callbacks reach through `chan->private_data`.
+///
+/// # Invariants
+///
+/// `geometry` is the channel's, with `Trampolines::<C>::DRIVER_HEADER` as
+/// its driver header ([`Geometry::driver_header`]).
 pub(crate) struct Shared<C> {
     pub(crate) callbacks: C,
     pub(crate) geometry: Geometry,
@@ -205,17 +210,22 @@ impl<'a> Builder<'a> {
 
     /// Opens the channel and creates its files, with hooks `callbacks`.
     ///
-    /// Fails with `EINVAL` for a geometry [`Geometry::new`] refuses, `ENOENT`
-    /// if the directory does not exist in debugfs, and `ENOMEM` if relay
-    /// cannot allocate the buffers or create the files (for example because
-    /// files of that name exist).
+    /// Fails with `EINVAL` for a geometry [`Geometry::new`] refuses or one
+    /// whose sub-buffers cannot hold the driver's header besides
+    /// ([`Callbacks::DRIVER_HEADER`], [`Geometry::with_driver_header`]),
+    /// `ENOENT` if the directory does not exist in debugfs, and `ENOMEM` if
+    /// relay cannot allocate the buffers or create the files (for example
+    /// because files of that name exist).
     pub fn open<C: Callbacks>(self, callbacks: C) -> Result<Channel<C>> {
-        let geometry = Geometry::new(self.subbuf_size, self.n_subbufs).map_err(|_| EINVAL)?;
+        let geometry = Geometry::new(self.subbuf_size, self.n_subbufs)
+            .and_then(|g| g.with_driver_header(Trampolines::<C>::DRIVER_HEADER))
+            .map_err(|_| EINVAL)?;
         // SAFETY: The pointer is only passed to `relay_open()`, which creates
         // the files in it; `relay_close()` in `Channel::drop` removes them
         // before the `Dir` clone kept in the channel is dropped.
         let parent = unsafe { self.dir.dentry() }.ok_or(ENOENT)?;
         let overwrite = self.mode == Mode::Overwrite;
+        // INVARIANT: `geometry` has `C`'s driver header.
         let shared = KBox::new(
             Shared {
                 callbacks,
@@ -548,7 +558,8 @@ impl<C: Callbacks> Channel<C> {
         Ok(!self.shared.overwrite && ret == 1)
     }
 
-    /// The channel's geometry.
+    /// The channel's geometry, with its driver header
+    /// ([`Callbacks::DRIVER_HEADER`]).
     pub fn geometry(&self) -> Geometry {
         self.shared.geometry
     }
@@ -563,7 +574,9 @@ impl<C: Callbacks> Channel<C> {
     }
 
     /// The largest record [`write`](Self::write) takes: a sub-buffer minus
-    /// its header.
+    /// its headers (relay-rs's [`SubbufHeader`](crate::SubbufHeader), unless
+    /// [`Callbacks::HEADER`] is `false`, and the driver's,
+    /// [`Callbacks::DRIVER_HEADER`]).
     pub fn max_record(&self) -> usize {
         self.max_record
     }

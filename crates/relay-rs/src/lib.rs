@@ -34,6 +34,8 @@
 //!   starts with a header holding its padding once it is finished, its
 //!   sequence number, the channel geometry and mode, so a reader can strip
 //!   the padding and see what was overwritten (crates/relay-reader does).
+//!   A driver may add a header of its own after it
+//!   ([`Callbacks::driver_header`]), which readers are told to skip.
 //! - **Reservations that cannot go wrong**: [`Channel::reserve`] hands out a
 //!   [`Reservation`] filled in place; `read()` sees it only once committed,
 //!   it is zeroed and given back if not, and bytes never written are zeroed.
@@ -73,6 +75,7 @@ mod reservation;
 pub use callbacks::Callbacks;
 pub use channel::{Builder, Channel, Mode, Stats, Writers};
 pub use kfiles_core::relay::{
-    Geometry, GeometryError, SubbufHeader, FLAG_OVERWRITE, HEADER_LEN, MAGIC, OPEN,
+    Geometry, GeometryError, SubbufHeader, FLAG_OVERWRITE, HEADER_LEN, MAGIC, MAX_DRIVER_HEADER,
+    OPEN,
 };
 pub use reservation::{Committed, Reservation};
