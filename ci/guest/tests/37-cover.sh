@@ -153,11 +153,14 @@ check_cmd $T.proc.stdin_path.text-nl '/tmp/tab\011and\012newline' cat $P/stdin_p
 newline"
 exec 3</tmp/a\ b
 rm "/tmp/a b"
-check_cmd $T.proc.stdin_path.deleted '/tmp/a\040b (deleted)' cat $P/stdin_path <&3
-check_cmd $T.proc.stdin_path.deleted.c '/tmp/a\040b (deleted)' cat $PC/stdin_path <&3
+# (" (deleted)" is part of the path, escaped as the rest.)
+check_cmd $T.proc.stdin_path.deleted '/tmp/a\040b\040(deleted)' cat $P/stdin_path <&3
+check_cmd $T.proc.stdin_path.deleted.c '/tmp/a\040b\040(deleted)' cat $PC/stdin_path <&3
 exec 3<&-
-# No standard input: nothing.
-check_cmd $T.proc.stdin_path.closed "" sh -c "cat $P/stdin_path <&-"
+# Without a standard input, cat's open of the file takes descriptor 0: the
+# file shows its own path.
+check_cmd $T.proc.stdin_path.self $P/stdin_path sh -c "cat $P/stdin_path <&-"
+check_cmd $T.proc.stdin_path.self.c $PC/stdin_path sh -c "cat $PC/stdin_path <&-"
 # proc_create_mount_point(): an empty directory nothing is created in, that
 # a file system mounts on.
 check_cmd $T.proc.mnt.stat "$(stat -c '%a %F %h' $PC/mnt)" stat -c '%a %F %h' $P/mnt

@@ -321,8 +321,8 @@ impl SeqFile {
     /// Prints the path of `file` as `/proc/PID/fd/N` links show it, from the
     /// reader's root, with the bytes of `esc` (and none other) as octal
     /// escapes (C's `seq_file_path()`): `c" \t\n\\"` keeps one path per
-    /// field of a line whatever its name. A file that was deleted ends in
-    /// `" (deleted)"`; a path longer than the buffer holds makes the record
+    /// field of a line whatever its name. The path of a deleted file ends in
+    /// `" (deleted)"`, escaped as the rest; a path longer than the buffer holds makes the record
     /// retried with a larger one, as any overflow.
     ///
     /// The file comes from [`kfiles_compat::fget`] (both kernels) or, on 7.x,
