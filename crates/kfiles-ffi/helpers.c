@@ -283,6 +283,21 @@ static __always_inline void kfiles_relay_exit(void)
 	this_cpu_ptr(&kfiles_relay_nest)->depth--;
 }
 
+bool kfiles_relay_hook_enter(struct rchan *chan, unsigned long *flags)
+{
+	local_irq_save(*flags);
+	if (kfiles_relay_enter(chan))
+		return true;
+	local_irq_restore(*flags);
+	return false;
+}
+
+void kfiles_relay_hook_exit(unsigned long flags)
+{
+	kfiles_relay_exit();
+	local_irq_restore(flags);
+}
+
 /* Global channels' locks this CPU holds (interrupts nest inside tasks). */
 static DEFINE_PER_CPU(unsigned int, kfiles_relay_global_held);
 

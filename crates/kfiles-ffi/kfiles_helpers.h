@@ -47,6 +47,22 @@ void kfiles_seq_hex_dump(struct seq_file *m, const char *prefix, bool offsets, i
  * it: from_kuid_munged(seq_user_ns(m), ...), the overflow id where its
  * namespace has no mapping.
  */
+struct rchan;
+/*
+ * Around the hooks relay-rs runs for a buffer's first sub-buffer, which relay
+ * asks for from __relay_reset() (relay_open(), a CPU coming online,
+ * relay_reset()) in task context, outside any write, under its channels
+ * mutex and, for the first two, the CPU hotplug lock: the state of a write,
+ * so that the hooks' rules are enforced there too. Interrupts off, @chan on
+ * this CPU's nesting stack: a write to @chan is refused (EBUSY), and
+ * kfiles_may_sleep() is false, so flush, reset, consume and open refuse
+ * (EPERM) instead of waiting on the locks held around the call. Returns
+ * false, with interrupts as they were and nothing entered, if the stack is
+ * full; else kfiles_relay_hook_exit(*flags) ends it.
+ */
+bool kfiles_relay_hook_enter(struct rchan *chan, unsigned long *flags);
+void kfiles_relay_hook_exit(unsigned long flags);
+
 struct file;
 /*
  * fget() of the current task's descriptor @fd, or NULL where the task has no

@@ -619,7 +619,10 @@ unsafe impl kernel::types::AlwaysRefCounted for LocalFile {
 /// Takes a counted reference to the file the current task has open as
 /// descriptor `fd` (C's `fget()`): `EBADF` if there is none, or where the
 /// current task has no descriptor table (interrupt context, a task that is
-/// exiting).
+/// exiting, whose last files are released after its table is gone, where
+/// the kernel crate's own `LocalFile::fget` would dereference NULL). Kernel
+/// threads and workqueues look in the table they share with `kthreadd`,
+/// normally empty.
 ///
 /// # Examples
 ///

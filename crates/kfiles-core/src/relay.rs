@@ -624,6 +624,15 @@ impl StreamDecoder {
                                 return Err(FormatError::BadPadding(padding));
                             }
                             header.padding = padding;
+                            // A padding that ends the sub-buffer before what
+                            // was already read of it (a slot the writer
+                            // lapped meanwhile, or hostile input) cannot be.
+                            if header
+                                .record_bytes()
+                                .is_some_and(|total| driver_header + total < *done)
+                            {
+                                return Err(FormatError::BadPadding(padding));
+                            }
                         }
                     }
                     let take = match header.record_bytes() {
@@ -1372,5 +1381,26 @@ mod tests {
             let _ = d.feed(&input, |_| Some(rng.u32(..)), |r| total += r.len());
             assert!(total <= input.len());
         }
+    }
+    #[test]
+    fn late_padding_shorter_than_what_was_read_is_refused() {
+        // Resumed inside an open sub-buffer, 100 bytes of records in; the
+        // padding then given would end it after 10: an error, not a loop.
+        let g = Geometry::new(4096, 4)
+            .unwrap()
+            .with_driver_header(8)
+            .unwrap();
+        let header = SubbufHeader {
+            padding: OPEN,
+            sequence: 0,
+            geometry: g,
+            overwrite: true,
+        };
+        let mut d = StreamDecoder::resume(&header, HEADER_LEN + 8 + 100).unwrap();
+        let padding = (g.max_record(true) - 10) as u32;
+        assert_eq!(
+            d.feed(b"x", |_| Some(padding), |_| {}),
+            Err(FormatError::BadPadding(padding))
+        );
     }
 }

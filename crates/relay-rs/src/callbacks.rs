@@ -15,7 +15,50 @@ use kfiles_ffi as ffi;
 /// Hooks a channel calls. Every method has a default; `()` uses them all.
 ///
 /// The hooks run in the writer's context, often with interrupts or
-/// preemption disabled: they must not sleep.
+/// preemption disabled: they must not sleep. For a buffer's first
+/// sub-buffer, which relay sets up when the channel opens, when a CPU comes
+/// online and at [`Channel::reset`](crate::Channel::reset), they run in
+/// task context under relay's locks (its channels mutex, the CPU hotplug
+/// lock), with interrupts off and the channel entered as in a write, so the
+/// same rules hold there: a write to the channel fails with `EBUSY`, and
+/// opening, flushing or resetting a channel with `EPERM` (they would wait on
+/// those locks). Dropping a [`Channel`](crate::Channel) in a hook is not
+/// allowed (its close sleeps). A panic in a hook happens with writers
+/// excluded (for a [global](crate::Builder::global) channel, every CPU's):
+/// it stops the system, not just the writer.
+///
+/// A hook that flushes a channel is refused, also where relay calls it at
+/// open:
+///
+/// ```
+/// use core::sync::atomic::{AtomicBool, Ordering};
+/// use kernel::sync::Arc;
+/// use relay_rs::{Callbacks, Channel};
+///
+/// struct FlushesOther {
+///     other: Arc<Channel<()>>,
+///     refused: AtomicBool,
+/// }
+///
+/// impl Callbacks for FlushesOther {
+///     fn subbuf_start(&self, _cpu: u32, _sequence: u32) -> bool {
+///         if self.other.flush() == Err(EPERM) {
+///             self.refused.store(true, Ordering::Relaxed);
+///         }
+///         true
+///     }
+/// }
+///
+/// # let dir = doctest::debugfs_dir();
+/// let other = Arc::new(
+///     Channel::builder(c"other", &dir).subbufs(4096, 2).open(())?,
+///     GFP_KERNEL,
+/// )?;
+/// let flusher = FlushesOther { other, refused: AtomicBool::new(false) };
+/// let channel = Channel::builder(c"flusher", &dir).subbufs(4096, 2).open(flusher)?;
+/// // Opening set up each CPU's first sub-buffer: the hook ran, refused.
+/// assert!(channel.callbacks().refused.load(Ordering::Relaxed));
+/// ```
 ///
 /// The C callbacks `buf_mapped()`/`buf_unmapped()` no longer exist in the
 /// kernels this crate supports (they were removed upstream), so they are not
@@ -94,7 +137,10 @@ pub trait Callbacks: Send + Sync + 'static {
     /// `EINVAL` if a sub-buffer cannot hold both headers and 64 bytes of
     /// records. The [`SubbufHeader`] tells readers the length, so
     /// relay-read and [`StreamDecoder`] drop the driver header and return
-    /// only records.
+    /// only records. Without relay-rs's header, `read()` returns each
+    /// sub-buffer's driver header among the records (relay strips only the
+    /// padding), as for a C driver's: the driver's own reader must tell
+    /// where sub-buffers start (`mmap()`, or records that say their length).
     ///
     /// [`StreamDecoder`]: kfiles_core::relay::StreamDecoder
     const DRIVER_HEADER: usize = 0;
@@ -311,7 +357,14 @@ impl<C: Callbacks> Trampolines<C> {
         // No "buffer full" test here: in no-overwrite mode the write helpers
         // never start a switch that would find the buffer full (see
         // helpers.c), and the first sub-buffer of an empty buffer always fits.
-        let accepted = shared.callbacks.subbuf_start(cpu, produced as u32);
+        // SAFETY: `buf` is a live buffer of a channel opened with `C`'s
+        // table (first requirement).
+        let accepted = unsafe {
+            Self::hook(buf, prev_subbuf.is_null(), || {
+                shared.callbacks.subbuf_start(cpu, produced as u32)
+            })
+        }
+        .unwrap_or(true);
         // relay ignores the answer for a buffer's first sub-buffer (no
         // `prev_subbuf`) and writes into it all the same: set it up.
         if !accepted && !prev_subbuf.is_null() {
@@ -350,7 +403,12 @@ impl<C: Callbacks> Trampolines<C> {
             let mut bytes = [0u8; MAX_DRIVER_HEADER];
             // `DRIVER_HEADER` is at most `MAX_DRIVER_HEADER`: no panic.
             let (driver, _) = bytes.split_at_mut(Self::DRIVER_HEADER);
-            shared.callbacks.driver_header(cpu, produced as u32, driver);
+            // SAFETY: As for `subbuf_start` above.
+            unsafe {
+                Self::hook(buf, prev_subbuf.is_null(), || {
+                    shared.callbacks.driver_header(cpu, produced as u32, driver)
+                })
+            };
             let at = if C::HEADER { HEADER_LEN } else { 0 };
             // SAFETY: `subbuf` is a whole sub-buffer (third requirement), now
             // owned by the excluded writer. The channel's geometry has this
@@ -383,6 +441,42 @@ impl<C: Callbacks> Trampolines<C> {
             unsafe { ffi::kfiles_relay_buf_ready(buf) };
         }
         1
+    }
+
+    /// Runs a hook of the driver for `buf`: as it is, inside a write (the
+    /// write path excluded the writers and entered the channel), or, for a
+    /// buffer's `first` sub-buffer, which relay sets up outside any write
+    /// (open, a CPU coming online, reset; task context, under relay's
+    /// channels mutex and, for the first two, the CPU hotplug lock), in a
+    /// write's state: interrupts off and the channel on this CPU's nesting
+    /// stack, so that the hooks' rules hold there too (a write to the channel
+    /// is refused; a flush, reset or open, which would wait on the locks
+    /// held around this call, is refused as where sleeping is not allowed).
+    /// `None`, without running the hook, if the nesting stack is full.
+    ///
+    /// # Safety
+    ///
+    /// `buf` must be a live buffer of a channel opened with
+    /// [`Self::TABLE`].
+    unsafe fn hook<R>(
+        buf: *mut ffi::rchan_buf,
+        first: bool,
+        hook: impl FnOnce() -> R,
+    ) -> Option<R> {
+        if !first {
+            return Some(hook());
+        }
+        let mut flags = 0;
+        // SAFETY: `buf->chan` is the buffer's live channel (function
+        // requirement); `flags` is written by the call.
+        if !unsafe { ffi::kfiles_relay_hook_enter((*buf).chan, &mut flags) } {
+            return None;
+        }
+        let result = hook();
+        // SAFETY: Ends the state entered above, on this CPU (interrupts
+        // were off since).
+        unsafe { ffi::kfiles_relay_hook_exit(flags) };
+        Some(result)
     }
 
     /// Creates the debugfs file of one per-CPU buffer.

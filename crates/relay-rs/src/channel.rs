@@ -213,10 +213,17 @@ impl<'a> Builder<'a> {
     /// Fails with `EINVAL` for a geometry [`Geometry::new`] refuses or one
     /// whose sub-buffers cannot hold the driver's header besides
     /// ([`Callbacks::DRIVER_HEADER`], [`Geometry::with_driver_header`]),
-    /// `ENOENT` if the directory does not exist in debugfs, and `ENOMEM` if
-    /// relay cannot allocate the buffers or create the files (for example
-    /// because files of that name exist).
+    /// `ENOENT` if the directory does not exist in debugfs, `EPERM` where
+    /// sleeping is not allowed (a hook, a `fill`, interrupt or atomic
+    /// context), and `ENOMEM` if relay cannot allocate the buffers or create
+    /// the files (for example because files of that name exist).
     pub fn open<C: Callbacks>(self, callbacks: C) -> Result<Channel<C>> {
+        // relay allocates and creates files, under its channels mutex and
+        // the CPU hotplug lock (which a hook may run under: see
+        // `Callbacks`).
+        if !ffi::may_sleep() {
+            return Err(EPERM);
+        }
         let geometry = Geometry::new(self.subbuf_size, self.n_subbufs)
             .and_then(|g| g.with_driver_header(Trampolines::<C>::DRIVER_HEADER))
             .map_err(|_| EINVAL)?;

@@ -325,6 +325,10 @@ impl SeqFile {
     /// `" (deleted)"`, escaped as the rest; a path longer than the buffer holds makes the record
     /// retried with a larger one, as any overflow.
     ///
+    /// Only the bytes of `esc` are escaped (C's contract): give at least
+    /// `\n` and `\\`, or whoever names a file can end a line of the output
+    /// or fake an escape in it.
+    ///
     /// The file comes from [`kfiles_compat::fget`] (both kernels) or, on 7.x,
     /// any `kernel::fs::File` the driver holds.
     ///
