@@ -9,8 +9,8 @@
 //!
 //! | `--cfg`             | kernels           | what differs                                    |
 //! |---------------------|-------------------|-------------------------------------------------|
-//! | `kfiles_legacy_api` | before 6.18       | `module!` takes `author`; `UserPtr` is a `usize`; `CStr::as_ptr()` is allowed; C enums are integer constants; no `MutexGuard` alias; `pr_info!` formats `{}` with `core::fmt::Display`; list items need `impl_has_list_links!` beside `impl_list_item!` |
-//! | (none)              | 6.18 and later    | `module!` takes `authors`; `UserPtr` is a type; C strings go through `CStrExt::as_char_ptr()`; C enums are newtypes; `pr_info!` formats `{}` with `kernel::fmt::Display`; `impl_list_item!` names the links field |
+//! | `kfiles_legacy_api` | before 6.18       | `module!` takes `author`; `UserPtr` is a `usize`; `CStr::as_ptr()` is allowed; C enums are integer constants; no `MutexGuard` alias; `pr_info!` formats `{}` with `core::fmt::Display`; list items need `impl_has_list_links!` beside `impl_list_item!`; no file type (this crate has a `LocalFile`); `ARef` is in `kernel::types` |
+//! | (none)              | 6.18 and later    | `module!` takes `authors`; `UserPtr` is a type; C strings go through `CStrExt::as_char_ptr()`; C enums are newtypes; `pr_info!` formats `{}` with `kernel::fmt::Display`; `impl_list_item!` names the links field; `kernel::fs::LocalFile`; `ARef` is in `kernel::sync::aref` |
 //!
 //! Nothing else in the project tests the kernel version.
 
