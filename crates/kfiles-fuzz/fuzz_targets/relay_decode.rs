@@ -44,7 +44,10 @@ fuzz_target!(|data: &[u8]| {
     let mut out = 0u64;
     for part in rest.chunks(chunk) {
         // An odd first byte: "not finished yet", as for an open sub-buffer.
-        let answer = part.first().filter(|&&b| b & 1 == 0).map(|&b| u32::from(b) * 7);
+        let answer = part
+            .first()
+            .filter(|&&b| b & 1 == 0)
+            .map(|&b| u32::from(b) * 7);
         let result = decoder.feed(part, |_| answer, |r| out += r.len() as u64);
         fed += part.len() as u64;
         assert!(out <= fed);
