@@ -495,7 +495,6 @@ macro_rules! impl_kernel_display {
 /// )?);
 /// assert_eq!(jobs.iter().map(|job| job.id).sum::<u32>(), 7);
 /// ```
-#[cfg(kfiles_legacy_api)]
 #[macro_export]
 macro_rules! list_item {
     ($ty:ident, $links:ident) => {
@@ -505,6 +504,17 @@ macro_rules! list_item {
         ::kernel::list::impl_list_arc_safe! {
             impl ListArcSafe<$id> for $ty { untracked; }
         }
+        $crate::__list_item_links!($ty, $links, $id);
+    };
+}
+
+/// The part of [`list_item!`] that differs: before 6.17-ish the links field
+/// is named by its own `impl_has_list_links!`.
+#[cfg(kfiles_legacy_api)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __list_item_links {
+    ($ty:ident, $links:ident, $id:tt) => {
         ::kernel::list::impl_has_list_links! {
             impl HasListLinks<$id> for $ty { self.$links }
         }
@@ -514,43 +524,13 @@ macro_rules! list_item {
     };
 }
 
-/// Makes the struct `$ty` an item of `kernel::list::List<$ty, ID>`, linked
-/// through its pinned field `$links` (a `kernel::list::ListLinks<ID>`), with
-/// `ListArc`s made only from unique references (the list's `untracked`
-/// mode): `list_item!(Ty, links)` for list 0, `list_item!(Ty, links, 1)`
-/// for an item's second list. The kernel's `impl_list_item!` changed its
-/// syntax in 6.17-ish; this has one.
-///
-/// # Examples
-///
-/// ```
-/// use kernel::list::{List, ListArc, ListLinks};
-///
-/// #[pin_data]
-/// struct Job {
-///     id: u32,
-///     #[pin]
-///     links: ListLinks,
-/// }
-/// kfiles_compat::list_item!(Job, links);
-///
-/// let mut jobs = List::<Job>::new();
-/// jobs.push_back(ListArc::pin_init(
-///     try_pin_init!(Job { id: 7, links <- ListLinks::new() }),
-///     GFP_KERNEL,
-/// )?);
-/// assert_eq!(jobs.iter().map(|job| job.id).sum::<u32>(), 7);
-/// ```
+/// The part of [`list_item!`] that differs: since 6.17-ish
+/// `impl_list_item!` names the links field.
 #[cfg(not(kfiles_legacy_api))]
+#[doc(hidden)]
 #[macro_export]
-macro_rules! list_item {
-    ($ty:ident, $links:ident) => {
-        $crate::list_item!($ty, $links, 0);
-    };
+macro_rules! __list_item_links {
     ($ty:ident, $links:ident, $id:tt) => {
-        ::kernel::list::impl_list_arc_safe! {
-            impl ListArcSafe<$id> for $ty { untracked; }
-        }
         ::kernel::list::impl_list_item! {
             impl ListItem<$id> for $ty { using ListLinks { self.$links }; }
         }

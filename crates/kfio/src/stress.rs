@@ -566,6 +566,15 @@ mod tests {
         parts.concat()
     }
 
+    /// What a scanner finds in `bytes` fed `chunk` bytes at a time.
+    fn scan_in_chunks(bytes: &[u8], chunk: usize) -> Found {
+        let mut s = Scanner::default();
+        for part in bytes.chunks(chunk) {
+            s.feed(part);
+        }
+        s.finish()
+    }
+
     fn records(f: &Found) -> Vec<(u32, u64)> {
         f.seen
             .iter()
@@ -591,11 +600,7 @@ mod tests {
             record(2, 0, 24),
         ]);
         for chunk in 1..bytes.len() {
-            let mut s = Scanner::default();
-            for part in bytes.chunks(chunk) {
-                s.feed(part);
-            }
-            let f = s.finish();
+            let f = scan_in_chunks(&bytes, chunk);
             assert_eq!(records(&f), [(1, 0), (1, 1), (2, 0)], "chunk {chunk}");
             assert_eq!((f.corrupt_runs, f.subbuf_gaps), (0, 0));
         }
@@ -630,11 +635,7 @@ mod tests {
             record(2, 0, 24),
         ]);
         for chunk in 1..bytes.len() {
-            let mut s = Scanner::default();
-            for part in bytes.chunks(chunk) {
-                s.feed(part);
-            }
-            let f = s.finish();
+            let f = scan_in_chunks(&bytes, chunk);
             assert_eq!(records(&f), [(1, 0), (2, 0)], "chunk {chunk}");
             assert_eq!((f.corrupt_runs, f.subbuf_gaps), (0, 0), "chunk {chunk}");
         }

@@ -375,10 +375,7 @@ impl Dir {
         // No lookup follows a longer target, and procfs would copy any
         // length (a multi-megabyte copy warns in the page allocator).
         if target.to_bytes().len() >= kfiles_core::name::PATH_MAX {
-            // (6.12's `error::code` has no `ENAMETOOLONG`.)
-            return Err(kernel::error::Error::from_errno(
-                -(bindings::ENAMETOOLONG as kernel::ffi::c_int),
-            ));
+            return Err(enametoolong());
         }
         let claim = Claim::new(self.entry(), name)?;
         // SAFETY: `name` is one plain path component, free in this directory
@@ -432,6 +429,11 @@ impl Dir {
     }
 }
 
+/// `ENAMETOOLONG`, which 6.12's `error::code` lacks.
+fn enametoolong() -> kernel::error::Error {
+    kernel::error::Error::from_errno(-(bindings::ENAMETOOLONG as kernel::ffi::c_int))
+}
+
 /// The path of the entry `claim` names, relative to `/proc`, NUL-terminated:
 /// `EPERM` inside a directory this crate did not create (a namespace's
 /// `/proc/net`, which no path from `/proc` reaches), `ENAMETOOLONG` from
@@ -447,10 +449,7 @@ fn path_in_proc(claim: &Claim) -> Result<KVec<u8>> {
     }
     let len = names.iter().map(|n| n.len() + 1).sum::<usize>();
     if len > kfiles_core::name::PATH_MAX {
-        // (6.12's `error::code` has no `ENAMETOOLONG`.)
-        return Err(kernel::error::Error::from_errno(
-            -(bindings::ENAMETOOLONG as kernel::ffi::c_int),
-        ));
+        return Err(enametoolong());
     }
     let mut path = KVec::with_capacity(len, GFP_KERNEL)?;
     for (i, name) in names.iter().rev().enumerate() {

@@ -403,7 +403,8 @@ impl<C: Callbacks> Trampolines<C> {
             let mut bytes = [0u8; MAX_DRIVER_HEADER];
             // `DRIVER_HEADER` is at most `MAX_DRIVER_HEADER`: no panic.
             let (driver, _) = bytes.split_at_mut(Self::DRIVER_HEADER);
-            // SAFETY: As for `subbuf_start` above.
+            // SAFETY: `buf` is a live buffer of a channel opened with `C`'s
+            // table (first requirement).
             unsafe {
                 Self::hook(buf, prev_subbuf.is_null(), || {
                     shared.callbacks.driver_header(cpu, produced as u32, driver)
