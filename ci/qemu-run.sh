@@ -43,7 +43,7 @@ for m in "$@"; do cp "$m" "$root/modules/"; done
 
 # Guest tools: static std binaries of the workspace.
 say "Building guest tools (kfio, relay-read)"
-(cd "$KFILES_ROOT" && RUSTFLAGS="-C target-feature=+crt-static" \
+(cd "$KFILES_ROOT" && RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
     cargo build --quiet --release --locked -p kfio -p relay-reader --target x86_64-unknown-linux-gnu) \
     || die "cannot build the guest tools"
 cp "$KFILES_ROOT/target/x86_64-unknown-linux-gnu/release/kfio" "$root/bin/kfio"
@@ -58,7 +58,11 @@ append="console=ttyS0 panic=-1 oops=panic"
 say "Booting Linux $ver in QEMU ($mode; log: $run/console.log)"
 t0=$SECONDS
 set +e
-timeout "$timeout_s" qemu-system-x86_64 -accel tcg -m 512 -smp 2 -nographic -no-reboot \
+# KFILES_ICOUNT=1: guest time follows the instructions executed (one
+# nanosecond each), not the host's clock: timings free of host noise.
+icount=()
+[ "${KFILES_ICOUNT:-0}" = 1 ] && icount=(-icount shift=0,sleep=off)
+timeout "$timeout_s" qemu-system-x86_64 -accel tcg "${icount[@]}" -m 512 -smp 2 -nographic -no-reboot \
     -kernel "$kdir/arch/x86/boot/bzImage" -initrd "$run/initramfs.cpio.gz" \
     -append "$append" </dev/null >"$run/console.raw" 2>&1
 qemu_rc=$?

@@ -883,7 +883,33 @@ static int kfiles_relay_mmap(struct file *filp, struct vm_area_struct *vma)
 #endif
 
 /*
- * relay's file operations with the read and mmap above. They pin the module
+ * The buffer's geometry and counters in /proc/PID/fdinfo/FD, beside the
+ * file position a reader already takes from there: a reader that starts
+ * inside a sub-buffer (after an earlier reader) learns the exact length
+ * relay maps (PAGE_ALIGN(subbuf_size * n_subbufs)) without trying every
+ * length, and sees how far the writer is ahead. Kernels since 6.17 also
+ * count, per buffer, the sub-buffer switches that found the buffer full and
+ * the writes too big for a sub-buffer (struct rchan_buf_stats); 7.0 is the
+ * first such kernel the crates build on. The buffer outlives the open file
+ * (relay_file_open() took a reference); the counters are read without the
+ * writers' exclusion, each a snapshot.
+ */
+static void kfiles_relay_show_fdinfo(struct seq_file *m, struct file *filp)
+{
+	struct rchan_buf *buf = filp->private_data;
+
+	seq_printf(m, "relay_subbuf_size:\t%zu\nrelay_n_subbufs:\t%zu\n",
+		   buf->chan->subbuf_size, buf->chan->n_subbufs);
+	seq_printf(m, "relay_produced:\t%zu\nrelay_consumed:\t%zu\n",
+		   READ_ONCE(buf->subbufs_produced), READ_ONCE(buf->subbufs_consumed));
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+	seq_printf(m, "relay_full:\t%u\nrelay_too_big:\t%u\n",
+		   READ_ONCE(buf->stats.full_count), READ_ONCE(buf->stats.big_count));
+#endif
+}
+
+/*
+ * relay's file operations with the read, mmap and fdinfo above. They pin the module
  * that holds them (THIS_MODULE: the helpers are linked into every module that
  * uses them) while a file is open or mapped; open is refused until the
  * buffer is set up (kfiles_relay_file_open() above); poll and release stay
@@ -942,6 +968,7 @@ struct dentry *kfiles_relay_create_buf_file(const char *name, umode_t mode,
 		kfiles_relay_fops.owner = THIS_MODULE;
 		kfiles_relay_fops.open = kfiles_relay_file_open;
 		kfiles_relay_fops.read = kfiles_relay_read;
+		kfiles_relay_fops.show_fdinfo = kfiles_relay_show_fdinfo;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
 		kfiles_relay_fops.mmap_prepare = kfiles_relay_mmap_prepare;
 #else

@@ -10,7 +10,9 @@
 //! default; `global`: one buffer, `chan0`, for every CPU; `driver_header`:
 //! every sub-buffer carries an 8-byte driver header after relay-rs's, the
 //! CPU and the sub-buffer's number as little-endian `u32`s,
-//! [`Callbacks::driver_header`]) with these control files beside it:
+//! [`Callbacks::driver_header`]; `header=0`: no relay-rs sub-buffer
+//! header, records from each sub-buffer's first byte as a C driver's
+//! channel, [`Callbacks::HEADER`]) with these control files beside it:
 //!
 //! - `burst` (read, write): `[write|reserve|memcpy] COUNT SIZE` writes COUNT
 //!   records of SIZE bytes with `Channel::write` or `Channel::reserve`, or
@@ -69,6 +71,8 @@ kfiles_compat::module_params! {
     global: bool = false;
     /// An 8-byte driver header in every sub-buffer: CPU and sub-buffer number.
     driver_header: bool = false;
+    /// relay-rs's sub-buffer header (0: records from each sub-buffer's start).
+    header: bool = true;
 }
 
 /// Streams of probe records.
@@ -123,11 +127,28 @@ impl Callbacks for Tagged {
     }
 }
 
-/// The lab's channel, with or without a driver header (whose length is a
-/// constant of the hooks' type).
+/// The hooks of a channel without relay-rs's sub-buffer header: [`Stats`]'s.
+#[derive(Default)]
+struct Bare(Stats);
+
+impl Callbacks for Bare {
+    const HEADER: bool = false;
+
+    fn buffer_full(&self, cpu: u32) {
+        self.0.buffer_full(cpu);
+    }
+
+    fn subbuf_start(&self, cpu: u32, sequence: u32) -> bool {
+        self.0.subbuf_start(cpu, sequence)
+    }
+}
+
+/// The lab's channel, with or without a driver header or relay-rs's header
+/// (both constants of the hooks' type).
 enum LabChannel {
     Plain(Channel<Stats>),
     Tagged(Channel<Tagged>),
+    Bare(Channel<Bare>),
 }
 
 /// Runs `$e` with `$c` bound to the channel, whichever its hooks.
@@ -136,6 +157,7 @@ macro_rules! on_channel {
         match $channel {
             LabChannel::Plain($c) => $e,
             LabChannel::Tagged($c) => $e,
+            LabChannel::Bare($c) => $e,
         }
     };
 }
@@ -182,6 +204,7 @@ impl LabChannel {
         match self {
             Self::Plain(c) => c.callbacks(),
             Self::Tagged(c) => &c.callbacks().0,
+            Self::Bare(c) => &c.callbacks().0,
         }
     }
 }
@@ -353,7 +376,7 @@ impl Lab {
             _ => 0,
         };
         let mut ring = VVec::from_elem(0u8, ring_len, GFP_KERNEL)?;
-        let records_at = geometry.records_offset(true);
+        let records_at = geometry.records_offset(module_params::header.get());
         let (mut subbuf_start, mut at) = (0, records_at);
         let dropped_before = self.channel.dropped();
         let start = kfiles_compat::monotonic_ns();
@@ -633,10 +656,16 @@ impl kernel::Module for RelayLab {
         if module_params::global.get() {
             builder = builder.global();
         }
-        let channel = if module_params::driver_header.get() {
-            LabChannel::Tagged(builder.open(Tagged::default())?)
-        } else {
-            LabChannel::Plain(builder.open(Stats::default())?)
+        let channel = match (
+            module_params::header.get(),
+            module_params::driver_header.get(),
+        ) {
+            (true, true) => LabChannel::Tagged(builder.open(Tagged::default())?),
+            (true, false) => LabChannel::Plain(builder.open(Stats::default())?),
+            (false, false) => LabChannel::Bare(builder.open(Bare::default())?),
+            // A driver header without relay-rs's comes back among the
+            // records: nothing the lab's readers could check.
+            (false, true) => return Err(EINVAL),
         };
         let lab = Arc::new(
             Lab {

@@ -23,6 +23,12 @@
  * - native=1: as a C driver does, with relay_write()/__relay_write(),
  *   relay_reserve() and relay_flush() (counting drops by their return
  *   values), races included: the loss tests measure what those cost.
+ *
+ * plain=1 makes the channel blktrace's kind (and the article's): no
+ * sub-buffer header at all, records from each sub-buffer's first byte,
+ * per-CPU files made with debugfs_create_file() and relay_file_operations
+ * (so behind debugfs's proxy, which refuses mmap()), written as native=1.
+ * Readers get the records through read(), which skips the padding.
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -69,6 +75,10 @@ MODULE_PARM_DESC(task_only, "Writers run in task context only; 0: any context.")
 static bool native;
 module_param(native, bool, 0444);
 MODULE_PARM_DESC(native, "Write with relay's own inline functions and relay_flush().");
+
+static bool plain;
+module_param(plain, bool, 0444);
+MODULE_PARM_DESC(plain, "No sub-buffer header, files as blktrace makes them (implies native=1).");
 
 static bool driver_header;
 module_param(driver_header, bool, 0444);
@@ -122,6 +132,8 @@ static size_t driver_header_len(void)
 /* Offset of a sub-buffer's first record. */
 static size_t records_offset(void)
 {
+	if (plain)
+		return 0;
 	return HEADER_LEN + driver_header_len();
 }
 
@@ -138,6 +150,15 @@ static int subbuf_start(struct rchan_buf *buf, void *subbuf, void *prev_subbuf
 {
 	u8 tag[8];
 
+	if (plain) {
+		/* blktrace's blk_subbuf_start_callback(), and the article's. */
+		if (!overwrite && relay_buf_full(buf)) {
+			atomic64_inc(&stat_full);
+			return 0;
+		}
+		atomic64_inc(&stat_subbufs);
+		return 1;
+	}
 	twin_finish_prev(buf, prev_subbuf);
 	/* The helpers never switch into a full buffer; relay's functions do. */
 	if (native && !overwrite && relay_buf_full(buf)) {
@@ -167,8 +188,11 @@ static struct dentry *create_buf_file(const char *filename, struct dentry *paren
 {
 	struct dentry *dentry;
 
+	/* plain=1: exactly as blktrace's blk_create_buf_file_callback(). */
+	if (plain)
+		dentry = debugfs_create_file(filename, 0400, parent, buf, &relay_file_operations);
 	/* native=1 reads with relay's own read(), races included. */
-	if (native)
+	else if (native)
 		dentry = debugfs_create_file_unsafe(filename, 0400, parent, buf,
 						    &relay_file_operations);
 	else
@@ -715,6 +739,10 @@ static const struct file_operations burst_fops = {
 
 static int __init relay_lab_c_init(void)
 {
+	if (plain && driver_header)
+		return -EINVAL;
+	if (plain)
+		native = true;
 	if (!twin_geometry_ok(subbuf_size, n_subbufs, driver_header_len()))
 		return -EINVAL;
 	flags = (overwrite ? KFILES_RELAY_OVERWRITE : 0) | (task_only ? KFILES_RELAY_TASK_ONLY : 0);

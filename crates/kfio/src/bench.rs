@@ -28,8 +28,12 @@ pub enum Op {
         modes: [String; 2],
     },
     /// Run `sh -c` on the command with `{}` replaced by the file argument,
-    /// timed from user space.
-    Exec(String),
+    /// timed from user space; `setup`, if any, runs before it each time,
+    /// untimed (the same replacement).
+    Exec {
+        setup: Option<String>,
+        command: String,
+    },
 }
 
 impl Op {
@@ -71,15 +75,24 @@ impl Op {
                 let ns = field("ns").ok_or_else(|| format!("{path}: no time in {result:?}"))?;
                 return Ok(Some(ns as f64 / (*count).max(1) as f64));
             }
-            Op::Exec(command) => {
-                let command = command.replace("{}", path);
-                let status = Command::new("sh")
-                    .args(["-c", &command])
-                    .status()
-                    .map_err(|e| format!("sh: {e}"))?;
-                if !status.success() {
-                    return Err(format!("{command:?} failed: {status}"));
+            Op::Exec { setup, command } => {
+                let sh = |command: &str| -> Result<(), String> {
+                    let command = command.replace("{}", path);
+                    let status = Command::new("sh")
+                        .args(["-c", &command])
+                        .status()
+                        .map_err(|e| format!("sh: {e}"))?;
+                    if !status.success() {
+                        return Err(format!("{command:?} failed: {status}"));
+                    }
+                    Ok(())
+                };
+                if let Some(setup) = setup {
+                    sh(setup)?;
                 }
+                let t0 = Instant::now();
+                sh(command)?;
+                return Ok(Some(t0.elapsed().as_nanos() as f64));
             }
         }
         Ok(None)
@@ -112,7 +125,9 @@ pub fn run(op: &Op, rust: &str, c: &str, rounds: usize, iters: usize) -> Result<
             kernel_ns += op.run(path, first, &mut buf)?.unwrap_or(0.0);
         }
         let user_ns = t0.elapsed().as_nanos() as f64;
-        Ok(if matches!(op, Op::Burst { .. }) {
+        // Bursts report the kernel's time; commands time themselves
+        // without their setup.
+        Ok(if matches!(op, Op::Burst { .. } | Op::Exec { .. }) {
             kernel_ns / iters as f64
         } else {
             user_ns / iters as f64

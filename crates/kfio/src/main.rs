@@ -27,10 +27,13 @@
 //!                                 time OP (read:BS | write:TEXT | fill:BS:TOTAL |
 //!                                 burst:COUNT:SIZE[:MODE[:MODE_C]], the kernel's time
 //!                                 per record of relay_lab's burst, MODE write, reserve
-//!                                 or memcpy | exec:CMD, `sh -c` CMD with {} the file)
+//!                                 or memcpy | exec:[SETUP ;; ]CMD, `sh -c` CMD with {} the
+//!                                 file, timed after an untimed SETUP)
 //!                                 on RUST and on C -> "BENCH NAME rust_ns c_ns ratio min max"
 //! kfio records FILE SIZE          FILE is whole relay_lab burst records of SIZE
 //!                                 bytes, each sequence once -> "ok N MIN MAX" | "bad ..."
+//! kfio check-probes DIR FILE...  the probe records in FILEs (a reader's output) accounted
+//!                                 against relay_lab DIR's streams, as stress does
 //! kfio mmap PATH LEN OFFSET [rw] one mmap(2) of LEN bytes at OFFSET, shared, read-only
 //!                                 or (rw) read-write, on a descriptor opened to match;
 //!                                 touches the first byte -> "ok" | "EINVAL" ...
@@ -378,7 +381,17 @@ fn cmd_bench(args: &[String]) -> Result<(), String> {
                 modes: [mode(0)?, mode(1)?],
             }
         }
-        _ if op.starts_with("exec:") => bench::Op::Exec(op["exec:".len()..].to_string()),
+        _ if op.starts_with("exec:") => {
+            let spec = &op["exec:".len()..];
+            let (setup, command) = match spec.split_once(" ;; ") {
+                Some((setup, command)) => (Some(setup.to_string()), command),
+                None => (None, spec),
+            };
+            bench::Op::Exec {
+                setup,
+                command: command.to_string(),
+            }
+        }
         _ => return Err(format!("unknown operation {op}")),
     };
     let r = bench::run(&op, rust, c, num(rounds)?.max(1), num(iters)?.max(1))?;
@@ -741,6 +754,7 @@ fn main() -> ExitCode {
         Some("reread") => cmd_reread(&args[1..]),
         Some("records") => cmd_records(&args[1..]),
         Some("stress") => stress::cmd(&args[1..]),
+        Some("check-probes") => stress::cmd_check(&args[1..]),
         Some("mmap") => cmd_mmap(&args[1..]),
         Some("open-race") => cmd_open_race(&args[1..]),
         Some("read-nb") => cmd_read_nb(&args[1..]),
@@ -754,7 +768,7 @@ fn main() -> ExitCode {
         Some("fuzz-worker") => fuzz::cmd_worker(&args[1..]),
         Some("fuzz-churn") => fuzz::cmd_churn(&args[1..]),
         _ => Err(
-            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|mmap|open-race|read-nb|poll|epoll|poll-many|binary|seek|stress|fuzz|sweep|as ... (see the source)"
+            "usage: kfio write|pwrite|writes|read|reread|hammer|diff|bench|records|check-probes|mmap|open-race|read-nb|poll|epoll|poll-many|binary|seek|stress|fuzz|sweep|as ... (see the source)"
                 .into(),
         ),
     };

@@ -449,13 +449,37 @@ pub(crate) fn cmd(args: &[String]) -> Result<(), String> {
         return Err(errors.join("; "));
     }
 
-    let streams = read_streams(&dir)?;
+    print_verdict(&dir, &found, flushes.load(Ordering::Relaxed))
+}
+
+/// `kfio check-probes DIR FILE...`: the probe records in FILEs (what a
+/// reader wrote, one file per CPU or merged; relay-rs headers among them are
+/// skipped) accounted against DIR's `streams` and `dropped` as `stress`
+/// accounts its readers' (same output).
+pub(crate) fn cmd_check(args: &[String]) -> Result<(), String> {
+    let [dir, files @ ..] = args else {
+        return Err("usage: kfio check-probes DIR FILE...".into());
+    };
+    let found = files
+        .iter()
+        .map(|f| {
+            let mut scanner = Scanner::default();
+            scanner.feed(&fs::read(f).map_err(|e| format!("{f}: {e}"))?);
+            Ok(scanner.finish())
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    print_verdict(Path::new(dir), &found, 0)
+}
+
+/// Prints each stream's accounting and the verdict line.
+fn print_verdict(dir: &Path, found: &[Found], flushes: u64) -> Result<(), String> {
+    let streams = read_streams(dir)?;
     let dropped: u64 = fs::read_to_string(dir.join("dropped"))
         .map_err(|e| format!("dropped: {e}"))?
         .trim()
         .parse()
         .map_err(|_| "dropped: not a number")?;
-    let report = account(&streams, &found);
+    let report = account(&streams, found);
     for (s, (attempted, refused)) in &streams {
         println!(
             "stream {s} attempted {attempted} refused {refused} read {}",
@@ -464,7 +488,6 @@ pub(crate) fn cmd(args: &[String]) -> Result<(), String> {
     }
     let refused: u64 = streams.values().map(|&(_, r)| r).sum();
     let gaps: u64 = found.iter().map(|f| f.subbuf_gaps).sum();
-    let flushes = flushes.load(Ordering::Relaxed);
     let verdict = if report.is_clean() && refused == dropped {
         "ok"
     } else {

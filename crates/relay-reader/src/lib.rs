@@ -1,238 +1,129 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The pure parts of `relay-read`: command line, channel file discovery and
-//! messages. The sub-buffer format and its decoder are in
-//! [`kfiles_core::relay`], shared with the kernel side.
+//! Reading relay channels from user space: the library under `relay-read`.
+//!
+//! A relay channel is a set of per-CPU files, `BASE0`, `BASE1`, ... (for
+//! example `/sys/kernel/debug/relay-exam/example0`). [`Channel::open`] opens
+//! them all by their base path; each [`CpuReader`] returns the record bytes
+//! of one `read()` at a time as [`Records`], borrowed from its buffer.
+//!
+//! Two kinds of channels ([`Format`]):
+//!
+//! - **With relay-rs sub-buffer headers** (relay-rs's default,
+//!   [`kfiles_core::relay`]): every sub-buffer starts with a header that
+//!   says its padding, sequence number and geometry. The reader strips the
+//!   headers (and a driver's own header after them), and counts sub-buffers
+//!   lost or overwritten while it read ([`CpuReader::decoder`]).
+//! - **Without** (a C driver's channel such as blktrace's, or relay-rs with
+//!   `Callbacks::HEADER = false`): `read()` returns the records, relay
+//!   having skipped each sub-buffer's padding; nothing tells what was
+//!   overwritten.
+//!
+//! [`Format::Auto`] tells them apart by the first bytes of each file: at a
+//! header (checked against where relay says they came from), or, when an
+//! earlier reader stopped inside a sub-buffer, by the header at the start of
+//! the buffer, which the reader maps read-only (relay-rs's files publish
+//! the buffer's length in `/proc/self/fdinfo`; a C driver's files behind
+//! debugfs's proxy cannot be mapped and so have no headers to find).
+//!
+//! A reader never loses its place: relay's `read()` consumes what it
+//! returns, a later reader continues there, and a reader that starts inside
+//! a sub-buffer finds that sub-buffer's header in the mapping. For a channel
+//! with headers, a sub-buffer still being written has no padding in its
+//! header yet; the reader looks at the header again in the mapping before it
+//! reads past that sub-buffer's records, so it never takes the next header
+//! for records.
+//!
+//! ```
+//! use relay_reader::{Channel, Format};
+//! # let dir = std::env::temp_dir().join(format!("relay-reader-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir)?;
+//! # std::fs::write(dir.join("chan0"), b"records of CPU 0\n")?;
+//! # std::fs::write(dir.join("chan1"), b"records of CPU 1\n")?;
+//! // A channel's per-CPU files (here a capture of a channel without
+//! // headers, in ordinary files chan0 and chan1).
+//! let mut channel = Channel::open(dir.join("chan"), Format::Auto)?;
+//! let mut merged = Vec::new();
+//! // Everything available now, every CPU's records in turn.
+//! channel.drain(|records| records.write_to(&mut merged))?;
+//! assert_eq!(merged, b"records of CPU 0\nrecords of CPU 1\n");
+//! assert_eq!(channel.cpus()[1].format(), Some(Format::Raw));
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-use std::{fmt, path::PathBuf, time::Duration};
+mod channel;
+mod cpu;
+mod fdinfo;
+mod map;
 
-/// What `relay-read` was asked to do.
-#[derive(Debug, Default, PartialEq)]
-pub struct Options {
-    /// Path prefix of the per-CPU files: `DIR/BASE` for `DIR/BASE0`, ...
-    pub channel: PathBuf,
-    /// Write `cpuN` files (and nothing to stdout) into this directory.
-    pub per_cpu_dir: Option<PathBuf>,
-    /// Write the merged records to this file instead of stdout.
-    pub output: Option<PathBuf>,
-    /// Keep reading until the channel is closed, interrupted, or `duration`.
-    pub follow: bool,
-    /// Stop following after this long.
-    pub duration: Option<Duration>,
-    /// File holding the kernel's count of dropped records.
-    pub dropped_file: Option<PathBuf>,
-    /// No progress line and no summary.
-    pub quiet: bool,
+pub use channel::{cpu_of, debugfs_mounted, read_count, Channel, ChannelError, Wait, DEBUGFS};
+pub use cpu::{CpuReader, Records};
+pub use fdinfo::FdInfo;
+pub use kfiles_core::relay::{FormatError, StreamDecoder};
+
+use std::{fmt, io, path::PathBuf};
+
+/// What the per-CPU files of a channel hold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// Decide for each file from its first bytes.
+    #[default]
+    Auto,
+    /// Sub-buffers with relay-rs headers.
+    Headers,
+    /// Records only: a channel without sub-buffer headers.
+    Raw,
 }
 
-/// Usage text.
-pub const USAGE: &str = "\
-usage: relay-read [OPTIONS] CHANNEL
-
-Reads every per-CPU file CHANNEL0, CHANNEL1, ... of a relay channel written
-with relay-rs sub-buffer headers (for example
-/sys/kernel/debug/relay-exam/example), strips the headers (with the driver's
-own header, if the channel has one) and padding, and writes the records,
-merged, to stdout.
-
-  -o, --output FILE      write the merged records to FILE
-  -d, --per-cpu DIR      write the records of CPU N to DIR/cpuN instead
-  -f, --follow           keep reading (waiting with poll) until the channel
-                         is closed or SIGINT/SIGTERM
-  -t, --duration SECS    stop following after SECS seconds
-  -D, --dropped-file F   report the kernel's dropped-record count read from F
-  -q, --quiet            no progress line, no summary
-  -h, --help             this text
-";
-
-/// Parses the arguments after the program name.
-pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Options, String> {
-    let mut opts = Options::default();
-    let mut channel = None;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
-        match arg.as_str() {
-            "-o" | "--output" => opts.output = Some(value(&arg)?.into()),
-            "-d" | "--per-cpu" => opts.per_cpu_dir = Some(value(&arg)?.into()),
-            "-f" | "--follow" => opts.follow = true,
-            "-t" | "--duration" => {
-                let secs = value(&arg)?;
-                let secs: f64 = secs
-                    .parse()
-                    .ok()
-                    .filter(|s: &f64| s.is_finite() && *s >= 0.0)
-                    .ok_or_else(|| format!("bad duration {secs:?}"))?;
-                opts.duration = Some(Duration::from_secs_f64(secs));
-                opts.follow = true;
-            }
-            "-D" | "--dropped-file" => opts.dropped_file = Some(value(&arg)?.into()),
-            "-q" | "--quiet" => opts.quiet = true,
-            "-h" | "--help" => return Err(String::new()),
-            s if s.starts_with('-') && s.len() > 1 => return Err(format!("unknown option {s}")),
-            _ if channel.is_some() => return Err(format!("unexpected argument {arg:?}")),
-            _ => channel = Some(PathBuf::from(arg)),
+impl Format {
+    /// The format named `auto`, `headers` or `raw`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "auto" => Some(Self::Auto),
+            "headers" => Some(Self::Headers),
+            "raw" => Some(Self::Raw),
+            _ => None,
         }
     }
-    if opts.output.is_some() && opts.per_cpu_dir.is_some() {
-        return Err("--output and --per-cpu exclude each other".into());
-    }
-    opts.channel = channel.ok_or("no CHANNEL given")?;
-    Ok(opts)
 }
 
-/// The CPU number of `name` if it is `base` followed by a decimal number.
-pub fn cpu_of(name: &str, base: &str) -> Option<u32> {
-    let digits = name.strip_prefix(base)?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 5 {
-        return None;
-    }
-    if digits.len() > 1 && digits.starts_with('0') {
-        return None;
-    }
-    digits.parse().ok()
+/// Why reading a channel failed.
+#[derive(Debug)]
+pub enum Error {
+    /// `read()` (or the fdinfo beside it) of a per-CPU file failed.
+    Read { path: PathBuf, error: io::Error },
+    /// The stream of a channel with headers is malformed.
+    Format { path: PathBuf, error: FormatError },
+    /// Headers were asked for, but the data does not start at one and the
+    /// buffer cannot be mapped to find where they are.
+    NotAtHeader { path: PathBuf },
+    /// An earlier reader stopped inside a sub-buffer, and the buffer does
+    /// not say which.
+    Locate { path: PathBuf, what: String },
+    /// The consumer of the records failed (for example writing them).
+    Output(io::Error),
 }
 
-/// Why a channel cannot be read, in words a user can act on.
-#[derive(Debug, PartialEq)]
-pub enum ChannelError {
-    /// debugfs is not mounted where the channel should be.
-    DebugfsNotMounted(PathBuf),
-    /// The directory exists but holds no `BASE<N>` files.
-    NoSuchChannel(PathBuf),
-    /// Not allowed to read the channel (or its directory).
-    PermissionDenied(PathBuf),
-    /// Anything else.
-    Io(PathBuf, String),
-}
-
-impl fmt::Display for ChannelError {
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::DebugfsNotMounted(p) => write!(
+            Self::Read { path, error } => write!(f, "{}: {error}", path.display()),
+            Self::Format { path, error } => write!(f, "{}: {error}", path.display()),
+            Self::NotAtHeader { path } => write!(
                 f,
-                "debugfs is not mounted at {} (mount -t debugfs none {})",
-                p.display(),
-                p.display()
+                "{}: the data does not start at a sub-buffer header, and the buffer could not \
+                 be mapped to find where it does (a channel without headers? try --format raw)",
+                path.display()
             ),
-            Self::NoSuchChannel(p) => write!(
+            Self::Locate { path, what } => write!(
                 f,
-                "no such channel: no files {}0, {}1, ... (is the module loaded?)",
-                p.display(),
-                p.display()
+                "{}: cannot locate the read position: {what}",
+                path.display()
             ),
-            Self::PermissionDenied(p) => write!(
-                f,
-                "permission denied: {} (relay files are usually readable by root only)",
-                p.display()
-            ),
-            Self::Io(p, e) => write!(f, "{}: {e}", p.display()),
+            Self::Output(error) => write!(f, "writing output: {error}"),
         }
     }
 }
 
-/// Where debugfs is normally mounted.
-pub const DEBUGFS: &str = "/sys/kernel/debug";
-
-/// Whether `/proc/mounts` content `mounts` has a debugfs at `at`.
-pub fn debugfs_mounted(mounts: &str, at: &str) -> bool {
-    mounts.lines().any(|line| {
-        let mut fields = line.split_whitespace();
-        let _source = fields.next();
-        fields.next() == Some(at) && fields.next() == Some("debugfs")
-    })
-}
-
-/// The file position in the text of `/proc/self/fdinfo/FD` (its `pos:`
-/// line). relay's `read()` leaves the position at the buffer offset it read
-/// up to, which is how a reader finds where an earlier one stopped.
-pub fn fdinfo_pos(fdinfo: &str) -> Option<usize> {
-    fdinfo
-        .lines()
-        .find_map(|line| line.strip_prefix("pos:"))
-        .and_then(|v| v.trim().parse().ok())
-}
-
-/// `bytes` per `secs` as a human-readable rate.
-pub fn rate(bytes: u64, secs: f64) -> String {
-    if secs <= 0.0 {
-        return "-".into();
-    }
-    format!("{:.1} MiB/s", bytes as f64 / secs / (1024.0 * 1024.0))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args(s: &str) -> Result<Options, String> {
-        parse_args(s.split_whitespace().map(String::from))
-    }
-
-    #[test]
-    fn command_line() {
-        let o = args("-f -D /d/dropped -o out /sys/kernel/debug/x/example").unwrap();
-        assert!(o.follow);
-        assert_eq!(o.channel, PathBuf::from("/sys/kernel/debug/x/example"));
-        assert_eq!(o.output, Some("out".into()));
-        assert_eq!(o.dropped_file, Some("/d/dropped".into()));
-        let o = args("--duration 1.5 -q c").unwrap();
-        assert!(o.follow && o.quiet);
-        assert_eq!(o.duration, Some(Duration::from_millis(1500)));
-        assert!(args("").is_err());
-        assert!(args("-x c").unwrap_err().contains("unknown option"));
-        assert!(args("a b").unwrap_err().contains("unexpected"));
-        assert!(args("-o").unwrap_err().contains("needs a value"));
-        assert!(args("-t -1 c").unwrap_err().contains("bad duration"));
-        assert!(args("-t nan c").is_err());
-        assert!(args("-o a -d b c").unwrap_err().contains("exclude"));
-        assert_eq!(args("-h"), Err(String::new()));
-    }
-
-    #[test]
-    fn cpu_files() {
-        assert_eq!(cpu_of("example0", "example"), Some(0));
-        assert_eq!(cpu_of("example17", "example"), Some(17));
-        assert_eq!(cpu_of("example", "example"), None);
-        assert_eq!(cpu_of("example01", "example"), None);
-        assert_eq!(cpu_of("example1x", "example"), None);
-        assert_eq!(cpu_of("examples1", "example"), None);
-        assert_eq!(cpu_of("other0", "example"), None);
-        assert_eq!(cpu_of("example999999", "example"), None);
-    }
-
-    #[test]
-    fn mounts() {
-        let m = "sysfs /sys sysfs rw 0 0\nnone /sys/kernel/debug debugfs rw 0 0\n";
-        assert!(debugfs_mounted(m, DEBUGFS));
-        assert!(!debugfs_mounted("sysfs /sys sysfs rw 0 0\n", DEBUGFS));
-        assert!(!debugfs_mounted(
-            "x /sys/kernel/debug tmpfs rw 0 0\n",
-            DEBUGFS
-        ));
-        assert!(!debugfs_mounted("", DEBUGFS));
-    }
-
-    #[test]
-    fn fdinfo() {
-        assert_eq!(
-            fdinfo_pos("pos:\t65556\nflags:\t0100000\nmnt_id:\t21\n"),
-            Some(65556)
-        );
-        assert_eq!(fdinfo_pos("flags:\t0\npos:\t0\n"), Some(0));
-        assert_eq!(fdinfo_pos("flags:\t0\n"), None);
-        assert_eq!(fdinfo_pos("pos:\t-1\n"), None);
-        assert_eq!(fdinfo_pos("pos:\tx\n"), None);
-    }
-
-    #[test]
-    fn messages() {
-        let e = ChannelError::NoSuchChannel("/d/x/example".into());
-        assert!(e.to_string().contains("/d/x/example0"));
-        assert!(ChannelError::DebugfsNotMounted(DEBUGFS.into())
-            .to_string()
-            .contains("mount -t debugfs"));
-        assert_eq!(rate(1 << 20, 1.0), "1.0 MiB/s");
-        assert_eq!(rate(1, 0.0), "-");
-    }
-}
+impl std::error::Error for Error {}

@@ -91,7 +91,9 @@ use kfiles_ffi as ffi;
 pub trait Callbacks: Send + Sync + 'static {
     /// Whether sub-buffers start with a [`SubbufHeader`] (the padding header
     /// scheme). Without it, records fill sub-buffers from their first byte,
-    /// and a reader cannot tell where padding was.
+    /// as in a C driver's channel: `read()` still skips the padding (and
+    /// relay-read reads such channels too), but a reader cannot tell
+    /// sub-buffers apart, so one overwritten while it read goes unseen.
     const HEADER: bool = true;
 
     /// Called when a record is refused because the writer's buffer (that of

@@ -1,0 +1,107 @@
+# relay-read on every kind of relay channel: a C driver's without sub-buffer
+# headers, its files made as blktrace makes them (relay_lab_c plain=1:
+# debugfs_create_file() and relay_file_operations, behind debugfs's proxy,
+# which refuses mmap()), relay-rs without headers (relay_lab header=0) and
+# relay-rs with headers (relay_lab). For each: writers on both CPUs read
+# whole, a reader resuming inside a record after another program's read,
+# a follower (ended by SIGINT, or by unloading the C module under it), and
+# the kernel's drop count. Every probe record (kfiles_core::probe) must be
+# read exactly once and intact, or counted as refused (kfio check-probes).
+. /lib.sh
+T=relay-read
+D=/sys/kernel/debug
+ncpu=$(grep -c '^processor' /proc/cpuinfo)
+kmajor=$(uname -r | cut -d. -f1)
+# verdict_of COMMAND...: the first word of the command's last line.
+verdict_of() { "$@" | tail -n 1 | cut -d' ' -f1; }
+
+# put DIR CPU COUNT: COUNT probe records of 200 bytes of stream CPU, written
+# on CPU.
+put() { taskset $((1 << $2)) sh -c "echo '$2 $3 200 write' >$1/stream"; }
+# Every CPU's writer.
+put_all() {
+    c=0
+    while [ $c -lt $ncpu ]; do put "$1" $c "$2"; c=$((c + 1)); done
+}
+
+for variant in c-plain rs-bare rs-headers; do
+    n=$T.$variant
+    case $variant in
+    c-plain) ko=relay_lab_c.ko args=plain=1 dir=$D/relay-lab-c summary="without sub-buffer headers" ;;
+    rs-bare) ko=relay_lab.ko args=header=0 dir=$D/relay-lab summary="without sub-buffer headers" ;;
+    rs-headers) ko=relay_lab.ko args= dir=$D/relay-lab summary="sub-buffers finished" ;;
+    esac
+    mod=${ko%.ko}
+    rm -rf /tmp/rr && mkdir -p /tmp/rr/whole /tmp/rr/resume /tmp/rr/follow /tmp/rr/acct
+
+    # Whole: everything written so far, per CPU, with the summary.
+    check_true $n.insmod insmod /modules/$ko $args subbuf_size=16384 n_subbufs=16
+    put_all $dir 300
+    relay-read -d /tmp/rr/whole $dir/chan 2>/tmp/rr/whole.err
+    check_cmd $n.whole.status 0 echo $?
+    check_cmd $n.whole.records ok verdict_of kfio check-probes $dir /tmp/rr/whole/cpu*
+    check_cmd $n.whole.format $ncpu sh -c "grep -c '$summary' /tmp/rr/whole.err"
+    check_cmd $n.whole.dropped "relay-read: kernel dropped 0 records" grep dropped /tmp/rr/whole.err
+
+    # Resume: another program reads part of a record on CPU 0, then
+    # relay-read goes on from the byte after it; together with the first
+    # read, every record once.
+    put_all $dir 200
+    dd if=$dir/chan0 of=/tmp/rr/part bs=333 count=1 2>/dev/null
+    check_cmd $n.resume.part 333 sh -c "wc -c </tmp/rr/part"
+    check_true $n.resume.read relay-read -q -d /tmp/rr/resume $dir/chan
+    cat /tmp/rr/part /tmp/rr/resume/cpu0 >/tmp/rr/joined0
+    check_cmd $n.resume.records ok verdict_of kfio check-probes $dir \
+        /tmp/rr/whole/cpu* /tmp/rr/joined0 $(ls /tmp/rr/resume/cpu* | grep -v 'cpu0$')
+
+    # Follow: a reader started on a drained channel takes records as the
+    # writers on every CPU produce them.
+    relay-read -f -d /tmp/rr/follow $dir/chan 2>/tmp/rr/follow.err &
+    reader=$!
+    i=0
+    while [ $i -lt 10 ]; do
+        put_all $dir 50
+        usleep 20000
+        i=$((i + 1))
+    done
+    # Longer than the follower's poll timeout: it has read everything.
+    usleep 600000
+    cat $dir/streams >/tmp/rr/acct/streams
+    cat $dir/dropped >/tmp/rr/acct/dropped
+    if [ $variant = c-plain ]; then
+        # The C module has no reference from open files: it unloads under
+        # the follower, which sees the files go (POLLHUP, then EIO) and ends.
+        check_true $n.follow.rmmod rmmod $mod
+    else
+        kill -INT $reader
+    fi
+    wait $reader
+    check_cmd $n.follow.status 0 echo $?
+    check_cmd $n.follow.records ok verdict_of kfio check-probes /tmp/rr/acct \
+        /tmp/rr/whole/cpu* /tmp/rr/joined0 $(ls /tmp/rr/resume/cpu* | grep -v 'cpu0$') /tmp/rr/follow/cpu*
+    [ $variant = c-plain ] || check_true $n.rmmod rmmod $mod
+
+    # Drops: a buffer of two 4 KiB sub-buffers takes about 40 records of 200
+    # bytes; the rest are refused and counted in the driver's dropped file,
+    # which relay-read finds beside the channel.
+    check_true $n.drops.insmod insmod /modules/$ko $args subbuf_size=4096 n_subbufs=2
+    put $dir 0 100
+    relay-read -o /tmp/rr/drops $dir/chan 2>/tmp/rr/drops.err
+    dropped=$(cat $dir/dropped)
+    check_cmd $n.drops.some yes sh -c "[ $dropped -gt 0 ] && echo yes"
+    check_cmd $n.drops.report "relay-read: kernel dropped $dropped records" grep dropped /tmp/rr/drops.err
+    check_cmd $n.drops.records ok verdict_of kfio check-probes $dir /tmp/rr/drops
+    # relay-rs's files publish relay's own counts where the kernel keeps them.
+    if [ $variant != c-plain ] && [ "$kmajor" -ge 7 ]; then
+        check_cmd $n.drops.relay-stats yes sh -c "grep -q 'relay found the buffer full' /tmp/rr/drops.err && echo yes"
+    fi
+    check_true $n.drops.rmmod rmmod $mod
+done
+
+# A channel without headers cannot be read as one with them: a clear error.
+check_true $T.forced.insmod insmod /modules/relay_lab_c.ko plain=1
+put $D/relay-lab-c 0 10
+check_cmd $T.forced.error yes sh -c "relay-read -F headers $D/relay-lab-c/chan 2>&1 | grep -q 'try --format raw' && echo yes"
+check_false $T.forced.status relay-read -q -F headers $D/relay-lab-c/chan
+check_true $T.forced.rmmod rmmod relay_lab_c
+rm -rf /tmp/rr

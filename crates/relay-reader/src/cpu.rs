@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The reader of one per-CPU relay file.
+
+use crate::{fdinfo::FdInfo, map, map::Map, Error, Format};
+use kfiles_core::relay::{
+    finished_padding, FormatError, StreamDecoder, SubbufHeader, HEADER_LEN, MAGIC,
+};
+use std::{
+    fs::{self, File},
+    io::{self, ErrorKind, IoSlice, Read, Write},
+    ops::Range,
+    os::fd::{AsFd, AsRawFd, BorrowedFd},
+    path::{Path, PathBuf},
+};
+
+/// What the stream of a per-CPU file turned out to be.
+enum Kind {
+    /// Nothing read yet: decided by the first bytes (or by the caller).
+    Undecided,
+    /// Sub-buffers with relay-rs headers.
+    Headers(StreamDecoder),
+    /// Records only (relay's `read()` already skipped the padding).
+    Raw,
+}
+
+/// The reader of one per-CPU file (`BASE<cpu>`) of a relay channel, or of a
+/// capture of one (the bytes `cat` returned, in an ordinary file).
+///
+/// Each [`read`](Self::read) is one `read()` system call of up to the read
+/// size into the reader's buffer; it returns the record bytes in it, without
+/// sub-buffer headers, as [`Records`] borrowing that buffer (no copy).
+/// relay's `read()` consumes what it returns: the next reader of the file,
+/// in this process or another, goes on from there, and so does a reader
+/// that starts after another ([`Channel`](crate::Channel) explains how).
+pub struct CpuReader {
+    cpu: u32,
+    path: PathBuf,
+    file: File,
+    /// A live relay file (on debugfs), whose position relay reports.
+    live: bool,
+    requested: Format,
+    kind: Kind,
+    map: Option<Map>,
+    buf: Vec<u8>,
+    /// The record bytes of the last read, as ranges of `buf`.
+    runs: Vec<Range<usize>>,
+    /// Record bytes returned so far.
+    record_bytes: u64,
+    /// The file went away under the reader (debugfs answers `EIO`).
+    removed: bool,
+}
+
+/// The record bytes of one `read()` of a per-CPU file: one run for a
+/// channel without headers, one per sub-buffer part for a channel with
+/// them, in order. They borrow the reader's buffer.
+///
+/// relay knows no record boundaries: the runs are the bytes the driver
+/// wrote, a record possibly split between two reads.
+pub struct Records<'a> {
+    cpu: u32,
+    buf: &'a [u8],
+    runs: &'a [Range<usize>],
+    full: bool,
+}
+
+impl<'a> Records<'a> {
+    /// The CPU whose file was read.
+    pub fn cpu(&self) -> u32 {
+        self.cpu
+    }
+
+    /// Whether the `read()` filled the reader's buffer, so that more may be
+    /// waiting. A short read leaves the reader at the writer's position
+    /// (where, for writers that copy whole records, a record ends).
+    pub fn filled_buffer(&self) -> bool {
+        self.full
+    }
+
+    /// The runs of record bytes, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        let buf = self.buf;
+        self.runs.iter().map(move |r| &buf[r.clone()])
+    }
+
+    /// Record bytes in all runs.
+    pub fn len(&self) -> usize {
+        self.runs.iter().map(|r| r.len()).sum()
+    }
+
+    /// Whether there are no record bytes (a read of headers only).
+    pub fn is_empty(&self) -> bool {
+        self.runs.iter().all(|r| r.is_empty())
+    }
+
+    /// Writes every run to `out`, as few `write()`s as possible (gathered
+    /// writes, without copying the runs together).
+    pub fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
+        // Gathered in groups: no allocation on the data path.
+        const GROUP: usize = 64;
+        for group in self.runs.chunks(GROUP) {
+            let mut slices: [IoSlice<'_>; GROUP] = [IoSlice::new(&[]); GROUP];
+            for (slice, run) in slices.iter_mut().zip(group) {
+                *slice = IoSlice::new(&self.buf[run.clone()]);
+            }
+            let mut slices = &mut slices[..group.len()];
+            while !slices.is_empty() {
+                match out.write_vectored(slices) {
+                    Ok(0) => return Err(ErrorKind::WriteZero.into()),
+                    Ok(n) => IoSlice::advance_slices(&mut slices, n),
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads into `buf`, retrying when a signal interrupted the call.
+fn read_retrying(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match file.read(buf) {
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
+}
+
+/// Whether `file` is on debugfs, where relay's files live.
+fn on_debugfs(file: &File) -> bool {
+    const DEBUGFS_MAGIC: libc::c_long = 0x6462_6720;
+    // SAFETY: `statfs` is plain data, for which all zeroes is a valid value.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is a valid statfs for the call to fill, and the
+    // descriptor is open for the duration of the call (`file` is borrowed).
+    let ret = unsafe { libc::fstatfs(file.as_raw_fd(), &mut st) };
+    ret == 0 && st.f_type as libc::c_long == DEBUGFS_MAGIC
+}
+
+impl CpuReader {
+    /// Opens per-CPU file `path` of CPU `cpu`, to be read `read_size` bytes
+    /// at a time.
+    pub(crate) fn open(
+        cpu: u32,
+        path: PathBuf,
+        format: Format,
+        read_size: usize,
+    ) -> io::Result<Self> {
+        let file = File::open(&path)?;
+        Ok(Self {
+            cpu,
+            live: on_debugfs(&file),
+            file,
+            path,
+            requested: format,
+            kind: match format {
+                Format::Raw => Kind::Raw,
+                _ => Kind::Undecided,
+            },
+            map: None,
+            buf: vec![0; read_size.max(HEADER_LEN)],
+            runs: Vec::new(),
+            record_bytes: 0,
+            removed: false,
+        })
+    }
+
+    /// The CPU this file is for (the number after the base name).
+    pub fn cpu(&self) -> u32 {
+        self.cpu
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What the stream is, once known: [`Format::Headers`] or
+    /// [`Format::Raw`] (`None` before the first bytes arrived, unless the
+    /// channel was opened with a given format).
+    pub fn format(&self) -> Option<Format> {
+        match self.kind {
+            Kind::Undecided => None,
+            Kind::Headers(_) => Some(Format::Headers),
+            Kind::Raw => Some(Format::Raw),
+        }
+    }
+
+    /// The decoder of a stream with headers: sub-buffers finished, lost or
+    /// overwritten while reading, the channel's geometry.
+    pub fn decoder(&self) -> Option<&StreamDecoder> {
+        match &self.kind {
+            Kind::Headers(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Record bytes returned so far.
+    pub fn record_bytes(&self) -> u64 {
+        self.record_bytes
+    }
+
+    /// Whether the file was removed while open (the channel closed; debugfs
+    /// answers reads with `EIO`): it has nothing more to read.
+    pub fn removed(&self) -> bool {
+        self.removed
+    }
+
+    /// What the kernel says about the open file now (`None` for a capture).
+    /// The `relay_*` fields are there for relay-rs channels only.
+    pub fn kernel_info(&self) -> Option<io::Result<FdInfo>> {
+        self.live.then(|| self.fdinfo())
+    }
+
+    fn fdinfo(&self) -> io::Result<FdInfo> {
+        let path = format!("/proc/self/fdinfo/{}", self.file.as_raw_fd());
+        Ok(FdInfo::parse(&fs::read_to_string(path)?))
+    }
+
+    fn io_error(&self, error: io::Error) -> Error {
+        Error::Read {
+            path: self.path.clone(),
+            error,
+        }
+    }
+
+    fn locate_error(&self, what: String) -> Error {
+        Error::Locate {
+            path: self.path.clone(),
+            what,
+        }
+    }
+
+    /// Reads once and returns the records read, `None` if nothing was
+    /// available (or the file was removed).
+    pub fn read(&mut self) -> Result<Option<Records<'_>>, Error> {
+        self.read_hinted(&mut None)
+    }
+
+    /// [`read`](Self::read) with the buffer length of another CPU of the
+    /// channel, for a buffer whose length must be probed; updated when this
+    /// one is mapped.
+    pub(crate) fn read_hinted(
+        &mut self,
+        map_len: &mut Option<usize>,
+    ) -> Result<Option<Records<'_>>, Error> {
+        self.runs.clear();
+        if self.removed {
+            return Ok(None);
+        }
+        let started = matches!(self.kind, Kind::Undecided);
+        let result = if started {
+            self.start(map_len)
+        } else {
+            read_retrying(&mut self.file, &mut self.buf).map_err(|e| self.io_error(e))
+        };
+        let n = match result {
+            // debugfs's proxy answers EIO once the driver removed the file;
+            // relay's own read() has no error of its own.
+            Err(Error::Read { error, .. })
+                if self.live && error.raw_os_error() == Some(libc::EIO) =>
+            {
+                self.removed = true;
+                return Ok(None);
+            }
+            r => r?,
+        };
+        if n == 0 {
+            return Ok(None);
+        }
+        let full = started || n == self.buf.len();
+        match &mut self.kind {
+            Kind::Undecided => unreachable!("start() decides the kind when it reads bytes"),
+            Kind::Raw => self.runs.push(0..n),
+            Kind::Headers(decoder) => {
+                let map = self.map.as_ref();
+                let geometry = decoder.geometry();
+                let peek = |sequence: u32| {
+                    let (map, geometry) = (map?, geometry?);
+                    finished_padding(
+                        &map.header(geometry.subbuf_offset(sequence))?,
+                        geometry,
+                        sequence,
+                    )
+                };
+                let at_start = geometry.is_none();
+                let base = self.buf.as_ptr() as usize;
+                let runs = &mut self.runs;
+                decoder
+                    .feed(&self.buf[..n], peek, |records| {
+                        let start = records.as_ptr() as usize - base;
+                        match runs.last_mut() {
+                            Some(last) if last.end == start => last.end += records.len(),
+                            _ => runs.push(start..start + records.len()),
+                        }
+                    })
+                    .map_err(|error| match error {
+                        FormatError::BadMagic(_) if at_start => Error::NotAtHeader {
+                            path: self.path.clone(),
+                        },
+                        error => Error::Format {
+                            path: self.path.clone(),
+                            error,
+                        },
+                    })?;
+            }
+        }
+        let records = Records {
+            cpu: self.cpu,
+            buf: &self.buf,
+            runs: &self.runs,
+            full,
+        };
+        self.record_bytes += records.len() as u64;
+        Ok(Some(records))
+    }
+
+    /// Checks that the stream did not end inside a sub-buffer header.
+    pub fn finish(&self) -> Result<(), Error> {
+        match &self.kind {
+            Kind::Headers(d) => d.finish().map_err(|error| Error::Format {
+                path: self.path.clone(),
+                error,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads the first bytes into `buf` and decides what the stream is;
+    /// returns how many bytes were read (0: nothing to read yet, still
+    /// undecided).
+    fn start(&mut self, map_len: &mut Option<usize>) -> Result<usize, Error> {
+        if !self.live {
+            return self.start_capture();
+        }
+        // One byte first: the position relay reports after it says where in
+        // the buffer it was.
+        let n = read_retrying(&mut self.file, &mut self.buf[..1]).map_err(|e| self.io_error(e))?;
+        if n == 0 {
+            return Ok(0);
+        }
+        let info = self.fdinfo().map_err(|e| self.io_error(e))?;
+        let first_pos = info
+            .pos
+            .ok_or_else(|| self.locate_error("no position in fdinfo".into()))?;
+        let page = map::page_size();
+        let mut got = 1;
+        if self.buf[0] == MAGIC.to_le_bytes()[0] {
+            // Perhaps a header: relay-rs never splits one, so the rest
+            // follows.
+            while got < HEADER_LEN {
+                match read_retrying(&mut self.file, &mut self.buf[got..HEADER_LEN])
+                    .map_err(|e| self.io_error(e))?
+                {
+                    0 => break,
+                    n => got += n,
+                }
+            }
+            if let Ok(header) = SubbufHeader::decode(&self.buf[..got]) {
+                let at = header.geometry.subbuf_offset(header.sequence);
+                let same_geometry = info.geometry.is_none_or(|(size, count)| {
+                    (size, count) == (header.geometry.subbuf_size(), header.geometry.n_subbufs())
+                });
+                let pos_after = self.fdinfo().map_err(|e| self.io_error(e))?.pos;
+                if same_geometry && first_pos == at + 1 && pos_after == Some(at + HEADER_LEN) {
+                    let len = info
+                        .buffer_len(page)
+                        .unwrap_or(header.geometry.buffer_len(page));
+                    self.map = match Map::new(&self.file, len) {
+                        Ok(map) => Some(map),
+                        Err(_) => Map::probe(&self.file, *map_len).ok().flatten(),
+                    };
+                    *map_len = self.map.as_ref().map(Map::len).or(*map_len);
+                    self.kind = Kind::Headers(StreamDecoder::new());
+                    return Ok(got);
+                }
+            }
+        }
+        // Not at a header: a channel without headers, or one an earlier
+        // reader left inside a sub-buffer. The buffer's first sub-buffer
+        // tells which.
+        let mapped = match info.buffer_len(page) {
+            Some(len) => Map::new(&self.file, len).map(Some),
+            None => Map::probe(&self.file, *map_len),
+        };
+        let slot0 = |map: &Map| map.header(0).and_then(|h| SubbufHeader::decode(&h).ok());
+        match mapped {
+            Ok(Some(map)) => {
+                *map_len = Some(map.len());
+                if slot0(&map).is_some() {
+                    self.kind = Kind::Headers(self.locate(&map, first_pos)?);
+                    self.map = Some(map);
+                } else if self.requested == Format::Headers {
+                    return Err(self.locate_error(
+                        "no sub-buffer header at the buffer's start (not a channel with \
+                         relay-rs headers?)"
+                            .into(),
+                    ));
+                } else {
+                    self.kind = Kind::Raw;
+                }
+            }
+            // Not mappable: debugfs's proxy (a C driver's file) answers
+            // ENODEV.
+            _ if self.requested == Format::Headers => {
+                return Err(Error::NotAtHeader {
+                    path: self.path.clone(),
+                })
+            }
+            _ => self.kind = Kind::Raw,
+        }
+        Ok(got)
+    }
+
+    /// The first bytes of a capture: with headers if they are one.
+    fn start_capture(&mut self) -> Result<usize, Error> {
+        let mut got = read_retrying(&mut self.file, &mut self.buf).map_err(|e| self.io_error(e))?;
+        if got == 0 {
+            return Ok(0);
+        }
+        let magic = MAGIC.to_le_bytes();
+        // A header cut by a short read: complete it before judging.
+        while got < HEADER_LEN && self.buf[..got.min(4)] == magic[..got.min(4)] {
+            match read_retrying(&mut self.file, &mut self.buf[got..])
+                .map_err(|e| self.io_error(e))?
+            {
+                0 => break,
+                n => got += n,
+            }
+        }
+        let header = SubbufHeader::decode(&self.buf[..got.min(HEADER_LEN)]);
+        self.kind = match (self.requested, header) {
+            (Format::Raw, _) | (Format::Auto, Err(_)) => Kind::Raw,
+            _ => Kind::Headers(StreamDecoder::new()),
+        };
+        Ok(got)
+    }
+
+    /// A decoder for the stream from the byte that `read()` returned first,
+    /// which left the file position at `pos`.
+    fn locate(&self, map: &Map, pos: usize) -> Result<StreamDecoder, Error> {
+        let slot = |offset: usize| {
+            map.header(offset)
+                .and_then(|h| SubbufHeader::decode(&h).ok())
+        };
+        let geometry = slot(0)
+            .ok_or_else(|| self.locate_error("no sub-buffer header at the buffer's start".into()))?
+            .geometry;
+        let (index, offset) = geometry
+            .last_read_byte(pos, |index| {
+                slot(index * geometry.subbuf_size())
+                    .filter(|h| h.is_finished())
+                    .map(|h| h.padding)
+            })
+            .ok_or_else(|| self.locate_error(format!("position {pos} is not in the buffer")))?;
+        let header = slot(index * geometry.subbuf_size())
+            .ok_or_else(|| self.locate_error(format!("no header in sub-buffer {index}")))?;
+        StreamDecoder::resume(&header, offset).map_err(|e| self.locate_error(e.to_string()))
+    }
+}
+
+impl AsFd for CpuReader {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.file.as_fd()
+    }
+}

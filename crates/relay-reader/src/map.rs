@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A read-only mapping of one per-CPU relay buffer, for the sub-buffer
+//! headers the writer updates after `read()` returned them.
+
+use kfiles_core::relay::{HEADER_LEN, MAX_BUFFER_BYTES};
+use std::{fs::File, io, os::fd::AsRawFd};
+
+/// A read-only shared mapping of a whole per-CPU buffer.
+///
+/// # Invariants
+///
+/// `ptr` is the start of a live mapping of `len` readable bytes, owned by
+/// this value and unmapped once, on drop.
+pub(crate) struct Map {
+    ptr: *const u8,
+    len: usize,
+}
+
+impl Map {
+    /// Maps `len` bytes of `file` from offset 0. relay accepts exactly the
+    /// buffer's length and refuses every other with `EINVAL`; debugfs's
+    /// proxy (a C driver's file made with `debugfs_create_file()`) refuses
+    /// any with `ENODEV`.
+    pub(crate) fn new(file: &File, len: usize) -> io::Result<Map> {
+        // SAFETY: A fresh read-only shared mapping at an address the kernel
+        // picks: it replaces no existing mapping, so no Rust object's memory
+        // changes under it.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_SHARED,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        // INVARIANT: mmap() succeeded for `len` readable bytes at `ptr`.
+        Ok(Map {
+            ptr: ptr.cast(),
+            len,
+        })
+    }
+
+    /// Maps the buffer of `file` without knowing its length, trying `hint`
+    /// first and then every page multiple up to [`MAX_BUFFER_BYTES`], the
+    /// largest buffer relay-rs opens (one system call each: a last resort
+    /// for relay files that do not publish their geometry). `None` if no
+    /// length is accepted.
+    pub(crate) fn probe(file: &File, hint: Option<usize>) -> io::Result<Option<Map>> {
+        let page = page_size();
+        let lengths = (page..=MAX_BUFFER_BYTES.next_multiple_of(page)).step_by(page);
+        for len in hint.into_iter().chain(lengths) {
+            match Map::new(file, len) {
+                Ok(map) => return Ok(Some(map)),
+                Err(e) if e.raw_os_error() == Some(libc::EINVAL) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// A copy of the header bytes at `offset`, read with volatile loads: the
+    /// kernel writes this memory concurrently.
+    pub(crate) fn header(&self, offset: usize) -> Option<[u8; HEADER_LEN]> {
+        if offset.checked_add(HEADER_LEN)? > self.len {
+            return None;
+        }
+        let mut out = [0u8; HEADER_LEN];
+        for (i, byte) in out.iter_mut().enumerate() {
+            // SAFETY: `offset + i < offset + HEADER_LEN <= len`, so the byte
+            // is inside the mapping, which lives as long as `self` (type
+            // invariant).
+            *byte = unsafe { std::ptr::read_volatile(self.ptr.add(offset + i)) };
+        }
+        Some(out)
+    }
+}
+
+// SAFETY: The mapping is owned by the value (type invariant) and only read,
+// with volatile loads; moving that to another thread is as any other read of
+// process memory the kernel writes.
+unsafe impl Send for Map {}
+
+impl Drop for Map {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant, `ptr`/`len` is a mapping this value
+        // owns; it is unmapped here, once, and never read again.
+        unsafe { libc::munmap(self.ptr.cast_mut().cast(), self.len) };
+    }
+}
+
+/// The system's page size.
+pub(crate) fn page_size() -> usize {
+    // SAFETY: sysconf() has no memory-safety preconditions.
+    usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096)
+}
