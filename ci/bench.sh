@@ -89,6 +89,13 @@ for v in "${vers[@]}"; do
             read -r ct cd < <(llvm-size "$kos/${m}_c.ko" | awk 'NR == 2 {print $1, $2}')
             echo "| $m | $rt | $ct | $(awk -v a="$rt" -v b="$ct" 'BEGIN {printf "%.2f", a / b}') | $rd | $cd |"
         done
+        echo
+        echo "Where the code bytes come from (function sizes by origin: the crate a"
+        echo "function belongs to, generic instances included; the crates' C helpers;"
+        echo "the module's own code). debugfs_exam is a driver that uses one crate,"
+        echo "debugfs-rs (and what it builds on)."
+        echo
+        python3 "$KFILES_ROOT/ci/ko-size.py" llvm-nm "$kos"/{debugfs,procfs,seqfile,relay}_exam{,_c}.ko
     } >>"$tmp"
 done
 mv "$tmp" "$out"

@@ -897,11 +897,13 @@ static int kfiles_relay_mmap(struct file *filp, struct vm_area_struct *vma)
 static void kfiles_relay_show_fdinfo(struct seq_file *m, struct file *filp)
 {
 	struct rchan_buf *buf = filp->private_data;
+	/* Consumed first: it never passes produced, so neither does the snapshot. */
+	size_t consumed = smp_load_acquire(&buf->subbufs_consumed);
+	size_t produced = smp_load_acquire(&buf->subbufs_produced);
 
 	seq_printf(m, "relay_subbuf_size:\t%zu\nrelay_n_subbufs:\t%zu\n",
 		   buf->chan->subbuf_size, buf->chan->n_subbufs);
-	seq_printf(m, "relay_produced:\t%zu\nrelay_consumed:\t%zu\n",
-		   READ_ONCE(buf->subbufs_produced), READ_ONCE(buf->subbufs_consumed));
+	seq_printf(m, "relay_produced:\t%zu\nrelay_consumed:\t%zu\n", produced, consumed);
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
 	seq_printf(m, "relay_full:\t%u\nrelay_too_big:\t%u\n",
 		   READ_ONCE(buf->stats.full_count), READ_ONCE(buf->stats.big_count));

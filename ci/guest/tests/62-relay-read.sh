@@ -6,14 +6,25 @@
 # whole, a reader resuming inside a record after another program's read,
 # a follower (ended by SIGINT, or by unloading the C module under it), and
 # the kernel's drop count. Every probe record (kfiles_core::probe) must be
-# read exactly once and intact, or counted as refused (kfio check-probes).
+# read exactly once and intact, or counted as refused (kfio check-probes);
+# relay-read's output never holds a sub-buffer header. (Following the C
+# channel while it is written, relay's own read() may lose or repeat
+# records: that run checks that what comes out is whole records.)
 . /lib.sh
 T=relay-read
 D=/sys/kernel/debug
 ncpu=$(grep -c '^processor' /proc/cpuinfo)
 kmajor=$(uname -r | cut -d. -f1)
 # verdict_of COMMAND...: the first word of the command's last line.
-verdict_of() { "$@" | tail -n 1 | cut -d' ' -f1; }
+# (On anything but ok, the whole output goes to the log.)
+verdict_of() {
+    out=$("$@" 2>&1)
+    v=$(echo "$out" | tail -n 1 | cut -d' ' -f1)
+    [ "$v" = ok ] || echo "$out" | sed 's/^/KTEST info relay-read.output /' >/dev/console
+    echo "$v"
+}
+# leaked_of COMMAND...: the headers-leaked=N count of kfio check-probes.
+leaked_of() { "$@" | tail -n 1 | tr ' ' '\n' | sed -n 's/^headers-leaked=//p'; }
 
 # put DIR CPU COUNT: COUNT probe records of 200 bytes of stream CPU, written
 # on CPU.
@@ -39,7 +50,7 @@ for variant in c-plain rs-bare rs-headers; do
     put_all $dir 300
     relay-read -d /tmp/rr/whole $dir/chan 2>/tmp/rr/whole.err
     check_cmd $n.whole.status 0 echo $?
-    check_cmd $n.whole.records ok verdict_of kfio check-probes $dir /tmp/rr/whole/cpu*
+    check_cmd $n.whole.records ok verdict_of kfio check-probes --no-headers $dir /tmp/rr/whole/cpu*
     check_cmd $n.whole.format $ncpu sh -c "grep -c '$summary' /tmp/rr/whole.err"
     check_cmd $n.whole.dropped "relay-read: kernel dropped 0 records" grep dropped /tmp/rr/whole.err
 
@@ -77,8 +88,22 @@ for variant in c-plain rs-bare rs-headers; do
     fi
     wait $reader
     check_cmd $n.follow.status 0 echo $?
-    check_cmd $n.follow.records ok verdict_of kfio check-probes /tmp/rr/acct \
-        /tmp/rr/whole/cpu* /tmp/rr/joined0 $(ls /tmp/rr/resume/cpu* | grep -v 'cpu0$') /tmp/rr/follow/cpu*
+    # The follower's output alone: records only, no header taken for some.
+    check_cmd $n.follow.no-headers 0 leaked_of kfio check-probes --no-headers /tmp/rr/acct /tmp/rr/follow/cpu*
+    all="/tmp/rr/whole/cpu* /tmp/rr/joined0 $(ls /tmp/rr/resume/cpu* | grep -v 'cpu0$') /tmp/rr/follow/cpu*"
+    if [ $variant = c-plain ]; then
+        # relay's own read() returns a sub-buffer twice or skips part of one
+        # when the writer finishes it under the reader (docs/relay-races.md,
+        # race 2): what a C channel read while written loses or duplicates
+        # is relay's, recorded; what relay-read returns must still be whole
+        # records of the channel.
+        out=$(kfio check-probes /tmp/rr/acct $all | tail -n 1)
+        echo "KTEST info $n.follow $out"
+        field() { echo "$out" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+        check $n.follow.intact "0 0 0" "$(field corrupt) $(field corrupt-bytes) $(field bogus)"
+    else
+        check_cmd $n.follow.records ok verdict_of kfio check-probes /tmp/rr/acct $all
+    fi
     [ $variant = c-plain ] || check_true $n.rmmod rmmod $mod
 
     # Drops: a buffer of two 4 KiB sub-buffers takes about 40 records of 200
@@ -90,7 +115,7 @@ for variant in c-plain rs-bare rs-headers; do
     dropped=$(cat $dir/dropped)
     check_cmd $n.drops.some yes sh -c "[ $dropped -gt 0 ] && echo yes"
     check_cmd $n.drops.report "relay-read: kernel dropped $dropped records" grep dropped /tmp/rr/drops.err
-    check_cmd $n.drops.records ok verdict_of kfio check-probes $dir /tmp/rr/drops
+    check_cmd $n.drops.records ok verdict_of kfio check-probes --no-headers $dir /tmp/rr/drops
     # relay-rs's files publish relay's own counts where the kernel keeps them.
     if [ $variant != c-plain ] && [ "$kmajor" -ge 7 ]; then
         check_cmd $n.drops.relay-stats yes sh -c "grep -q 'relay found the buffer full' /tmp/rr/drops.err && echo yes"

@@ -24,7 +24,11 @@ verdict() { echo "$1" | tail -n 1 | cut -d' ' -f1; }
 stream_counts() { echo "$2" | sed -n "s/^stream $1 attempted \([0-9]*\) refused \([0-9]*\) read \([0-9]*\)$/\1 \2 \3/p"; }
 report() { # NAME OUT: the verdict as a check, the summary as info
     echo "KTEST info $T.$1 $(echo "$2" | tail -n 1)"
-    if [ "$(verdict "$2")" = ok ]; then ok "$T.$1"; else fail "$T.$1" "$(echo "$2" | tail -n 1)"; fi
+    if [ "$(verdict "$2")" = ok ]; then ok "$T.$1"; else
+        # Everything kfio and the reader said, for the log.
+        echo "$2" | sed "s/^/KTEST info $T.$1.output /"
+        fail "$T.$1" "$(echo "$2" | tail -n 1)"
+    fi
 }
 timer_cpu=$((ncpu > 1 ? 1 : 0))
 

@@ -482,6 +482,18 @@ enum State {
     Records { header: SubbufHeader, done: usize },
 }
 
+/// What a live reader sees in a sub-buffer's slot of the buffer (its
+/// `mmap()`), for [`StreamDecoder::feed_live`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// The sub-buffer is still being written (or the slot cannot be read).
+    Open,
+    /// The sub-buffer is finished, with this padding.
+    Finished(u32),
+    /// The slot holds a later sub-buffer: the writer reused it.
+    Reused,
+}
+
 /// Turns the byte stream of `read()` on one per-CPU relay file back into
 /// records: checks each sub-buffer header, drops it and the driver header
 /// after it ([`Geometry::driver_header`]), and tracks sub-buffers lost to
@@ -589,10 +601,53 @@ impl StreamDecoder {
     /// decoder stays at the offending header; the stream cannot be resumed.
     pub fn feed(
         &mut self,
-        mut input: &[u8],
+        input: &[u8],
         mut finished: impl FnMut(u32) -> Option<u32>,
-        mut records: impl FnMut(&[u8]),
+        records: impl FnMut(&[u8]),
     ) -> Result<(), FormatError> {
+        let slot =
+            |header: &SubbufHeader| finished(header.sequence).map_or(Slot::Open, Slot::Finished);
+        self.feed_live(input, slot, records).map(|_| ())
+    }
+
+    /// [`feed`](Self::feed) for a live reader that can tell when the slot
+    /// of a sub-buffer it is inside was reused ([`Slot::Reused`]);
+    /// `slot(header)` gets the sub-buffer's header as the stream had it
+    /// (open), with its sequence number and geometry. It then
+    /// stops before the next byte and returns how many bytes of `input` it
+    /// consumed (all of them otherwise). The sub-buffer's padding is gone:
+    /// the caller finds where the next header starts by other means, feeds
+    /// the bytes before it (with `|_| Slot::Open`, so that they pass as
+    /// records), and calls [`end_open_subbuf`](Self::end_open_subbuf).
+    ///
+    /// ```
+    /// use kfiles_core::relay::{Geometry, Slot, StreamDecoder, SubbufHeader, OPEN};
+    /// let geometry = Geometry::new(100, 4).unwrap();
+    /// let open = |sequence| SubbufHeader { padding: OPEN, sequence, geometry, overwrite: false };
+    /// let mut stream = open(3).encode().to_vec();
+    /// stream.extend_from_slice(b"three");
+    /// stream.extend_from_slice(&open(4).encode());
+    /// stream.extend_from_slice(b"four");
+    /// let (mut d, mut out) = (StreamDecoder::new(), Vec::new());
+    /// // Sub-buffer 3's slot was reused before its padding could be seen.
+    /// let reused = |h: &SubbufHeader| if h.sequence == 3 { Slot::Reused } else { Slot::Open };
+    /// let used = d.feed_live(&stream, reused, |r| out.extend_from_slice(r)).unwrap();
+    /// assert_eq!(used, 24);
+    /// // The caller found sub-buffer 4's header 5 bytes on.
+    /// d.feed_live(&stream[24..29], |_| Slot::Open, |r| out.extend_from_slice(r)).unwrap();
+    /// assert!(d.end_open_subbuf());
+    /// d.feed_live(&stream[29..], |_| Slot::Open, |r| out.extend_from_slice(r)).unwrap();
+    /// assert_eq!(out, b"threefour");
+    /// assert_eq!((d.subbufs_finished(), d.subbufs_lost()), (1, 0));
+    /// ```
+    pub fn feed_live(
+        &mut self,
+        input: &[u8],
+        mut slot: impl FnMut(&SubbufHeader) -> Slot,
+        mut records: impl FnMut(&[u8]),
+    ) -> Result<usize, FormatError> {
+        let whole = input.len();
+        let mut input = input;
         while !input.is_empty() {
             match &mut self.state {
                 State::Header { bytes, have } => {
@@ -619,7 +674,12 @@ impl StreamDecoder {
                         continue;
                     }
                     if !header.is_finished() {
-                        if let Some(padding) = finished(header.sequence) {
+                        let padding = match slot(header) {
+                            Slot::Open => None,
+                            Slot::Finished(padding) => Some(padding),
+                            Slot::Reused => return Ok(whole - input.len()),
+                        };
+                        if let Some(padding) = padding {
                             if !header.geometry.finished_padding_fits(padding) {
                                 return Err(FormatError::BadPadding(padding));
                             }
@@ -649,7 +709,7 @@ impl StreamDecoder {
                 }
             }
         }
-        Ok(())
+        Ok(whole)
     }
 
     fn start_subbuf(&mut self, header: &SubbufHeader) -> Result<(), FormatError> {
@@ -716,6 +776,75 @@ impl StreamDecoder {
             State::Records { header, .. } if !header.is_finished() => Some(header.sequence),
             _ => None,
         }
+    }
+
+    /// Learns the padding of the open sub-buffer (see
+    /// [`open_subbuf`](Self::open_subbuf)) from elsewhere than the stream:
+    /// for a live reader that looks at the sub-buffer's header in its
+    /// `mmap()` before it reads on, while the slot cannot have been reused.
+    /// Checked as a padding found by `feed`; without an open sub-buffer it
+    /// does nothing.
+    pub fn set_open_padding(&mut self, padding: u32) -> Result<(), FormatError> {
+        let State::Records { header, done } = &mut self.state else {
+            return Ok(());
+        };
+        if header.is_finished() {
+            return Ok(());
+        }
+        if !header.geometry.finished_padding_fits(padding) {
+            return Err(FormatError::BadPadding(padding));
+        }
+        let driver_header = header.geometry.driver_header();
+        let mut finished = *header;
+        finished.padding = padding;
+        if finished
+            .record_bytes()
+            .is_some_and(|total| driver_header + total < *done)
+        {
+            return Err(FormatError::BadPadding(padding));
+        }
+        *header = finished;
+        self.finish_if_done();
+        Ok(())
+    }
+
+    /// Ends the open sub-buffer (see [`open_subbuf`](Self::open_subbuf))
+    /// after what was read of it, expecting a header next: for a reader
+    /// that found the next sub-buffer's header in the stream by other means
+    /// than the padding (the open sub-buffer's slot was reused before its
+    /// padding could be seen). A gap to the next header's sequence number is
+    /// counted as lost, as always. Returns whether there was an open
+    /// sub-buffer.
+    ///
+    /// ```
+    /// use kfiles_core::relay::{Geometry, StreamDecoder, SubbufHeader, OPEN};
+    /// let geometry = Geometry::new(100, 4).unwrap();
+    /// let header = |sequence| SubbufHeader { padding: OPEN, sequence, geometry, overwrite: true };
+    /// let mut stream = header(2).encode().to_vec();
+    /// stream.extend_from_slice(b"part of 2");
+    /// let mut d = StreamDecoder::new();
+    /// let mut out = Vec::new();
+    /// d.feed(&stream, |_| None, |r| out.extend_from_slice(r)).unwrap();
+    /// assert_eq!(d.open_subbuf(), Some(2));
+    /// // The writer lapped the reader: the next read starts at sub-buffer 7.
+    /// assert!(d.end_open_subbuf());
+    /// let mut next = header(7).encode().to_vec();
+    /// next.extend_from_slice(b"7's");
+    /// d.feed(&next, |_| None, |r| out.extend_from_slice(r)).unwrap();
+    /// assert_eq!(out, b"part of 27's");
+    /// // 3 to 6.
+    /// assert_eq!(d.subbufs_lost(), 4);
+    /// ```
+    pub fn end_open_subbuf(&mut self) -> bool {
+        if self.open_subbuf().is_none() {
+            return false;
+        }
+        self.finished += 1;
+        self.state = State::Header {
+            bytes: [0; HEADER_LEN],
+            have: 0,
+        };
+        true
     }
 
     /// Sequence number of the first sub-buffer in the stream: sub-buffers

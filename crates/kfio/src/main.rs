@@ -32,7 +32,8 @@
 //!                                 on RUST and on C -> "BENCH NAME rust_ns c_ns ratio min max"
 //! kfio records FILE SIZE          FILE is whole relay_lab burst records of SIZE
 //!                                 bytes, each sequence once -> "ok N MIN MAX" | "bad ..."
-//! kfio check-probes DIR FILE...  the probe records in FILEs (a reader's output) accounted
+//! kfio check-probes [--no-headers] DIR FILE...
+//!                                 the probe records in FILEs (a reader's output) accounted
 //!                                 against relay_lab DIR's streams, as stress does
 //! kfio mmap PATH LEN OFFSET [rw] one mmap(2) of LEN bytes at OFFSET, shared, read-only
 //!                                 or (rw) read-write, on a descriptor opened to match;

@@ -21,7 +21,7 @@
 //!
 //! Prints one `stream S attempted A refused F read R` line per stream, then
 //! `ok|bad lost=L dup=D corrupt=C corrupt-bytes=B bogus=B records=R refused=F
-//! dropped=D subbuf-gaps=G flushes=N`: `ok` when nothing was lost, duplicated,
+//! dropped=D subbuf-gaps=G flushes=N headers-leaked=H`: `ok` when nothing was lost, duplicated,
 //! corrupted or invented, and the refusals match the channel's `dropped`.
 
 use kfiles_core::{
@@ -83,6 +83,8 @@ pub(crate) struct Found {
     pub(crate) corrupt_runs: u64,
     /// Sub-buffer sequence numbers skipped between consecutive headers.
     pub(crate) subbuf_gaps: u64,
+    /// relay-rs sub-buffer headers seen (none may reach relay-read's output).
+    pub(crate) headers: u64,
 }
 
 impl Found {
@@ -131,6 +133,7 @@ impl Scanner {
                         }
                     }
                     self.last_subbuf = Some(h.sequence);
+                    self.found.headers += 1;
                     self.in_corruption = false;
                     at += records;
                     continue;
@@ -449,16 +452,30 @@ pub(crate) fn cmd(args: &[String]) -> Result<(), String> {
         return Err(errors.join("; "));
     }
 
-    print_verdict(&dir, &found, flushes.load(Ordering::Relaxed))
+    // relay-read strips every header: one in its output is a header taken
+    // for records.
+    let headers_allowed = reader != "relay-read";
+    print_verdict(
+        &dir,
+        &found,
+        flushes.load(Ordering::Relaxed),
+        headers_allowed,
+    )
 }
 
-/// `kfio check-probes DIR FILE...`: the probe records in FILEs (what a
+/// `kfio check-probes [--no-headers] DIR FILE...`: the probe records in FILEs (what a
 /// reader wrote, one file per CPU or merged; relay-rs headers among them are
 /// skipped) accounted against DIR's `streams` and `dropped` as `stress`
 /// accounts its readers' (same output).
 pub(crate) fn cmd_check(args: &[String]) -> Result<(), String> {
+    // --no-headers: the files are a reader's output that must hold records
+    // only (relay-read's): a relay-rs header in them is a failure.
+    let (headers_allowed, args) = match args {
+        [flag, rest @ ..] if flag == "--no-headers" => (false, rest),
+        _ => (true, args),
+    };
     let [dir, files @ ..] = args else {
-        return Err("usage: kfio check-probes DIR FILE...".into());
+        return Err("usage: kfio check-probes [--no-headers] DIR FILE...".into());
     };
     let found = files
         .iter()
@@ -468,11 +485,16 @@ pub(crate) fn cmd_check(args: &[String]) -> Result<(), String> {
             Ok(scanner.finish())
         })
         .collect::<Result<Vec<_>, String>>()?;
-    print_verdict(Path::new(dir), &found, 0)
+    print_verdict(Path::new(dir), &found, 0, headers_allowed)
 }
 
 /// Prints each stream's accounting and the verdict line.
-fn print_verdict(dir: &Path, found: &[Found], flushes: u64) -> Result<(), String> {
+fn print_verdict(
+    dir: &Path,
+    found: &[Found],
+    flushes: u64,
+    headers_allowed: bool,
+) -> Result<(), String> {
     let streams = read_streams(dir)?;
     let dropped: u64 = fs::read_to_string(dir.join("dropped"))
         .map_err(|e| format!("dropped: {e}"))?
@@ -488,14 +510,16 @@ fn print_verdict(dir: &Path, found: &[Found], flushes: u64) -> Result<(), String
     }
     let refused: u64 = streams.values().map(|&(_, r)| r).sum();
     let gaps: u64 = found.iter().map(|f| f.subbuf_gaps).sum();
-    let verdict = if report.is_clean() && refused == dropped {
+    let headers: u64 = found.iter().map(|f| f.headers).sum();
+    let leaked = if headers_allowed { 0 } else { headers };
+    let verdict = if report.is_clean() && refused == dropped && leaked == 0 {
         "ok"
     } else {
         "bad"
     };
     println!(
         "{verdict} lost={} dup={} corrupt={} corrupt-bytes={} bogus={} records={} refused={refused} \
-         dropped={dropped} subbuf-gaps={gaps} flushes={flushes}",
+         dropped={dropped} subbuf-gaps={gaps} flushes={flushes} headers-leaked={leaked}",
         report.lost,
         report.duplicates,
         report.corrupt_runs,

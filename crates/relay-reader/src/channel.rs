@@ -53,6 +53,7 @@ pub fn debugfs_mounted(mounts: &str, at: &str) -> bool {
 
 /// Why a channel cannot be opened, in words a user can act on.
 #[derive(Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ChannelError {
     /// debugfs is not mounted where the channel should be.
     DebugfsNotMounted(PathBuf),
@@ -107,6 +108,16 @@ fn channel_error(path: &Path, err: &io::Error) -> ChannelError {
         ErrorKind::NotFound => not_found(path),
         _ => ChannelError::Io(path.to_owned(), err.to_string()),
     }
+}
+
+/// What [`Channel::drain_limited`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Drained {
+    /// Something was read.
+    pub read: bool,
+    /// A CPU reached the read limit with its reads still coming back full:
+    /// more is waiting there now.
+    pub more: bool,
 }
 
 /// What [`Channel::wait`] saw.
@@ -197,7 +208,17 @@ impl Channel {
         &self.cpus
     }
 
-    /// Reads once from the `index`th per-CPU file ([`CpuReader::read`]).
+    /// The per-CPU readers, to read one at a time ([`CpuReader::read`]).
+    pub fn cpus_mut(&mut self) -> &mut [CpuReader] {
+        &mut self.cpus
+    }
+
+    /// Reads once from the `index`th per-CPU file, as [`CpuReader::read`]
+    /// but knowing the buffer length of CPUs already mapped.
+    ///
+    /// # Panics
+    ///
+    /// If `index` is not below `self.cpus().len()`.
     pub fn read_cpu(&mut self, index: usize) -> Result<Option<Records<'_>>, Error> {
         self.cpus[index].read_hinted(&mut self.map_len)
     }
@@ -205,27 +226,61 @@ impl Channel {
     /// Reads everything available now, CPU after CPU, each until a read
     /// comes back short, passing every read's records to `sink`; returns
     /// whether anything was read. An error of `sink` stops it
-    /// ([`Error::Output`]).
+    /// ([`Error::Output`]; a sink that wants to stop early, say on a
+    /// signal, returns an error of its own kind).
+    ///
+    /// A CPU whose writer stays ahead of the reader keeps it there: for
+    /// merged output there is no other way (records end only where a read
+    /// comes back short); per-CPU consumers use
+    /// [`drain_limited`](Self::drain_limited).
     pub fn drain(
         &mut self,
-        mut sink: impl FnMut(&Records<'_>) -> io::Result<()>,
+        sink: impl FnMut(&Records<'_>) -> io::Result<()>,
     ) -> Result<bool, Error> {
-        let mut got = false;
+        Ok(self.drain_reads(None, sink)?.read)
+    }
+
+    /// [`drain`](Self::drain), moving to the next CPU after `max_reads`
+    /// reads of one even if they came back full, so that a busy CPU does not
+    /// starve the others. A record may then be split between two rounds:
+    /// for consumers that keep each CPU's records apart. Call it again while
+    /// [`Drained::more`] says a CPU had more.
+    pub fn drain_limited(
+        &mut self,
+        max_reads: usize,
+        sink: impl FnMut(&Records<'_>) -> io::Result<()>,
+    ) -> Result<Drained, Error> {
+        self.drain_reads(Some(max_reads.max(1)), sink)
+    }
+
+    fn drain_reads(
+        &mut self,
+        max_reads: Option<usize>,
+        mut sink: impl FnMut(&Records<'_>) -> io::Result<()>,
+    ) -> Result<Drained, Error> {
+        let mut drained = Drained::default();
         for cpu in &mut self.cpus {
+            let mut reads = 0;
             while let Some(records) = cpu.read_hinted(&mut self.map_len)? {
-                got = true;
+                drained.read = true;
+                reads += 1;
                 sink(&records).map_err(Error::Output)?;
                 if !records.filled_buffer() {
                     break;
                 }
+                if max_reads.is_some_and(|m| reads >= m) {
+                    drained.more = true;
+                    break;
+                }
             }
         }
-        Ok(got)
+        Ok(drained)
     }
 
     /// Waits up to `timeout` for the kernel to finish a sub-buffer on some
     /// CPU (relay wakes readers then, not at every record), or for the
-    /// channel to close.
+    /// channel to close. Meant for live files: an ordinary file (a capture)
+    /// is always ready.
     pub fn wait(&self, timeout: Duration) -> io::Result<Wait> {
         let mut fds: Vec<libc::pollfd> = self
             .cpus
@@ -252,7 +307,7 @@ impl Channel {
             // relay_close() (POLLERR) or removed files (POLLHUP) on every CPU.
             _ if fds
                 .iter()
-                .all(|f| f.revents & (libc::POLLERR | libc::POLLHUP) != 0) =>
+                .all(|f| f.revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0) =>
             {
                 Ok(Wait::Closed)
             }

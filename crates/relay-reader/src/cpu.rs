@@ -4,7 +4,7 @@
 
 use crate::{fdinfo::FdInfo, map, map::Map, Error, Format};
 use kfiles_core::relay::{
-    finished_padding, FormatError, StreamDecoder, SubbufHeader, HEADER_LEN, MAGIC,
+    finished_padding, FormatError, Geometry, Slot, StreamDecoder, SubbufHeader, HEADER_LEN, MAGIC,
 };
 use std::{
     fs::{self, File},
@@ -49,6 +49,9 @@ pub struct CpuReader {
     record_bytes: u64,
     /// The file went away under the reader (debugfs answers `EIO`).
     removed: bool,
+    /// Bytes of `buf` held back from the last read, which go first in the
+    /// next: the possible start of a header cut by the read's end.
+    carry: Range<usize>,
 }
 
 /// The record bytes of one `read()` of a per-CPU file: one run for a
@@ -93,11 +96,15 @@ impl<'a> Records<'a> {
         self.runs.iter().all(|r| r.is_empty())
     }
 
-    /// Writes every run to `out`, as few `write()`s as possible (gathered
-    /// writes, without copying the runs together).
+    /// Writes every run to `out` with gathered writes (`writev()` on a
+    /// file, one per 64 runs), without copying the runs together; nothing
+    /// if there are no record bytes.
     pub fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
         // Gathered in groups: no allocation on the data path.
         const GROUP: usize = 64;
+        if self.is_empty() {
+            return Ok(());
+        }
         for group in self.runs.chunks(GROUP) {
             let mut slices: [IoSlice<'_>; GROUP] = [IoSlice::new(&[]); GROUP];
             for (slice, run) in slices.iter_mut().zip(group) {
@@ -125,6 +132,25 @@ fn read_retrying(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
             r => return r,
         }
     }
+}
+
+/// Whether sequence number `a` is after `b` (wrapping counters).
+fn newer(a: u32, b: u32) -> bool {
+    a != b && a.wrapping_sub(b) < 1 << 31
+}
+
+/// Where in `input` the header of a sub-buffer after `sequence` starts: the
+/// first 24 bytes that decode as a header of the channel's geometry with a
+/// later sequence number (the next one, or an even later one after the
+/// writer lapped the reader). Records that look exactly like such a header
+/// would be taken for one.
+fn next_header(input: &[u8], geometry: Geometry, sequence: u32) -> Option<usize> {
+    let magic = MAGIC.to_le_bytes();
+    (0..input.len().saturating_sub(HEADER_LEN - 1)).find(|&at| {
+        input[at..].starts_with(&magic)
+            && SubbufHeader::decode(&input[at..at + HEADER_LEN])
+                .is_ok_and(|h| h.geometry == geometry && newer(h.sequence, sequence))
+    })
 }
 
 /// Whether `file` is on debugfs, where relay's files live.
@@ -163,6 +189,7 @@ impl CpuReader {
             runs: Vec::new(),
             record_bytes: 0,
             removed: false,
+            carry: 0..0,
         })
     }
 
@@ -201,6 +228,11 @@ impl CpuReader {
         self.record_bytes
     }
 
+    /// Whether the file is a live relay file (on debugfs), not a capture.
+    pub fn is_live(&self) -> bool {
+        self.live
+    }
+
     /// Whether the file was removed while open (the channel closed; debugfs
     /// answers reads with `EIO`): it has nothing more to read.
     pub fn removed(&self) -> bool {
@@ -223,6 +255,20 @@ impl CpuReader {
             path: self.path.clone(),
             error,
         }
+    }
+
+    fn mmap_error(&self, error: io::Error) -> Error {
+        Error::Map {
+            path: self.path.clone(),
+            error,
+        }
+    }
+
+    fn not_mappable(&self) -> Error {
+        self.mmap_error(io::Error::new(
+            ErrorKind::Unsupported,
+            "no mapping length accepted",
+        ))
     }
 
     fn locate_error(&self, what: String) -> Error {
@@ -249,11 +295,16 @@ impl CpuReader {
         if self.removed {
             return Ok(None);
         }
+        self.peek_open_subbuf()?;
         let started = matches!(self.kind, Kind::Undecided);
+        // Bytes held back from the last read start the buffer.
+        let held = std::mem::take(&mut self.carry);
+        let carry = held.len();
+        self.buf.copy_within(held, 0);
         let result = if started {
             self.start(map_len)
         } else {
-            read_retrying(&mut self.file, &mut self.buf).map_err(|e| self.io_error(e))
+            read_retrying(&mut self.file, &mut self.buf[carry..]).map_err(|e| self.io_error(e))
         };
         let n = match result {
             // debugfs's proxy answers EIO once the driver removed the file;
@@ -262,48 +313,109 @@ impl CpuReader {
                 if self.live && error.raw_os_error() == Some(libc::EIO) =>
             {
                 self.removed = true;
-                return Ok(None);
+                0
             }
             r => r?,
         };
-        if n == 0 {
+        if n == 0 && carry == 0 {
             return Ok(None);
         }
-        let full = started || n == self.buf.len();
+        let full = started || carry + n == self.buf.len();
+        let n = carry + n;
         match &mut self.kind {
             Kind::Undecided => unreachable!("start() decides the kind when it reads bytes"),
             Kind::Raw => self.runs.push(0..n),
             Kind::Headers(decoder) => {
                 let map = self.map.as_ref();
-                let geometry = decoder.geometry();
-                let peek = |sequence: u32| {
-                    let (map, geometry) = (map?, geometry?);
-                    finished_padding(
-                        &map.header(geometry.subbuf_offset(sequence))?,
-                        geometry,
-                        sequence,
-                    )
-                };
-                let at_start = geometry.is_none();
+                let at_start = decoder.geometry().is_none();
                 let base = self.buf.as_ptr() as usize;
                 let runs = &mut self.runs;
-                decoder
-                    .feed(&self.buf[..n], peek, |records| {
-                        let start = records.as_ptr() as usize - base;
-                        match runs.last_mut() {
-                            Some(last) if last.end == start => last.end += records.len(),
-                            _ => runs.push(start..start + records.len()),
+                let mut take = |records: &[u8]| {
+                    if records.is_empty() {
+                        return;
+                    }
+                    let start = records.as_ptr() as usize - base;
+                    match runs.last_mut() {
+                        Some(last) if last.end == start => last.end += records.len(),
+                        _ => runs.push(start..start + records.len()),
+                    }
+                };
+                let format_error = |error| match error {
+                    FormatError::BadMagic(_) if at_start => Error::NotAtHeader {
+                        path: self.path.clone(),
+                    },
+                    error => Error::Format {
+                        path: self.path.clone(),
+                        error,
+                    },
+                };
+                // What the mapping shows of a sub-buffer's slot.
+                let slot = |open: &SubbufHeader| {
+                    let Some(map) = map else {
+                        return Slot::Open;
+                    };
+                    let g = open.geometry;
+                    match map
+                        .header(g.subbuf_offset(open.sequence))
+                        .and_then(|h| SubbufHeader::decode(&h).ok())
+                    {
+                        Some(h) if h.geometry == g && h.sequence == open.sequence => {
+                            if h.is_finished() {
+                                Slot::Finished(h.padding)
+                            } else {
+                                Slot::Open
+                            }
                         }
-                    })
-                    .map_err(|error| match error {
-                        FormatError::BadMagic(_) if at_start => Error::NotAtHeader {
-                            path: self.path.clone(),
-                        },
-                        error => Error::Format {
-                            path: self.path.clone(),
-                            error,
-                        },
-                    })?;
+                        Some(h) if h.geometry == g && newer(h.sequence, open.sequence) => {
+                            Slot::Reused
+                        }
+                        _ => Slot::Open,
+                    }
+                };
+                let mut input = &self.buf[..n];
+                loop {
+                    let used = decoder
+                        .feed_live(input, slot, &mut take)
+                        .map_err(format_error)?;
+                    input = &input[used..];
+                    let (Some(k), Some(g)) = (decoder.open_subbuf(), decoder.geometry()) else {
+                        break;
+                    };
+                    if input.is_empty() {
+                        break;
+                    }
+                    // The writer reused the slot of sub-buffer k, which this
+                    // reader is inside of, before its padding could be seen
+                    // (it consumed k, or was lapped): k's records run up to
+                    // the next header in the stream. With its padding
+                    // unknown, the decoder takes all it is fed for records.
+                    match next_header(input, g, k) {
+                        Some(at) => {
+                            decoder
+                                .feed_live(&input[..at], |_: &SubbufHeader| Slot::Open, &mut take)
+                                .map_err(format_error)?;
+                            decoder.end_open_subbuf();
+                            input = &input[at..];
+                        }
+                        None => {
+                            // Still k's records. A full read may end inside
+                            // the next header: hold its possible start back
+                            // for the next read (a read that ends at the
+                            // writer never splits one).
+                            let keep = if full {
+                                (HEADER_LEN - 1).min(input.len())
+                            } else {
+                                0
+                            };
+                            let (records, held) = input.split_at(input.len() - keep);
+                            decoder
+                                .feed_live(records, |_: &SubbufHeader| Slot::Open, &mut take)
+                                .map_err(format_error)?;
+                            self.carry = n - held.len()..n;
+                            break;
+                        }
+                    }
+                }
             }
         }
         let records = Records {
@@ -314,6 +426,31 @@ impl CpuReader {
         };
         self.record_bytes += records.len() as u64;
         Ok(Some(records))
+    }
+
+    /// Before a read: if the decoder is inside a sub-buffer whose header said
+    /// open, looks at that header in the mapping. Until this reader reads
+    /// past the sub-buffer's end, the writer cannot reuse its slot (in
+    /// no-overwrite mode), so a padding found now is the sub-buffer's.
+    fn peek_open_subbuf(&mut self) -> Result<(), Error> {
+        let (Kind::Headers(decoder), Some(map)) = (&mut self.kind, &self.map) else {
+            return Ok(());
+        };
+        let (Some(k), Some(g)) = (decoder.open_subbuf(), decoder.geometry()) else {
+            return Ok(());
+        };
+        let Some(padding) = map
+            .header(g.subbuf_offset(k))
+            .and_then(|h| finished_padding(&h, g, k))
+        else {
+            return Ok(());
+        };
+        decoder
+            .set_open_padding(padding)
+            .map_err(|error| Error::Format {
+                path: self.path.clone(),
+                error,
+            })
     }
 
     /// Checks that the stream did not end inside a sub-buffer header.
@@ -367,11 +504,20 @@ impl CpuReader {
                     let len = info
                         .buffer_len(page)
                         .unwrap_or(header.geometry.buffer_len(page));
-                    self.map = match Map::new(&self.file, len) {
-                        Ok(map) => Some(map),
-                        Err(_) => Map::probe(&self.file, *map_len).ok().flatten(),
+                    // Without the mapping, the end of a sub-buffer still
+                    // being written could not be found: refuse rather than
+                    // take the next header for records.
+                    let map = match Map::new(&self.file, len) {
+                        Ok(map) => map,
+                        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+                            Map::probe(&self.file, *map_len)
+                                .map_err(|e| self.mmap_error(e))?
+                                .ok_or_else(|| self.not_mappable())?
+                        }
+                        Err(e) => return Err(self.mmap_error(e)),
                     };
-                    *map_len = self.map.as_ref().map(Map::len).or(*map_len);
+                    *map_len = Some(map.len());
+                    self.map = Some(map);
                     self.kind = Kind::Headers(StreamDecoder::new());
                     return Ok(got);
                 }
@@ -402,13 +548,15 @@ impl CpuReader {
                 }
             }
             // Not mappable: debugfs's proxy (a C driver's file) answers
-            // ENODEV.
-            _ if self.requested == Format::Headers => {
+            // ENODEV; or no length was accepted.
+            Ok(None) | Err(_) if self.requested == Format::Headers => {
                 return Err(Error::NotAtHeader {
                     path: self.path.clone(),
                 })
             }
-            _ => self.kind = Kind::Raw,
+            Ok(None) => self.kind = Kind::Raw,
+            Err(e) if e.raw_os_error() == Some(libc::ENODEV) => self.kind = Kind::Raw,
+            Err(e) => return Err(self.mmap_error(e)),
         }
         Ok(got)
     }
@@ -447,11 +595,21 @@ impl CpuReader {
         let geometry = slot(0)
             .ok_or_else(|| self.locate_error("no sub-buffer header at the buffer's start".into()))?
             .geometry;
+        // relay-rs's read() leaves the position at the end of the last
+        // sub-buffer, not wrapped, when it read that one to its very end.
+        let total = geometry.subbuf_size() * geometry.n_subbufs();
+        let end_pos = if pos == total { 0 } else { pos };
         let (index, offset) = geometry
-            .last_read_byte(pos, |index| {
-                slot(index * geometry.subbuf_size())
-                    .filter(|h| h.is_finished())
-                    .map(|h| h.padding)
+            .last_read_byte(end_pos, |index| {
+                // A sub-buffer still open at a boundary was written to its
+                // very end: no padding.
+                slot(index * geometry.subbuf_size()).map(|h| {
+                    if h.is_finished() {
+                        h.padding
+                    } else {
+                        0
+                    }
+                })
             })
             .ok_or_else(|| self.locate_error(format!("position {pos} is not in the buffer")))?;
         let header = slot(index * geometry.subbuf_size())
@@ -463,5 +621,43 @@ impl CpuReader {
 impl AsFd for CpuReader {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.file.as_fd()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(sequence: u32, geometry: Geometry) -> [u8; HEADER_LEN] {
+        SubbufHeader {
+            padding: 0,
+            sequence,
+            geometry,
+            overwrite: false,
+        }
+        .encode()
+    }
+
+    #[test]
+    fn next_header_by_sequence_and_geometry() {
+        let g = Geometry::new(128, 4).unwrap();
+        let other = Geometry::new(256, 4).unwrap();
+        let mut input = b"records of 7 KFRL".to_vec();
+        // Not after 7, or of another channel: records.
+        input.extend_from_slice(&header(7, g));
+        input.extend_from_slice(&header(8, other));
+        let at = input.len();
+        input.extend_from_slice(&header(8, g));
+        input.extend_from_slice(b"records of 8");
+        assert_eq!(next_header(&input, g, 7), Some(at));
+        // After a lap, a later one.
+        assert_eq!(next_header(&input, g, 5), Some(17));
+        // Cut before its end: not found (the caller holds the tail back).
+        assert_eq!(next_header(&input[..at + HEADER_LEN - 1], g, 7), None);
+        assert_eq!(next_header(b"", g, 7), None);
+        // Wrapping sequence numbers.
+        let wrapped = header(0, g);
+        assert_eq!(next_header(&wrapped, g, u32::MAX), Some(0));
+        assert_eq!(next_header(&wrapped, g, 1), None);
     }
 }

@@ -26,13 +26,20 @@
 //! the buffer's length in `/proc/self/fdinfo`; a C driver's files behind
 //! debugfs's proxy cannot be mapped and so have no headers to find).
 //!
-//! A reader never loses its place: relay's `read()` consumes what it
-//! returns, a later reader continues there, and a reader that starts inside
-//! a sub-buffer finds that sub-buffer's header in the mapping. For a channel
-//! with headers, a sub-buffer still being written has no padding in its
-//! header yet; the reader looks at the header again in the mapping before it
-//! reads past that sub-buffer's records, so it never takes the next header
-//! for records.
+//! Readers take turns: relay's `read()` consumes what it returns, a later
+//! reader continues there, and a reader that starts inside a sub-buffer
+//! finds that sub-buffer's header in the mapping. (Two readers of one file
+//! at the same time each get part of the stream.) For a channel with
+//! headers, a sub-buffer still being written has no padding in its header
+//! yet; the reader looks at the header again in the mapping before it reads
+//! past that sub-buffer's records, so it never takes the next header for
+//! records. The writer may reuse that header's slot before the reader saw
+//! the padding (once `read()` consumed the sub-buffer, or by lapping the
+//! reader in overwrite mode, when `read()` moves on to the oldest sub-buffer
+//! left): the sub-buffer's records then end where the stream holds the
+//! next header, a header of the channel's geometry with a later sequence
+//! number (records that look exactly like one would be taken for it).
+//! Sub-buffers skipped are counted as lost.
 //!
 //! ```
 //! use relay_reader::{Channel, Format};
@@ -57,7 +64,9 @@ mod cpu;
 mod fdinfo;
 mod map;
 
-pub use channel::{cpu_of, debugfs_mounted, read_count, Channel, ChannelError, Wait, DEBUGFS};
+pub use channel::{
+    cpu_of, debugfs_mounted, read_count, Channel, ChannelError, Drained, Wait, DEBUGFS,
+};
 pub use cpu::{CpuReader, Records};
 pub use fdinfo::FdInfo;
 pub use kfiles_core::relay::{FormatError, StreamDecoder};
@@ -66,6 +75,7 @@ use std::{fmt, io, path::PathBuf};
 
 /// What the per-CPU files of a channel hold.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// Decide for each file from its first bytes.
     #[default]
@@ -90,6 +100,7 @@ impl Format {
 
 /// Why reading a channel failed.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Error {
     /// `read()` (or the fdinfo beside it) of a per-CPU file failed.
     Read { path: PathBuf, error: io::Error },
@@ -101,6 +112,9 @@ pub enum Error {
     /// An earlier reader stopped inside a sub-buffer, and the buffer does
     /// not say which.
     Locate { path: PathBuf, what: String },
+    /// `mmap()` of a buffer with headers failed, so the end of a sub-buffer
+    /// still being written could not be found.
+    Map { path: PathBuf, error: io::Error },
     /// The consumer of the records failed (for example writing them).
     Output(io::Error),
 }
@@ -119,6 +133,11 @@ impl fmt::Display for Error {
             Self::Locate { path, what } => write!(
                 f,
                 "{}: cannot locate the read position: {what}",
+                path.display()
+            ),
+            Self::Map { path, error } => write!(
+                f,
+                "{}: mmap: {error} (needed to find where sub-buffers still being written end)",
                 path.display()
             ),
             Self::Output(error) => write!(f, "writing output: {error}"),

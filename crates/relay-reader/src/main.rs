@@ -7,7 +7,7 @@
 mod cli;
 
 use cli::{parse_args, rate, Options, Parsed, USAGE};
-use relay_reader::{read_count, Channel, Error, Format, Records, Wait};
+use relay_reader::{read_count, Channel, Drained, Error, Format, Records, Wait};
 use std::{
     fs::File,
     io::{self, IsTerminal},
@@ -58,26 +58,68 @@ fn create(path: &PathBuf) -> Result<File, String> {
     File::create(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Reads everything available now into `out`.
-fn drain(channel: &mut Channel, out: &mut Output, totals: &mut Totals) -> Result<bool, Error> {
+/// Bytes a CPU may still deliver once a stop was asked for: a relay-rs
+/// buffer holds at most this much, so it covers what was in the buffers
+/// when the stop came; past it, a writer is outrunning the reader, which
+/// stops anyway (its output may then end inside a record).
+const STOP_CAP: u64 = kfiles_core::relay::MAX_BUFFER_BYTES as u64;
+
+/// One round of reading into `out`. Returns what was read and whether a CPU
+/// has more now; `None` if the stop cap was reached.
+fn drain(
+    channel: &mut Channel,
+    out: &mut Output,
+    totals: &mut Totals,
+    stop: &dyn Fn() -> bool,
+) -> Result<Option<Drained>, Error> {
     // The merged file serves every CPU; per-CPU files go by the reader's
     // index, which `drain` does not pass, so the CPU number maps to it.
     let cpus: Vec<u32> = channel.cpus().iter().map(|c| c.cpu()).collect();
-    let got = channel.drain(|records| {
+    let per_cpu = matches!(out, Output::PerCpu(_));
+    let mut after_stop = 0u64;
+    let sink = |records: &Records<'_>| {
         let index = cpus.iter().position(|&c| c == records.cpu()).unwrap_or(0);
         totals.bytes += records.len() as u64;
-        out.write(index, records)
-    })?;
-    if got {
-        let now = Instant::now();
-        totals.first.get_or_insert(now);
-        totals.last = Some(now);
+        out.write(index, records)?;
+        if stop() {
+            after_stop += records.len() as u64;
+            if after_stop > STOP_CAP {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+        }
+        Ok(())
+    };
+    // Per CPU, a busy CPU must not starve the others; merged output can
+    // only switch CPUs where a read came back short.
+    let drained = if per_cpu {
+        channel.drain_limited(8, sink)
+    } else {
+        channel
+            .drain(sink)
+            .map(|read| Drained { read, more: false })
+    };
+    match drained {
+        Err(Error::Output(e)) if e.kind() == io::ErrorKind::Interrupted => Ok(None),
+        Err(e) => Err(e),
+        Ok(d) => {
+            if d.read {
+                let now = Instant::now();
+                totals.first.get_or_insert(now);
+                totals.last = Some(now);
+            }
+            Ok(Some(d))
+        }
     }
-    Ok(got)
 }
 
 fn run(opts: &Options) -> Result<(), String> {
     let mut channel = Channel::open(&opts.channel, opts.format).map_err(|e| e.to_string())?;
+    if opts.follow && !channel.cpus().iter().all(|c| c.is_live()) {
+        return Err(format!(
+            "{}: --follow needs a live channel (relay files on debugfs), not a capture",
+            opts.channel.display()
+        ));
+    }
     let mut out = match (&opts.output, &opts.per_cpu_dir) {
         (Some(p), _) => Output::Merged(create(p)?),
         (None, Some(dir)) => Output::PerCpu(
@@ -99,7 +141,9 @@ fn run(opts: &Options) -> Result<(), String> {
     if opts.follow {
         let handler: extern "C" fn(libc::c_int) = on_signal;
         // SAFETY: The handler only stores to an atomic, which is
-        // async-signal-safe.
+        // async-signal-safe. glibc's signal() installs it with SA_RESTART,
+        // so reads and writes resume; poll() returns EINTR, which
+        // `Channel::wait` takes for a timeout.
         unsafe {
             libc::signal(libc::SIGINT, handler as libc::sighandler_t);
             libc::signal(libc::SIGTERM, handler as libc::sighandler_t);
@@ -110,12 +154,24 @@ fn run(opts: &Options) -> Result<(), String> {
     let mut last_progress = start;
     let mut totals = Totals::default();
     let err = |e: Error| e.to_string();
+    // A stop (signal, duration) ends following; what the buffers hold then
+    // is still read, up to STOP_CAP per round.
+    let stop =
+        || STOP.load(Ordering::Relaxed) || opts.duration.is_some_and(|d| start.elapsed() >= d);
+    let never = || false;
+    let stop: &dyn Fn() -> bool = if opts.follow { &stop } else { &never };
+    // Set when a stop had to cut reading short: the writer outran the
+    // reader, and the output may end inside a record.
+    let mut cut = false;
     loop {
-        let got = drain(&mut channel, &mut out, &mut totals).map_err(err)?;
-        if !opts.follow || STOP.load(Ordering::Relaxed) {
+        let Some(drained) = drain(&mut channel, &mut out, &mut totals, stop).map_err(err)? else {
+            cut = true;
             break;
+        };
+        if drained.more {
+            continue;
         }
-        if opts.duration.is_some_and(|d| start.elapsed() >= d) {
+        if !opts.follow || stop() {
             break;
         }
         if progress && last_progress.elapsed() >= Duration::from_millis(500) {
@@ -126,7 +182,7 @@ fn run(opts: &Options) -> Result<(), String> {
                 rate(totals.bytes, start.elapsed().as_secs_f64())
             );
         }
-        if got {
+        if drained.read {
             continue;
         }
         let wait = channel
@@ -134,11 +190,27 @@ fn run(opts: &Options) -> Result<(), String> {
             .map_err(|e| format!("poll: {e}"))?;
         if wait == Wait::Closed || channel.cpus().iter().all(|c| c.removed()) {
             // The channel is gone: take what is left.
-            drain(&mut channel, &mut out, &mut totals).map_err(err)?;
+            loop {
+                match drain(&mut channel, &mut out, &mut totals, stop).map_err(err)? {
+                    Some(d) if d.more => continue,
+                    Some(_) => break,
+                    None => {
+                        cut = true;
+                        break;
+                    }
+                }
+            }
             break;
         }
     }
-    channel.finish().map_err(err)?;
+    if cut {
+        eprintln!(
+            "relay-read: warning: stopped while the writer was still ahead: the output may \
+             end inside a record, and the rest is left for the next reader"
+        );
+    } else {
+        channel.finish().map_err(err)?;
+    }
     if progress {
         eprintln!();
     }
@@ -168,7 +240,7 @@ fn summary(opts: &Options, channel: &Channel, totals: &Totals) {
                     .map_or("-".to_string(), |s| s.to_string());
                 eprintln!(
                     "relay-read: cpu{n}: {} bytes, {} sub-buffers finished, starting at \
-                     sub-buffer {first}, {} {}",
+                     sub-buffer {first}, {} {}{}",
                     d.record_bytes(),
                     d.subbufs_finished(),
                     d.subbufs_lost(),
@@ -176,6 +248,10 @@ fn summary(opts: &Options, channel: &Channel, totals: &Totals) {
                         "lost"
                     } else {
                         "overwritten while reading"
+                    },
+                    match d.resets() {
+                        0 => String::new(),
+                        r => format!(", channel reset {r} times"),
                     }
                 );
             }
@@ -190,6 +266,9 @@ fn summary(opts: &Options, channel: &Channel, totals: &Totals) {
                     _ => "",
                 }
             ),
+        }
+        if cpu.removed() {
+            eprintln!("relay-read: cpu{n}: the file was removed while being read");
         }
         if let Some(Ok(info)) = cpu.kernel_info() {
             if let (Some(full), Some(too_big)) = (info.full, info.too_big) {

@@ -39,7 +39,10 @@ impl Map {
         if ptr == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        // INVARIANT: mmap() succeeded for `len` readable bytes at `ptr`.
+        // INVARIANT: mmap() succeeded for `len` bytes at `ptr`. They are
+        // readable (no SIGBUS) because relay maps a buffer file only at
+        // exactly its buffer's length, all of it backed by the buffer's
+        // pages; the callers map nothing but relay files.
         Ok(Map {
             ptr: ptr.cast(),
             len,
@@ -68,20 +71,40 @@ impl Map {
         self.len
     }
 
-    /// A copy of the header bytes at `offset`, read with volatile loads: the
-    /// kernel writes this memory concurrently.
+    /// A copy of the header bytes at `offset`: read twice, until two copies
+    /// agree, so that a header the kernel rewrites meanwhile (the padding of
+    /// a sub-buffer being finished) is not returned half old, half new.
+    /// `None` if `offset` is out of the mapping or the header keeps
+    /// changing.
     pub(crate) fn header(&self, offset: usize) -> Option<[u8; HEADER_LEN]> {
         if offset.checked_add(HEADER_LEN)? > self.len {
             return None;
         }
+        let mut last = self.copy(offset);
+        for _ in 0..8 {
+            let now = self.copy(offset);
+            if now == last {
+                return Some(now);
+            }
+            last = now;
+        }
+        None
+    }
+
+    /// The `HEADER_LEN` bytes at `offset`, which must be inside the mapping.
+    fn copy(&self, offset: usize) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];
         for (i, byte) in out.iter_mut().enumerate() {
-            // SAFETY: `offset + i < offset + HEADER_LEN <= len`, so the byte
-            // is inside the mapping, which lives as long as `self` (type
-            // invariant).
+            // SAFETY: `header` checked `offset + HEADER_LEN <= len`, so the
+            // byte is inside the mapping, which lives as long as `self`
+            // (type invariant). The kernel writes this memory behind the
+            // program's back, so each byte is loaded once, volatile, never
+            // assumed stable (the caller compares two copies); the mapping
+            // is read-only, so no atomic (which may need write access) is
+            // used.
             *byte = unsafe { std::ptr::read_volatile(self.ptr.add(offset + i)) };
         }
-        Some(out)
+        out
     }
 }
 

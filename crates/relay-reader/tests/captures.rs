@@ -263,3 +263,32 @@ fn channel_errors_and_drop_counts() {
         Err(ChannelError::NoSuchChannel(_))
     ));
 }
+
+#[test]
+fn limited_drains_take_turns() {
+    let scratch = Scratch::new("limited");
+    let (a, b) = (records(0, 1000), records(1, 1000));
+    scratch.write("chan0", &a);
+    scratch.write("chan1", &b);
+    let mut channel = Channel::open_with_read_size(scratch.chan(), Format::Auto, 100).unwrap();
+    let (mut out0, mut out1, mut order) = (Vec::new(), Vec::new(), Vec::new());
+    while channel
+        .drain_limited(3, |r| {
+            order.push(r.cpu());
+            r.write_to(if r.cpu() == 0 { &mut out0 } else { &mut out1 })
+        })
+        .unwrap()
+        .more
+    {}
+    assert_eq!((out0, out1), (a, b));
+    // Three reads of CPU 0, then three of CPU 1, and so on.
+    assert_eq!(&order[..7], &[0, 0, 0, 1, 1, 1, 0]);
+    // One CPU at a time, through the mutable readers.
+    scratch.write("chan0", b"again");
+    let mut channel = Channel::open(scratch.chan(), Format::Raw).unwrap();
+    let cpu0 = &mut channel.cpus_mut()[0];
+    let records = cpu0.read().unwrap().unwrap();
+    assert_eq!(records.iter().collect::<Vec<_>>(), [b"again"]);
+    assert!(!records.filled_buffer());
+    assert!(!cpu0.is_live());
+}
