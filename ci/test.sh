@@ -136,7 +136,8 @@ for v in "${vers[@]}"; do
     fi
 done
 for v in "${debug_vers[@]}"; do
-    KFILES_DEBUG=1 test_kernel "$v" "$KFILES_CACHE/ko/$v-debug" "$v debug"
+    # Debug kernels run the same checks several times slower under TCG.
+    KFILES_QEMU_TIMEOUT=${KFILES_QEMU_TIMEOUT:-900} KFILES_DEBUG=1 test_kernel "$v" "$KFILES_CACHE/ko/$v-debug" "$v debug"
 done
 
 if [ -n "$bare_ver" ]; then

@@ -50,6 +50,8 @@ impl Output {
 #[derive(Default)]
 struct Totals {
     bytes: u64,
+    /// Bytes read since a stop was asked for (see STOP_CAP).
+    after_stop: u64,
     first: Option<Instant>,
     last: Option<Instant>,
 }
@@ -58,14 +60,15 @@ fn create(path: &PathBuf) -> Result<File, String> {
     File::create(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Bytes a CPU may still deliver once a stop was asked for: a relay-rs
-/// buffer holds at most this much, so it covers what was in the buffers
-/// when the stop came; past it, a writer is outrunning the reader, which
-/// stops anyway (its output may then end inside a record).
+/// Bytes per CPU the reader still takes once a stop was asked for: a
+/// relay-rs buffer holds at most this much, so it covers what was in the
+/// buffers when the stop came; past it, a writer is outrunning the reader,
+/// which stops anyway (its output may then end inside a record).
 const STOP_CAP: u64 = kfiles_core::relay::MAX_BUFFER_BYTES as u64;
 
 /// One round of reading into `out`. Returns what was read and whether a CPU
-/// has more now; `None` if the stop cap was reached.
+/// has more now; `None` once a stop was asked for and STOP_CAP bytes were
+/// read since (over all rounds).
 fn drain(
     channel: &mut Channel,
     out: &mut Output,
@@ -76,14 +79,14 @@ fn drain(
     // index, which `drain` does not pass, so the CPU number maps to it.
     let cpus: Vec<u32> = channel.cpus().iter().map(|c| c.cpu()).collect();
     let per_cpu = matches!(out, Output::PerCpu(_));
-    let mut after_stop = 0u64;
+    let cap = STOP_CAP * cpus.len() as u64;
     let sink = |records: &Records<'_>| {
         let index = cpus.iter().position(|&c| c == records.cpu()).unwrap_or(0);
         totals.bytes += records.len() as u64;
         out.write(index, records)?;
         if stop() {
-            after_stop += records.len() as u64;
-            if after_stop > STOP_CAP {
+            totals.after_stop += records.len() as u64;
+            if totals.after_stop > cap {
                 return Err(io::ErrorKind::Interrupted.into());
             }
         }
