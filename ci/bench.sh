@@ -29,7 +29,7 @@ tmp=$(mktemp)
     echo "(target: within 2x for 4 KiB records). End to end: 8 or 32 MiB (in the"
     echo "name) of 4 KiB records written into a channel, then read into a file,"
     echo "timed from user space, process start-up included: for 8 MiB (Rust"
-    echo "channel against C channel) with the kernel's writes, for 32 MiB"
+    echo "channel against C channel, read with cat) with the kernel's writes, for 32 MiB"
     echo "(relay-read against cat, with relay-rs headers and without) the reader"
     echo "alone, the writes made untimed before each run."
     echo
@@ -47,20 +47,20 @@ tmp=$(mktemp)
     echo "effect outside instruction counts reverses them."
 } >"$tmp"
 for v in "${vers[@]}"; do
-    kos=$KFILES_CACHE/ko/$v
+    kos=$KFILES_SCRATCH/bench-ko/$v
     bash "$KFILES_ROOT/ci/build-modules.sh" "$v" "$kos"
-    KFILES_QEMU_TIMEOUT=1800 bash "$KFILES_ROOT/ci/qemu-run.sh" "$v" bench "$kos"/*.ko >"$KFILES_CACHE/bench-$v.log"
+    KFILES_QEMU_TIMEOUT=1800 bash "$KFILES_ROOT/ci/qemu-run.sh" "$v" bench "$kos"/*.ko >"$KFILES_SCRATCH/bench-$v.log"
     KFILES_ICOUNT=1 KFILES_QEMU_TIMEOUT=1800 bash "$KFILES_ROOT/ci/qemu-run.sh" "$v" bench "$kos"/*.ko \
-        >"$KFILES_CACHE/bench-$v-icount.log"
+        >"$KFILES_SCRATCH/bench-$v-icount.log"
     kv=$(cat "$(bash "$KFILES_ROOT/ci/kdir.sh" "$v")/.kfiles-ready")
     {
         echo
         echo "## Linux $kv"
         for run in icount wall; do
-            log=$KFILES_CACHE/bench-$v.log
+            log=$KFILES_SCRATCH/bench-$v.log
             title="Wall clock"
             if [ $run = icount ]; then
-                log=$KFILES_CACHE/bench-$v-icount.log
+                log=$KFILES_SCRATCH/bench-$v-icount.log
                 title="Instruction counted (ns = instructions)"
             fi
             echo

@@ -79,6 +79,11 @@ $(obj)/kfiles_ffi.rs: $(KFILES_FFI_DIR)/wrapper.h $(KFILES_FFI_DIR)/kfiles_helpe
 $(obj)/kfiles_helpers.o: $(KFILES_FFI_DIR)/helpers.c FORCE
 	$(call if_changed_rule,cc_o_c)
 CFLAGS_kfiles_helpers.o := -I$(KFILES_FFI_DIR)
+# relay's helpers, apart: only modules that use relay-rs link them (a C
+# module that calls them adds kfiles_helpers_relay.o itself).
+$(obj)/kfiles_helpers_relay.o: $(KFILES_FFI_DIR)/helpers_relay.c FORCE
+	$(call if_changed_rule,cc_o_c)
+CFLAGS_kfiles_helpers_relay.o := -I$(KFILES_FFI_DIR)
 
 targets += kfiles_ffi.rs
 clean-files += kfiles_ffi.rs $(foreach c,$(kfiles-rust-crates),lib$(c).rmeta)
@@ -153,8 +158,13 @@ $(error kfiles: this kernel lacks what these crates need (crate/option): $(kfile
 	enable the option or leave the crate out of KFILES_CRATES)
 endif
 endif
-# Objects to add to the module (`mydrv-y := $(kfiles-objs) ...`).
-kfiles-objs := $(addsuffix .o,$(kfiles-linked)) kfiles_helpers.o
+# kfiles_core's relay format and probe records only with relay-rs (its
+# object is linked whole, like every crate's).
+RUSTFLAGS_kfiles_core.o += $(if $(filter relay_rs,$(kfiles-linked)),--cfg kfiles_relay)
+# Objects to add to the module (`mydrv-y := $(kfiles-objs) ...`). Kbuild
+# links objects whole, so the C helpers are split: relay's only with relay_rs.
+kfiles-objs := $(addsuffix .o,$(kfiles-linked)) kfiles_helpers.o \
+	$(if $(filter relay_rs,$(kfiles-linked)),kfiles_helpers_relay.o)
 # Flags for the module's own Rust objects (`RUSTFLAGS_x.o += $(kfiles-rustflags)`).
 kfiles-rustflags = -L $(obj) $(addprefix --extern ,$(filter-out kfiles_ffi static_assertions,$(kfiles-linked))) $(KFILES_CFGS)
 # Prerequisites of the module's own Rust objects (`$(obj)/x.o: $(kfiles-deps)`).

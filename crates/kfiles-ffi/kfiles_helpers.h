@@ -84,7 +84,7 @@ pid_t kfiles_task_pid(struct task_struct *t);
 void kfiles_task_comm(struct task_struct *t, char *buf, size_t len);
 
 /*
- * relay (see helpers.c for how these differ from relay_write(),
+ * relay (see helpers_relay.c for how these differ from relay_write(),
  * relay_reserve() and relay_flush()). The write and reserve helpers return a
  * negative errno when the record is refused: -ENOSPC (buffer full, no-overwrite
  * mode), -ECANCELED (subbuf_start() refused), -EPERM (wrong context for the

@@ -15,7 +15,7 @@
  *   started and refusals seen by subbuf_start().
  *
  * It writes, flushes and reads through the C helpers relay-rs itself uses
- * (crates/kfiles-ffi/helpers.c), which close races of relay's own
+ * (crates/kfiles-ffi/helpers_relay.c), which close races of relay's own
  * __relay_write(), relay_flush() and read(): the contract includes what
  * happens when a buffer is full. relay_lab_c (native=1) measures those races.
  */

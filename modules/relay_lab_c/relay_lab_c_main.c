@@ -17,7 +17,7 @@
  *
  * Module parameter native selects how it writes:
  * - native=0 (default): through the helpers relay-rs itself uses
- *   (crates/kfiles-ffi/helpers.c: full decided before switching, context
+ *   (crates/kfiles-ffi/helpers_relay.c: full decided before switching, context
  *   checks, per-CPU flush, reservations published at commit), so the channel
  *   contents match relay_lab's byte for byte;
  * - native=1: as a C driver does, with relay_write()/__relay_write(),

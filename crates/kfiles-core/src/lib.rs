@@ -14,7 +14,8 @@
 //! - [`probe`]: self-checking records for tests that prove a channel loses,
 //!   duplicates and corrupts nothing;
 //! - [`relay`]: the relay sub-buffer header, channel geometry checks and a
-//!   decoder for the stream `read()` returns (used by relay-rs and relay-read);
+//!   decoder for the stream `read()` returns (used by relay-rs and relay-read;
+//!   in a kernel module, these two only with relay-rs);
 //! - [`text`]: allocation-free formatting of numbers in the formats that the
 //!   kernel's debugfs attribute files use (`"%llu\n"`, `"0x%08llx\n"`, ...).
 
@@ -28,6 +29,11 @@ pub mod buffer;
 pub mod mode;
 pub mod name;
 pub mod parse;
+// In a kernel module only with relay-rs (kbuild/kfiles.mk passes
+// `--cfg kfiles_relay`): Kbuild links a crate's object whole, and a module
+// without relay has no use for the channel format's code.
+#[cfg(any(not(MODULE), kfiles_relay))]
 pub mod probe;
+#[cfg(any(not(MODULE), kfiles_relay))]
 pub mod relay;
 pub mod text;

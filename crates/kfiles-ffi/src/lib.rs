@@ -14,7 +14,7 @@
 //! are generated; every other type (`file`, `inode`, `file_operations`, ...)
 //! is the kernel crate's own, so values pass between the two without casts.
 //! `static inline` functions and version-dependent macros are reached through
-//! the C helpers in `helpers.c` (`kfiles_*()`).
+//! the C helpers in `helpers.c` and `helpers_relay.c` (`kfiles_*()`).
 //!
 //! This file is the head of the crate root: the build appends bindgen's output
 //! to it. The other kfiles crates are its only intended users.

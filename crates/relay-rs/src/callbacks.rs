@@ -358,7 +358,7 @@ impl<C: Callbacks> Trampolines<C> {
         }
         // No "buffer full" test here: in no-overwrite mode the write helpers
         // never start a switch that would find the buffer full (see
-        // helpers.c), and the first sub-buffer of an empty buffer always fits.
+        // helpers_relay.c), and the first sub-buffer of an empty buffer always fits.
         // SAFETY: `buf` is a live buffer of a channel opened with `C`'s
         // table (first requirement).
         let accepted = unsafe {
