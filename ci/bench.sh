@@ -45,6 +45,9 @@ tmp=$(mktemp)
     echo "looks better there than on hardware. Ratios to compare with targets"
     echo "are the instruction-counted ones; the wall-clock ones show that no"
     echo "effect outside instruction counts reverses them."
+    echo
+    echo "The misses against the targets, what causes them and the next levers:"
+    echo "docs/notes.md, issue 15."
 } >"$tmp"
 for v in "${vers[@]}"; do
     kos=$KFILES_SCRATCH/bench-ko/$v

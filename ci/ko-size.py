@@ -22,6 +22,10 @@ CRATE = re.compile(r"^<*&?(?:mut )?(?:dyn )?([a-z_][a-z0-9_]*)::")
 
 
 def origin(name):
+    # kCFI's type-hash preambles and call padding before each function
+    # (distribution-like kernels) are symbols of their own.
+    if name.startswith(("__cfi_", "__pfx_")):
+        return "kCFI, padding"
     if "::" not in name:
         return "C helpers" if name.startswith("kfiles_") else "module's C"
     m = CRATE.match(name)
