@@ -6,7 +6,7 @@
  * 6.14, and every debugfs function, a static inline stub without
  * CONFIG_DEBUG_FS). Each helper is a plain call of the C API it names,
  * but for relay's writers, which also close races of the inline originals
- * (helpers.c explains each).
+ * (helpers_relay.c explains each).
  */
 #ifndef KFILES_HELPERS_H
 #define KFILES_HELPERS_H

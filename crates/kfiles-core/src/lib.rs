@@ -11,9 +11,9 @@
 //! - [`buffer`]: offset arithmetic of buffer-backed files (reads at any
 //!   offset and size, bounded replace/append writes);
 //! - [`name`]: what debugfs and procfs accept as an entry name;
-//! - [`probe`]: self-checking records for tests that prove a channel loses,
+//! - `probe`: self-checking records for tests that prove a channel loses,
 //!   duplicates and corrupts nothing;
-//! - [`relay`]: the relay sub-buffer header, channel geometry checks and a
+//! - `relay`: the relay sub-buffer header, channel geometry checks and a
 //!   decoder for the stream `read()` returns (used by relay-rs and relay-read;
 //!   in a kernel module, these two only with relay-rs);
 //! - [`text`]: allocation-free formatting of numbers in the formats that the

@@ -482,16 +482,19 @@ enum State {
     Records { header: SubbufHeader, done: usize },
 }
 
-/// What a live reader sees in a sub-buffer's slot of the buffer (its
-/// `mmap()`), for [`StreamDecoder::feed_live`].
+/// What a live reader learns of an open sub-buffer's end from its slot in
+/// the buffer (its `mmap()`), for [`StreamDecoder::feed_live`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Slot {
-    /// The sub-buffer is still being written (or the slot cannot be read).
+    /// Take every byte for the sub-buffer's records (it is still being
+    /// written, as far as the caller knows).
     Open,
     /// The sub-buffer is finished, with this padding.
     Finished(u32),
-    /// The slot holds a later sub-buffer: the writer reused it.
-    Reused,
+    /// The slot does not tell (the sub-buffer still open, or the slot
+    /// already reused, or the channel reset): stop, so that the caller
+    /// finds the sub-buffer's end another way.
+    Unknown,
 }
 
 /// Turns the byte stream of `read()` on one per-CPU relay file back into
@@ -610,15 +613,15 @@ impl StreamDecoder {
         self.feed_live(input, slot, records).map(|_| ())
     }
 
-    /// [`feed`](Self::feed) for a live reader that can tell when the slot
-    /// of a sub-buffer it is inside was reused ([`Slot::Reused`]);
-    /// `slot(header)` gets the sub-buffer's header as the stream had it
-    /// (open), with its sequence number and geometry. It then
-    /// stops before the next byte and returns how many bytes of `input` it
-    /// consumed (all of them otherwise). The sub-buffer's padding is gone:
-    /// the caller finds where the next header starts by other means, feeds
-    /// the bytes before it (with `|_| Slot::Open`, so that they pass as
-    /// records), and calls [`end_open_subbuf`](Self::end_open_subbuf).
+    /// [`feed`](Self::feed) for a live reader that may not learn an open
+    /// sub-buffer's padding ([`Slot::Unknown`]); `slot(header)` gets the
+    /// sub-buffer's header as the stream had it (open), with its sequence
+    /// number and geometry. At an unknown padding it stops before the next
+    /// byte of that sub-buffer and returns how many bytes of `input` it
+    /// consumed (all of them otherwise): the caller finds where the next
+    /// header starts by other means, feeds the bytes before it (with
+    /// `|_| Slot::Open`, so that they pass as records), and calls
+    /// [`end_open_subbuf`](Self::end_open_subbuf).
     ///
     /// ```
     /// use kfiles_core::relay::{Geometry, Slot, StreamDecoder, SubbufHeader, OPEN};
@@ -630,7 +633,7 @@ impl StreamDecoder {
     /// stream.extend_from_slice(b"four");
     /// let (mut d, mut out) = (StreamDecoder::new(), Vec::new());
     /// // Sub-buffer 3's slot was reused before its padding could be seen.
-    /// let reused = |h: &SubbufHeader| if h.sequence == 3 { Slot::Reused } else { Slot::Open };
+    /// let reused = |h: &SubbufHeader| if h.sequence == 3 { Slot::Unknown } else { Slot::Open };
     /// let used = d.feed_live(&stream, reused, |r| out.extend_from_slice(r)).unwrap();
     /// assert_eq!(used, 24);
     /// // The caller found sub-buffer 4's header 5 bytes on.
@@ -677,7 +680,7 @@ impl StreamDecoder {
                         let padding = match slot(header) {
                             Slot::Open => None,
                             Slot::Finished(padding) => Some(padding),
-                            Slot::Reused => return Ok(whole - input.len()),
+                            Slot::Unknown => return Ok(whole - input.len()),
                         };
                         if let Some(padding) = padding {
                             if !header.geometry.finished_padding_fits(padding) {
@@ -853,7 +856,8 @@ impl StreamDecoder {
         self.first
     }
 
-    /// Sub-buffers decoded to their end.
+    /// Sub-buffers decoded to their end (including those a live reader
+    /// ended at the next header, [`end_open_subbuf`](Self::end_open_subbuf)).
     pub fn subbufs_finished(&self) -> u64 {
         self.finished
     }

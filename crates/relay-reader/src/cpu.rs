@@ -134,22 +134,17 @@ fn read_retrying(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
-/// Whether sequence number `a` is after `b` (wrapping counters).
-fn newer(a: u32, b: u32) -> bool {
-    a != b && a.wrapping_sub(b) < 1 << 31
-}
-
-/// Where in `input` the header of a sub-buffer after `sequence` starts: the
-/// first 24 bytes that decode as a header of the channel's geometry with a
-/// later sequence number (the next one, or an even later one after the
-/// writer lapped the reader). Records that look exactly like such a header
-/// would be taken for one.
+/// Where in `input` the header of the sub-buffer after sub-buffer
+/// `sequence` starts: the first 24 bytes that decode as a header of the
+/// channel's geometry with another sequence number (the next one, a later
+/// one after the writer lapped the reader, 0 after a reset). Records that
+/// look exactly like such a header would be taken for one.
 fn next_header(input: &[u8], geometry: Geometry, sequence: u32) -> Option<usize> {
     let magic = MAGIC.to_le_bytes();
     (0..input.len().saturating_sub(HEADER_LEN - 1)).find(|&at| {
         input[at..].starts_with(&magic)
             && SubbufHeader::decode(&input[at..at + HEADER_LEN])
-                .is_ok_and(|h| h.geometry == geometry && newer(h.sequence, sequence))
+                .is_ok_and(|h| h.geometry == geometry && h.sequence != sequence)
     })
 }
 
@@ -349,28 +344,16 @@ impl CpuReader {
                         error,
                     },
                 };
-                // What the mapping shows of a sub-buffer's slot.
+                // What the mapping tells of an open sub-buffer's end: its
+                // padding if the slot holds it finished; otherwise nothing
+                // (still open, reused after this reader consumed it or
+                // lapped it, or the channel reset), and its records run up
+                // to the next header in the stream.
                 let slot = |open: &SubbufHeader| {
-                    let Some(map) = map else {
-                        return Slot::Open;
-                    };
-                    let g = open.geometry;
-                    match map
-                        .header(g.subbuf_offset(open.sequence))
-                        .and_then(|h| SubbufHeader::decode(&h).ok())
-                    {
-                        Some(h) if h.geometry == g && h.sequence == open.sequence => {
-                            if h.is_finished() {
-                                Slot::Finished(h.padding)
-                            } else {
-                                Slot::Open
-                            }
-                        }
-                        Some(h) if h.geometry == g && newer(h.sequence, open.sequence) => {
-                            Slot::Reused
-                        }
-                        _ => Slot::Open,
-                    }
+                    let finished = map
+                        .and_then(|map| map.header(open.geometry.subbuf_offset(open.sequence)))
+                        .and_then(|h| finished_padding(&h, open.geometry, open.sequence));
+                    finished.map_or(Slot::Unknown, Slot::Finished)
                 };
                 let mut input = &self.buf[..n];
                 loop {
@@ -384,10 +367,9 @@ impl CpuReader {
                     if input.is_empty() {
                         break;
                     }
-                    // The writer reused the slot of sub-buffer k, which this
-                    // reader is inside of, before its padding could be seen
-                    // (it consumed k, or was lapped): k's records run up to
-                    // the next header in the stream. With its padding
+                    // Sub-buffer k, which this reader is inside of, has no
+                    // padding the mapping shows: its records run up to the
+                    // next header in the stream, if any. With its padding
                     // unknown, the decoder takes all it is fed for records.
                     match next_header(input, g, k) {
                         Some(at) => {
@@ -643,21 +625,18 @@ mod tests {
         let g = Geometry::new(128, 4).unwrap();
         let other = Geometry::new(256, 4).unwrap();
         let mut input = b"records of 7 KFRL".to_vec();
-        // Not after 7, or of another channel: records.
+        // Its own header again, or another channel's: records.
         input.extend_from_slice(&header(7, g));
         input.extend_from_slice(&header(8, other));
         let at = input.len();
         input.extend_from_slice(&header(8, g));
         input.extend_from_slice(b"records of 8");
         assert_eq!(next_header(&input, g, 7), Some(at));
-        // After a lap, a later one.
+        // After a lap, a later one; after a reset, 0.
         assert_eq!(next_header(&input, g, 5), Some(17));
+        assert_eq!(next_header(&header(0, g), g, 9), Some(0));
         // Cut before its end: not found (the caller holds the tail back).
         assert_eq!(next_header(&input[..at + HEADER_LEN - 1], g, 7), None);
         assert_eq!(next_header(b"", g, 7), None);
-        // Wrapping sequence numbers.
-        let wrapped = header(0, g);
-        assert_eq!(next_header(&wrapped, g, u32::MAX), Some(0));
-        assert_eq!(next_header(&wrapped, g, 1), None);
     }
 }

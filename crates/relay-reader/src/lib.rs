@@ -31,15 +31,15 @@
 //! finds that sub-buffer's header in the mapping. (Two readers of one file
 //! at the same time each get part of the stream.) For a channel with
 //! headers, a sub-buffer still being written has no padding in its header
-//! yet; the reader looks at the header again in the mapping before it reads
-//! past that sub-buffer's records, so it never takes the next header for
-//! records. The writer may reuse that header's slot before the reader saw
-//! the padding (once `read()` consumed the sub-buffer, or by lapping the
-//! reader in overwrite mode, when `read()` moves on to the oldest sub-buffer
-//! left): the sub-buffer's records then end where the stream holds the
-//! next header, a header of the channel's geometry with a later sequence
-//! number (records that look exactly like one would be taken for it).
-//! Sub-buffers skipped are counted as lost.
+//! yet; the reader looks at the header again in the mapping, before each
+//! read and as it decodes, and takes the padding from there once the
+//! sub-buffer is finished. Where the mapping cannot tell (the slot already
+//! reused after this reader consumed the sub-buffer, a writer lapping the
+//! reader in overwrite mode, a channel reset, or a capture without a
+//! mapping), the sub-buffer's records run up to the next header in the
+//! stream: a header of the channel's geometry with another sequence number
+//! (records that look exactly like one would be taken for it). Sub-buffers
+//! skipped are counted as lost, resets as resets.
 //!
 //! ```
 //! use relay_reader::{Channel, Format};

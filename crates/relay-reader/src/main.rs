@@ -60,10 +60,11 @@ fn create(path: &PathBuf) -> Result<File, String> {
     File::create(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Bytes per CPU the reader still takes once a stop was asked for: a
-/// relay-rs buffer holds at most this much, so it covers what was in the
-/// buffers when the stop came; past it, a writer is outrunning the reader,
-/// which stops anyway (its output may then end inside a record).
+/// Bytes the reader still takes once a stop was asked for, per CPU of the
+/// channel, as one budget all CPUs share: a relay-rs buffer holds at most
+/// this much, so it covers what was in the buffers when the stop came; past
+/// it, a writer is outrunning the reader, which stops anyway (its output may
+/// then end inside a record).
 const STOP_CAP: u64 = kfiles_core::relay::MAX_BUFFER_BYTES as u64;
 
 /// One round of reading into `out`. Returns what was read and whether a CPU

@@ -80,31 +80,29 @@ impl Map {
         if offset.checked_add(HEADER_LEN)? > self.len {
             return None;
         }
-        let mut last = self.copy(offset);
+        let copy = || {
+            let mut out = [0u8; HEADER_LEN];
+            for (i, byte) in out.iter_mut().enumerate() {
+                // SAFETY: `offset + HEADER_LEN <= len` (checked above), so
+                // the byte is inside the mapping, which lives as long as
+                // `self` (type invariant). The kernel writes this memory
+                // behind the program's back, so each byte is loaded once,
+                // volatile, never assumed stable (two copies are compared);
+                // the mapping is read-only, so no atomic (which may need
+                // write access) is used.
+                *byte = unsafe { std::ptr::read_volatile(self.ptr.add(offset + i)) };
+            }
+            out
+        };
+        let mut last = copy();
         for _ in 0..8 {
-            let now = self.copy(offset);
+            let now = copy();
             if now == last {
                 return Some(now);
             }
             last = now;
         }
         None
-    }
-
-    /// The `HEADER_LEN` bytes at `offset`, which must be inside the mapping.
-    fn copy(&self, offset: usize) -> [u8; HEADER_LEN] {
-        let mut out = [0u8; HEADER_LEN];
-        for (i, byte) in out.iter_mut().enumerate() {
-            // SAFETY: `header` checked `offset + HEADER_LEN <= len`, so the
-            // byte is inside the mapping, which lives as long as `self`
-            // (type invariant). The kernel writes this memory behind the
-            // program's back, so each byte is loaded once, volatile, never
-            // assumed stable (the caller compares two copies); the mapping
-            // is read-only, so no atomic (which may need write access) is
-            // used.
-            *byte = unsafe { std::ptr::read_volatile(self.ptr.add(offset + i)) };
-        }
-        out
     }
 }
 

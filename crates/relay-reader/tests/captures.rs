@@ -292,3 +292,38 @@ fn limited_drains_take_turns() {
     assert!(!records.filled_buffer());
     assert!(!cpu0.is_live());
 }
+
+#[test]
+fn open_subbufs_end_at_the_next_header() {
+    // Reads joined into one capture: each sub-buffer's header was read while
+    // it was open, so none says where its records end, and a reset starts
+    // the sequence again at 0.
+    let scratch = Scratch::new("open");
+    let geometry = Geometry::new(128, 4).unwrap();
+    let mut capture = Vec::new();
+    let mut expected = Vec::new();
+    for (sequence, len) in [(4, 50), (5, 104), (6, 1), (0, 30)] {
+        let header = SubbufHeader {
+            padding: kfiles_core::relay::OPEN,
+            sequence,
+            geometry,
+            overwrite: false,
+        };
+        capture.extend_from_slice(&header.encode());
+        let data = records(sequence as u8, len);
+        capture.extend_from_slice(&data);
+        expected.extend_from_slice(&data);
+    }
+    scratch.write("chan0", &capture);
+    for read_size in [24, 30, 100, 4096] {
+        let mut channel =
+            Channel::open_with_read_size(scratch.chan(), Format::Auto, read_size).unwrap();
+        assert_eq!(
+            drain(&mut channel).unwrap(),
+            expected,
+            "read size {read_size}"
+        );
+        let d = channel.cpus()[0].decoder().unwrap();
+        assert_eq!((d.subbufs_finished(), d.resets()), (3, 1));
+    }
+}
