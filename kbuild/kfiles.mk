@@ -76,14 +76,13 @@ $(obj)/kfiles_ffi.rs: $(KFILES_FFI_DIR)/wrapper.h $(KFILES_FFI_DIR)/kfiles_helpe
 		      $(KFILES_FFI_DIR)/src/lib.rs FORCE
 	$(call if_changed,kfiles_bindgen)
 
-$(obj)/kfiles_helpers.o: $(KFILES_FFI_DIR)/helpers.c FORCE
+# The C helpers: kfiles_X.o from crates/kfiles-ffi/X.c. relay's are apart,
+# in kfiles_helpers_relay.o: only modules that use relay-rs link them (a C
+# module that calls them adds the object itself).
+kfiles-helper-objs := kfiles_helpers.o kfiles_helpers_relay.o
+$(addprefix $(obj)/,$(kfiles-helper-objs)): $(obj)/kfiles_%.o: $(KFILES_FFI_DIR)/%.c FORCE
 	$(call if_changed_rule,cc_o_c)
-CFLAGS_kfiles_helpers.o := -I$(KFILES_FFI_DIR)
-# relay's helpers, apart: only modules that use relay-rs link them (a C
-# module that calls them adds kfiles_helpers_relay.o itself).
-$(obj)/kfiles_helpers_relay.o: $(KFILES_FFI_DIR)/helpers_relay.c FORCE
-	$(call if_changed_rule,cc_o_c)
-CFLAGS_kfiles_helpers_relay.o := -I$(KFILES_FFI_DIR)
+$(foreach o,$(kfiles-helper-objs),$(eval CFLAGS_$(o) := -I$(KFILES_FFI_DIR)))
 
 targets += kfiles_ffi.rs
 clean-files += kfiles_ffi.rs $(foreach c,$(kfiles-rust-crates),lib$(c).rmeta)

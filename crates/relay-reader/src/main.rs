@@ -34,14 +34,18 @@ const FOLLOW_POLL: Duration = Duration::from_millis(200);
 /// buffering (every write is a whole read's worth).
 enum Output {
     Merged(File),
-    PerCpu(Vec<File>),
+    /// Each CPU's file, by CPU number.
+    PerCpu(Vec<(u32, File)>),
 }
 
 impl Output {
-    fn write(&mut self, index: usize, records: &Records<'_>) -> io::Result<()> {
+    fn write(&mut self, records: &Records<'_>) -> io::Result<()> {
         let file = match self {
             Self::Merged(f) => f,
-            Self::PerCpu(files) => &mut files[index],
+            Self::PerCpu(files) => match files.iter_mut().find(|(cpu, _)| *cpu == records.cpu()) {
+                Some((_, f)) => f,
+                None => return Err(io::Error::other("records of a CPU without a file")),
+            },
         };
         records.write_to(file)
     }
@@ -76,15 +80,11 @@ fn drain(
     totals: &mut Totals,
     stop: &dyn Fn() -> bool,
 ) -> Result<Option<Drained>, Error> {
-    // The merged file serves every CPU; per-CPU files go by the reader's
-    // index, which `drain` does not pass, so the CPU number maps to it.
-    let cpus: Vec<u32> = channel.cpus().iter().map(|c| c.cpu()).collect();
     let per_cpu = matches!(out, Output::PerCpu(_));
-    let cap = STOP_CAP * cpus.len() as u64;
+    let cap = STOP_CAP * channel.cpus().len() as u64;
     let sink = |records: &Records<'_>| {
-        let index = cpus.iter().position(|&c| c == records.cpu()).unwrap_or(0);
         totals.bytes += records.len() as u64;
-        out.write(index, records)?;
+        out.write(records)?;
         if stop() {
             totals.after_stop += records.len() as u64;
             if totals.after_stop > cap {
@@ -130,7 +130,7 @@ fn run(opts: &Options) -> Result<(), String> {
             channel
                 .cpus()
                 .iter()
-                .map(|c| create(&dir.join(format!("cpu{}", c.cpu()))))
+                .map(|c| Ok::<_, String>((c.cpu(), create(&dir.join(format!("cpu{}", c.cpu())))?)))
                 .collect::<Result<_, _>>()?,
         ),
         // stdout without std's line buffering, which would look for

@@ -83,13 +83,11 @@ impl Map {
         let copy = || {
             let mut out = [0u8; HEADER_LEN];
             for (i, byte) in out.iter_mut().enumerate() {
-                // SAFETY: `offset + HEADER_LEN <= len` (checked above), so
-                // the byte is inside the mapping, which lives as long as
-                // `self` (type invariant). The kernel writes this memory
-                // behind the program's back, so each byte is loaded once,
-                // volatile, never assumed stable (two copies are compared);
-                // the mapping is read-only, so no atomic (which may need
-                // write access) is used.
+                // The kernel writes this memory behind the program's back:
+                // each byte is loaded once, volatile, and never assumed
+                // stable (two copies are compared). The mapping is
+                // read-only, so no atomic (which may need write access).
+                // SAFETY: In the mapping (`offset + HEADER_LEN <= len`, checked above), alive with `self`.
                 *byte = unsafe { std::ptr::read_volatile(self.ptr.add(offset + i)) };
             }
             out
