@@ -33,6 +33,13 @@ KRUSTC=/usr/bin/rustc
 KRUSTDOC=/usr/bin/rustdoc
 export PATH="/usr/lib/llvm-$LLVM_VERSION/bin:$KFILES_CACHE/tools/bin:$HOME/.cargo/bin:$PATH"
 export LIBCLANG_PATH=/usr/lib/llvm-$LLVM_VERSION/lib
+# Every make (modules, the external driver, the doc examples) runs a job per
+# core: each module directory compiles its own copy of the crates, and one
+# job at a time left a core idle (the module builds took twice as long).
+case " ${MAKEFLAGS:-} " in
+*" -j"* | *" --jobs"*) ;;
+*) export MAKEFLAGS="${MAKEFLAGS:+$MAKEFLAGS }-j$(nproc)" ;;
+esac
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
 

@@ -76,10 +76,11 @@ $(obj)/kfiles_ffi.rs: $(KFILES_FFI_DIR)/wrapper.h $(KFILES_FFI_DIR)/kfiles_helpe
 		      $(KFILES_FFI_DIR)/src/lib.rs FORCE
 	$(call if_changed,kfiles_bindgen)
 
-# The C helpers: kfiles_X.o from crates/kfiles-ffi/X.c. relay's are apart,
-# in kfiles_helpers_relay.o: only modules that use relay-rs link them (a C
-# module that calls them adds the object itself).
-kfiles-helper-objs := kfiles_helpers.o kfiles_helpers_relay.o
+# The C helpers: kfiles_X.o from crates/kfiles-ffi/X.c. Those of one crate
+# are apart, in kfiles_helpers_CRATE.o: only modules that use the crate link
+# them (a C module that calls relay's adds kfiles_helpers_relay.o itself).
+kfiles-helper-objs := kfiles_helpers.o kfiles_helpers_debugfs.o kfiles_helpers_procfs.o \
+	kfiles_helpers_relay.o kfiles_helpers_work.o
 $(addprefix $(obj)/,$(kfiles-helper-objs)): $(obj)/kfiles_%.o: $(KFILES_FFI_DIR)/%.c FORCE
 	$(call if_changed_rule,cc_o_c)
 $(foreach o,$(kfiles-helper-objs),$(eval CFLAGS_$(o) := -I$(KFILES_FFI_DIR)))
@@ -161,9 +162,13 @@ endif
 # object is linked whole, like every crate's).
 RUSTFLAGS_kfiles_core.o += $(if $(filter relay_rs,$(kfiles-linked)),--cfg kfiles_relay)
 # Objects to add to the module (`mydrv-y := $(kfiles-objs) ...`). Kbuild
-# links objects whole, so the C helpers are split: relay's only with relay_rs.
+# links objects whole, so the C helpers are split by crate.
+kfiles-helpers-of-debugfs_rs := kfiles_helpers_debugfs.o
+kfiles-helpers-of-procfs_rs := kfiles_helpers_procfs.o
+kfiles-helpers-of-relay_rs := kfiles_helpers_relay.o
+kfiles-helpers-of-periodic_work := kfiles_helpers_work.o
 kfiles-objs := $(addsuffix .o,$(kfiles-linked)) kfiles_helpers.o \
-	$(if $(filter relay_rs,$(kfiles-linked)),kfiles_helpers_relay.o)
+	$(foreach c,$(kfiles-linked),$(kfiles-helpers-of-$(c)))
 # Flags for the module's own Rust objects (`RUSTFLAGS_x.o += $(kfiles-rustflags)`).
 kfiles-rustflags = -L $(obj) $(addprefix --extern ,$(filter-out kfiles_ffi static_assertions,$(kfiles-linked))) $(KFILES_CFGS)
 # Prerequisites of the module's own Rust objects (`$(obj)/x.o: $(kfiles-deps)`).

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the C helpers' files share (helpers.c, helpers_relay.c); not for
- * drivers.
+ * What the C helpers' files share (helpers.c and the helpers of one crate,
+ * helpers_*.c); not for drivers.
  */
 #ifndef KFILES_HELPERS_INTERNAL_H
 #define KFILES_HELPERS_INTERNAL_H
@@ -33,5 +33,13 @@ static inline bool kfiles_relay_writing_here(void)
 {
 	return raw_cpu_read(kfiles_relay_nest.depth) != 0;
 }
+
+/*
+ * Releases one leaked per-network-namespace registration of procfs-rs and
+ * says whether there was one; kfiles_teardowns_wait() calls it until there
+ * are none. Set by helpers_procfs.c's first registration: NULL in modules
+ * that never register one (or do not link procfs-rs).
+ */
+extern bool (*kfiles_pernet_sweep)(void);
 
 #endif /* KFILES_HELPERS_INTERNAL_H */

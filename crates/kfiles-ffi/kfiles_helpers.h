@@ -30,8 +30,6 @@ bool kfiles_debugfs_initialized(void);
 struct dentry *kfiles_debugfs_create_symlink(const char *name, struct dentry *parent,
 					     const char *target);
 
-void *kfiles_pde_data(const struct inode *inode);
-
 struct seq_file;
 void kfiles_seq_escape(struct seq_file *m, const char *src, size_t len, const char *esc);
 /*
@@ -79,7 +77,7 @@ unsigned int kfiles_seq_reader_gid(struct seq_file *m, unsigned int gid);
 void kfiles_rcu_read_lock(void);
 void kfiles_rcu_read_unlock(void);
 
-struct task_struct *kfiles_next_process(struct task_struct *p);
+size_t kfiles_task_list_offset(void);
 pid_t kfiles_task_pid(struct task_struct *t);
 void kfiles_task_comm(struct task_struct *t, char *buf, size_t len);
 
@@ -128,7 +126,11 @@ struct kfiles_relay_callbacks {
  */
 struct raw_spinlock;
 
-/* An open reservation: interrupts are off until kfiles_relay_release(). */
+/*
+ * An open reservation: interrupts are off until kfiles_relay_release().
+ * kfiles_relay_reserve() sets every field when it succeeds (the caller need
+ * not initialise the slot) and only irqflags when it fails.
+ */
 struct kfiles_relay_slot {
 	struct rchan_buf *buf;
 	struct raw_spinlock *lock;	/* held until release (global channels) */

@@ -97,6 +97,7 @@ unsafe impl kfiles_file::FileSystem for Debugfs {
         unsafe { ffi::kfiles_debugfs_remove(node) }
     }
 
+    #[inline]
     unsafe fn data_of(inode: *mut bindings::inode) -> *mut c_void {
         // SAFETY: `inode` is a live inode (function requirements).
         unsafe { (*inode).i_private }

@@ -83,6 +83,7 @@ impl WritePlan {
 
 /// Plans a write of `count` bytes at `pos` into a buffer holding `len` bytes
 /// out of `capacity` (see the module documentation for the rules).
+#[inline]
 pub fn plan_write(
     len: usize,
     capacity: usize,

@@ -21,7 +21,7 @@ use crate::{
     seek::{
         llseek_sized_handler, llseek_sized_per_open, llseek_within_handler, llseek_within_per_open,
     },
-    FileSystem, Served,
+    FileSystem, Frames, Served,
 };
 use core::marker::PhantomData;
 use kernel::{bindings, ffi::c_int};
@@ -52,6 +52,21 @@ pub(crate) unsafe fn served_of<'a, T, F: FileSystem>(inode: *mut bindings::inode
 pub unsafe fn served_of_file<'a, T, F: FileSystem>(file: *mut bindings::file) -> &'a Served<T> {
     // SAFETY: An open file's inode is the entry's (function requirements).
     unsafe { served_of::<T, F>((*file).f_inode) }
+}
+
+/// The frames of the entry `file` is open on, whatever its value's type.
+///
+/// # Safety
+///
+/// `file` must be open on an entry of `F`, one of whose operations is
+/// running, and whose data pointer points at a `Served<T>`, of any `T`, that
+/// is alive and only shared for `'a`.
+#[inline]
+unsafe fn frames_of_file<'a, F: FileSystem>(file: *mut bindings::file) -> &'a Frames {
+    // SAFETY: An open file's inode is the entry's, and its data pointer
+    // points at a live, shared `Served<T>` (function requirements), whose
+    // `Frames` are at offset 0 (`Served`'s type invariants).
+    unsafe { &*F::data_of((*file).f_inode).cast::<Frames>() }
 }
 
 /// `open` of single-show files: a single-show seq_file over the entry's
@@ -98,17 +113,18 @@ pub unsafe extern "C" fn open_seq<T: SeqIterator + 'static, F: FileSystem>(
 /// # Safety
 ///
 /// - `file` must be a seq_file opened by [`open_show::<T, F>`] or
-///   [`open_seq::<T, F>`], on an entry whose data pointer points at a
-///   `Served<T>` that is alive and only shared for the duration of the call.
+///   [`open_seq::<T, F>`], of any `T`, on an entry whose data pointer points
+///   at a `Served<T>` that is alive and only shared for the duration of the
+///   call.
 /// - `buf`, `count` and `ppos` must be those of the `read()` call.
-pub unsafe extern "C" fn read_seq<T, F: FileSystem>(
+pub unsafe extern "C" fn read_seq<F: FileSystem>(
     file: *mut bindings::file,
     buf: *mut kernel::ffi::c_char,
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
     // SAFETY: By the first requirement.
-    let _frame = unsafe { served_of_file::<T, F>(file) }.enter();
+    let _frame = unsafe { frames_of_file::<F>(file) }.enter();
     // SAFETY: By the two requirements, which are `seq_read`'s.
     unsafe { ffi::seq_read(file, buf, count, ppos) }
 }
@@ -119,15 +135,16 @@ pub unsafe extern "C" fn read_seq<T, F: FileSystem>(
 /// # Safety
 ///
 /// - `iocb` must be a read of a seq_file opened by [`open_show::<T, F>`] or
-///   [`open_seq::<T, F>`], on an entry whose data pointer points at a
-///   `Served<T>` that is alive and only shared for the duration of the call.
+///   [`open_seq::<T, F>`], of any `T`, on an entry whose data pointer points
+///   at a `Served<T>` that is alive and only shared for the duration of the
+///   call.
 /// - `to` must be the destination of that read.
-pub unsafe extern "C" fn read_iter_seq<T, F: FileSystem>(
+pub unsafe extern "C" fn read_iter_seq<F: FileSystem>(
     iocb: *mut bindings::kiocb,
     to: *mut bindings::iov_iter,
 ) -> isize {
     // SAFETY: By the first requirement.
-    let _frame = unsafe { served_of_file::<T, F>((*iocb).ki_filp) }.enter();
+    let _frame = unsafe { frames_of_file::<F>((*iocb).ki_filp) }.enter();
     // SAFETY: By the two requirements, which are `seq_read_iter`'s.
     unsafe { ffi::seq_read_iter(iocb, to) }
 }
@@ -139,13 +156,13 @@ pub unsafe extern "C" fn read_iter_seq<T, F: FileSystem>(
 ///
 /// - `file` as for [`read_seq`].
 /// - `offset` and `whence` are those of the `lseek()` call.
-pub unsafe extern "C" fn lseek_seq<T, F: FileSystem>(
+pub unsafe extern "C" fn lseek_seq<F: FileSystem>(
     file: *mut bindings::file,
     offset: bindings::loff_t,
     whence: c_int,
 ) -> bindings::loff_t {
     // SAFETY: By the first requirement.
-    let _frame = unsafe { served_of_file::<T, F>(file) }.enter();
+    let _frame = unsafe { frames_of_file::<F>(file) }.enter();
     // SAFETY: By the two requirements, which are `seq_lseek`'s.
     unsafe { ffi::seq_lseek(file, offset, whence) }
 }
@@ -275,10 +292,10 @@ impl<T: Show + Sync, F: FileSystem> Operations<T, F> {
     // `single_release` does not use the value.
     pub const READ_ONLY: Self = Self {
         open: Some(open_show::<T, F>),
-        read: Some(read_seq::<T, F>),
-        read_iter: Some(read_iter_seq::<T, F>),
+        read: Some(read_seq::<F>),
+        read_iter: Some(read_iter_seq::<F>),
         write: None,
-        llseek: Some(lseek_seq::<T, F>),
+        llseek: Some(lseek_seq::<F>),
         release: Some(ffi::single_release),
         poll: None,
         _types: PhantomData,
@@ -322,10 +339,10 @@ impl<T: SeqIterator + Sync + 'static, F: FileSystem> Operations<T, F> {
     // use the value.
     pub const SEQ: Self = Self {
         open: Some(open_seq::<T, F>),
-        read: Some(read_seq::<T, F>),
-        read_iter: Some(read_iter_seq::<T, F>),
+        read: Some(read_seq::<F>),
+        read_iter: Some(read_iter_seq::<F>),
         write: None,
-        llseek: Some(lseek_seq::<T, F>),
+        llseek: Some(lseek_seq::<F>),
         release: Some(ffi::seq_release_private),
         poll: None,
         _types: PhantomData,

@@ -105,6 +105,7 @@ pub trait FileOps: Send + Sync {
 /// Fails with `EPERM` where a user copy, which may fault and sleep, is not
 /// allowed: the driver holds a spinlock (on kernels that count them) or
 /// has disabled interrupts around the call.
+#[inline]
 fn user_copy_allowed() -> Result {
     if ffi::may_sleep() {
         Ok(())
@@ -127,6 +128,7 @@ pub struct ReadBuf<'a> {
 impl ReadBuf<'_> {
     /// Whether the reader opened the file with `O_NONBLOCK` (it wants
     /// `EAGAIN` rather than to wait).
+    #[inline]
     pub fn nonblocking(&self) -> bool {
         self.nonblocking
     }
@@ -169,11 +171,13 @@ impl ReadBuf<'_> {
     }
 
     /// The file position the read starts at.
+    #[inline]
     pub fn pos(&self) -> u64 {
         self.pos
     }
 
     /// How many bytes the reader asked for (what is left of it).
+    #[inline]
     pub fn len(&self) -> usize {
         self.writer.len()
     }
@@ -189,6 +193,7 @@ impl ReadBuf<'_> {
     ///
     /// Fails with `EPERM` inside a spinlock or with interrupts off (the
     /// copy may sleep): hold a `Mutex` over `content`.
+    #[inline]
     pub fn serve(&mut self, content: &[u8]) -> Result<usize> {
         user_copy_allowed()?;
         let window = read_window(content.len(), self.pos, self.writer.len());
@@ -201,6 +206,7 @@ impl ReadBuf<'_> {
     /// Appends `bytes` at the current position of the buffer, for handlers
     /// that produce their content piecewise; `EINVAL` if they do not fit,
     /// `EPERM` where the copy may not sleep (as [`serve`](Self::serve)).
+    #[inline]
     pub fn write_slice(&mut self, bytes: &[u8]) -> Result<usize> {
         if bytes.len() > self.writer.len() {
             return Err(EINVAL);
@@ -221,11 +227,13 @@ pub struct WriteBuf<'a> {
 
 impl WriteBuf<'_> {
     /// The file position the write starts at.
+    #[inline]
     pub fn pos(&self) -> u64 {
         self.pos
     }
 
     /// How many bytes are left to read from the writer's buffer.
+    #[inline]
     pub fn len(&self) -> usize {
         self.reader.len()
     }
@@ -278,6 +286,7 @@ impl WriteBuf<'_> {
     /// fewer are left, `EFAULT` if the user buffer is not readable (then
     /// `dst` may hold part of the input), `EPERM` where the copy may not
     /// sleep (as [`store_into`](Self::store_into)).
+    #[inline]
     pub fn read_slice(&mut self, dst: &mut [u8]) -> Result {
         if dst.len() > self.reader.len() {
             return Err(EINVAL);
@@ -384,6 +393,7 @@ pub(crate) unsafe extern "C" fn poll_handler<T: FileOps, F: FileSystem>(
 ///
 /// `ppos` must be NULL or valid for reads and writes for the duration of the
 /// call.
+#[inline(always)]
 unsafe fn at_position(
     ppos: *mut bindings::loff_t,
     count: usize,
@@ -611,6 +621,7 @@ pub(crate) unsafe fn with_state<T: PerOpenOps, F: FileSystem, R>(
 /// # Safety
 ///
 /// `file` must be an open file.
+#[inline]
 unsafe fn is_nonblocking(file: *mut bindings::file) -> bool {
     // SAFETY: `file` is open (function requirements). `fcntl(F_SETFL)` may
     // change the flags meanwhile: read them once (C's `READ_ONCE()`).

@@ -65,7 +65,7 @@ pub use kfiles_core::mode::Mode;
 pub use scope::{Scope, ScopedDir};
 pub use seek::Seek;
 use seqfile_rs::{SeqFile, SeqIterator, Show};
-pub use served::{Frame, Served};
+pub use served::{Frame, Frames, Served};
 use wait::Pollers;
 pub use wait::{EventQueue, PollEvents};
 

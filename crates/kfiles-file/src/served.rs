@@ -27,17 +27,71 @@ use kfiles_ffi as ffi;
 /// and make [`Served::may_be_running_here`] answer yes for every task.
 const SLOTS: usize = 4;
 
+/// The tasks running callbacks of one served value: the head of every
+/// [`Served`], which callbacks that run no code of the value's type (the
+/// seq_file `read` and `lseek`) find without knowing that type, so that one
+/// copy of them serves every file of a file system.
+pub struct Frames {
+    /// The tasks inside a [`Frame`], as `current` pointers; NULL when free.
+    running: [AtomicPtr<c_void>; SLOTS],
+    /// Frames that found no free slot.
+    unnamed: AtomicUsize,
+}
+
+impl Frames {
+    /// Marks the current task as running a callback of this value until the
+    /// returned frame is dropped.
+    #[inline]
+    pub fn enter(&self) -> Frame<'_> {
+        let me = ffi::current_task();
+        for slot in &self.running {
+            // Acquire/Release are not needed: a task only ever looks for
+            // itself, and its own stores are visible to it.
+            if slot
+                .compare_exchange(ptr::null_mut(), me, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+            {
+                return Frame {
+                    slot: Some(slot),
+                    unnamed: &self.unnamed,
+                };
+            }
+        }
+        self.unnamed.fetch_add(1, Ordering::Relaxed);
+        Frame {
+            slot: None,
+            unnamed: &self.unnamed,
+        }
+    }
+
+    /// Whether the current task may be inside a [`Frame`] of this value: yes
+    /// if it is, and also whenever more tasks are inside frames than can be
+    /// told apart. No means waiting for every frame to end is safe here.
+    pub fn may_be_running_here(&self) -> bool {
+        let me = ffi::current_task();
+        self.unnamed.load(Ordering::Relaxed) != 0
+            || self
+                .running
+                .iter()
+                .any(|slot| slot.load(Ordering::Relaxed) == me)
+    }
+}
+
 /// A value served by a file, with the tasks currently running its callbacks.
 ///
 /// The file core keeps each file's value in one; drivers only see the
 /// value itself. The value is pinned: it may be initialised in place (a
 /// lock, say).
+///
+/// # Invariants
+///
+/// `frames` is at offset 0 (`repr(C)`, first field): a pointer to a
+/// `Served<T>` of any `T` is a pointer to its [`Frames`].
 #[pin_data]
+#[repr(C)]
 pub struct Served<T> {
-    /// The tasks inside a [`Frame`], as `current` pointers; NULL when free.
-    running: [AtomicPtr<c_void>; SLOTS],
-    /// Frames that found no free slot.
-    unnamed: AtomicUsize,
+    /// The tasks in its callbacks. First: see the type invariants.
+    frames: Frames,
     /// Set before the entry is removed: blocked readers stop waiting.
     removing: AtomicBool,
     /// The file's pollers. Declared before `value`, so dropped first: it
@@ -62,8 +116,10 @@ impl<T> Served<T> {
         init: impl PinInit<T, E>,
     ) -> impl PinInit<Self, E> {
         try_pin_init!(Self {
-            running: [const { AtomicPtr::new(ptr::null_mut()) }; SLOTS],
-            unnamed: AtomicUsize::new(0),
+            frames: Frames {
+                running: [const { AtomicPtr::new(ptr::null_mut()) }; SLOTS],
+                unnamed: AtomicUsize::new(0),
+            },
             removing: AtomicBool::new(false),
             pollers,
             queue: None,
@@ -80,12 +136,14 @@ impl<T> Served<T> {
     }
 
     /// The value.
+    #[inline]
     pub fn value(&self) -> &T {
         &self.value
     }
 
     /// Whether the entry is being removed (readers waiting in a handler
     /// should give up).
+    #[inline]
     pub(crate) fn removing(&self) -> &AtomicBool {
         &self.removing
     }
@@ -114,6 +172,7 @@ impl<T> Served<T> {
     }
 
     /// The file's queue, if its value has one.
+    #[inline]
     pub(crate) fn queue(&self) -> Option<&EventQueue> {
         // SAFETY: `take_queue` stored a queue that stays alive as long as
         // the value, which `self` owns.
@@ -160,38 +219,14 @@ impl<T> Served<T> {
 
     /// Marks the current task as running a callback of this value until the
     /// returned frame is dropped.
+    #[inline]
     pub fn enter(&self) -> Frame<'_> {
-        let me = ffi::current_task();
-        for slot in &self.running {
-            // Acquire/Release are not needed: a task only ever looks for
-            // itself, and its own stores are visible to it.
-            if slot
-                .compare_exchange(ptr::null_mut(), me, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-            {
-                return Frame {
-                    slot: Some(slot),
-                    unnamed: &self.unnamed,
-                };
-            }
-        }
-        self.unnamed.fetch_add(1, Ordering::Relaxed);
-        Frame {
-            slot: None,
-            unnamed: &self.unnamed,
-        }
+        self.frames.enter()
     }
 
-    /// Whether the current task may be inside a [`Frame`] of this value: yes
-    /// if it is, and also whenever more tasks are inside frames than can be
-    /// told apart. No means waiting for every frame to end is safe here.
+    /// As [`Frames::may_be_running_here`].
     pub fn may_be_running_here(&self) -> bool {
-        let me = ffi::current_task();
-        self.unnamed.load(Ordering::Relaxed) != 0
-            || self
-                .running
-                .iter()
-                .any(|slot| slot.load(Ordering::Relaxed) == me)
+        self.frames.may_be_running_here()
     }
 }
 
@@ -202,6 +237,7 @@ pub struct Frame<'a> {
 }
 
 impl Drop for Frame<'_> {
+    #[inline]
     fn drop(&mut self) {
         match self.slot {
             Some(slot) => slot.store(ptr::null_mut(), Ordering::Relaxed),

@@ -145,15 +145,62 @@ impl Process<'_> {
     }
 }
 
+/// The idle task, where the task list starts and ends.
+#[inline]
+fn init_task() -> *mut bindings::task_struct {
+    // Only the address of the static is taken; nothing is read.
+    &raw mut bindings::init_task
+}
+
+/// The process after `p` in the task list, or NULL once the walk is back at
+/// `init_task` (C's `next_task()`, as `for_each_process()` stops), where
+/// `link_offset` is `kfiles_task_list_offset()`. Inline rather than a call
+/// per process: a walk counting processes spends most of its time here.
+///
+/// # Safety
+///
+/// `p` must be a task that stays live for the call (the caller holds the RCU
+/// read lock and found `p` in the list under it, or `p` is `init_task`), and
+/// `link_offset` what `kfiles_task_list_offset()` returns.
+#[inline]
+unsafe fn next_process(
+    p: *mut bindings::task_struct,
+    link_offset: usize,
+) -> *mut bindings::task_struct {
+    // SAFETY: `p` is live and its list link is at `link_offset` (function
+    // requirements). As `list_entry_rcu()`: the link is read once
+    // (`READ_ONCE()`, as `rcu_dereference()` does), and the task it leads to
+    // is not freed before the RCU read lock ends.
+    let link = unsafe {
+        core::ptr::read_volatile(
+            p.cast::<u8>()
+                .wrapping_add(link_offset)
+                .cast::<*mut bindings::list_head>(),
+        )
+    };
+    // `container_of()`: every link in the list is a task's.
+    let next = link.cast::<u8>().wrapping_sub(link_offset).cast();
+    if next == init_task() {
+        core::ptr::null_mut()
+    } else {
+        next
+    }
+}
+
 /// A position in the process list, holding the RCU read lock: nothing may
 /// sleep while it lives (see the crate documentation).
 ///
 /// Positions are indices into the walk: [`ProcessCursor::start`] seeks to
 /// one. Processes created or ended between two cursors shift the indices, as
 /// in C; within one cursor the walk is consistent.
+///
+/// # Invariants
+///
+/// `link_offset` is what `kfiles_task_list_offset()` returns.
 pub struct ProcessCursor {
     rcu: RcuReadGuard,
     task: NonNull<bindings::task_struct>,
+    link_offset: usize,
     index: u64,
 }
 
@@ -165,11 +212,16 @@ impl ProcessCursor {
     /// after the idle task); `None` if there are not that many.
     pub fn start(index: u64) -> Option<Self> {
         let rcu = RcuReadGuard::new();
-        // SAFETY: Under the RCU read lock (`rcu`), as the helper requires.
-        let first = unsafe { ffi::kfiles_next_process(core::ptr::null_mut()) };
+        // SAFETY: Only computes an offset.
+        let link_offset = unsafe { ffi::kfiles_task_list_offset() };
+        // SAFETY: `init_task` is never freed, the walk runs under the RCU
+        // read lock (`rcu`), and the offset is the helper's.
+        let first = unsafe { next_process(init_task(), link_offset) };
+        // INVARIANT: `link_offset` is the helper's.
         let mut cursor = ProcessCursor {
             rcu,
             task: NonNull::new(first)?,
+            link_offset,
             index: 0,
         };
         while cursor.index < index {
@@ -181,10 +233,12 @@ impl ProcessCursor {
     }
 
     /// Moves to the next process; `false` (staying put) at the end.
+    #[inline]
     pub fn advance(&mut self) -> bool {
-        // SAFETY: `self.task` is live under `self.rcu`, and the helper is
-        // called under that lock.
-        let next = unsafe { ffi::kfiles_next_process(self.task.as_ptr()) };
+        // SAFETY: `self.task` is live under `self.rcu`, the RCU read lock
+        // this walk runs under, and `link_offset` is the helper's (type
+        // invariant).
+        let next = unsafe { next_process(self.task.as_ptr(), self.link_offset) };
         match NonNull::new(next) {
             Some(t) => {
                 self.task = t;

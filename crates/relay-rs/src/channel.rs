@@ -8,6 +8,7 @@ use crate::{
 };
 use core::{
     ffi::CStr,
+    mem::MaybeUninit,
     ptr::NonNull,
     sync::atomic::{AtomicU64, Ordering},
 };
@@ -422,7 +423,9 @@ impl<C: Callbacks> Channel<C> {
         if len > self.max_record {
             return Err(self.refused_too_big());
         }
-        let mut slot = ffi::kfiles_relay_slot::default();
+        // Left for the helper to fill: initialising it costs as much per
+        // record as the rest of this function.
+        let mut slot = MaybeUninit::<ffi::kfiles_relay_slot>::uninit();
         // SAFETY: By the type invariants `chan` is open and `flags` and
         // `global_lock` are its own; `slot` is writable.
         let ret = unsafe {
@@ -431,12 +434,15 @@ impl<C: Callbacks> Channel<C> {
                 len,
                 self.flags,
                 self.global_lock,
-                &mut slot,
+                slot.as_mut_ptr(),
             )
         };
         if ret < 0 {
             return Err(self.refused_by_helper(ret));
         }
+        // SAFETY: A successful `kfiles_relay_reserve()` sets every field of
+        // the slot (kfiles_helpers.h).
+        let slot = unsafe { slot.assume_init() };
         let Some(data) = NonNull::new(slot.data.cast::<u8>()) else {
             // Not reached: the helper always sets `data` on success.
             // SAFETY: The reservation succeeded and is released once.
