@@ -98,7 +98,7 @@ RUSTFLAGS_$(1).o += --emit=metadata=$$(obj)/lib$(1).rmeta -L $$(obj) \
 kfiles-uses-$(1) := $(3)
 kfiles-root-$(1) := $(2)
 $$(obj)/$(1).rustdoc: $(2) $$(obj)/$(1).o FORCE
-	$$(call cmd,kfiles_rustdoc)
+	+$$(call cmd,kfiles_rustdoc)
 endef
 
 # ---- rustdoc (KFILES_RUSTDOC=DIR) ---------------------------------------------

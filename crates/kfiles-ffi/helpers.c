@@ -88,17 +88,6 @@ void kfiles_rcu_read_unlock(void)
 	rcu_read_unlock();
 }
 
-/*
- * Where a task's link in the task list is, as C lays out struct task_struct.
- * The process walk follows the links itself (a call per process would
- * dominate it) but must not take the offset from bindgen's task_struct: on
- * 6.12's x86-64 build that layout puts the link 16 bytes before C's.
- */
-size_t kfiles_task_list_offset(void)
-{
-	return offsetof(struct task_struct, tasks);
-}
-
 pid_t kfiles_task_pid(struct task_struct *t)
 {
 	return task_pid_nr(t);

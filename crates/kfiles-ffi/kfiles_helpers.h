@@ -13,8 +13,53 @@
 
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/lockdep_types.h>
+#include <linux/moduleparam.h>
+#include <linux/proc_fs.h>
 #include <linux/relay.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+/*
+ * The layout, as the C compiler sees it, of the kernel structs the crates
+ * embed, build as constants or read fields of. bindgen evaluates these, and
+ * kfiles-ffi compares its own layout of each with them when it compiles: a
+ * difference fails the build rather than misreading memory. (bindgen can
+ * differ: without CONFIG_SCHEDSTATS it drops the alignment of the empty,
+ * cache-aligned struct sched_statistics, misplacing every later field of
+ * task_struct. The task list walk therefore takes its link's offset from
+ * here, and nothing reads task_struct fields through bindgen's layout.)
+ */
+enum {
+	KFILES_LAYOUT_FILE_SIZE = sizeof(struct file),
+	KFILES_LAYOUT_FILE_F_INODE = offsetof(struct file, f_inode),
+	KFILES_LAYOUT_FILE_F_FLAGS = offsetof(struct file, f_flags),
+	KFILES_LAYOUT_FILE_PRIVATE_DATA = offsetof(struct file, private_data),
+	KFILES_LAYOUT_INODE_I_PRIVATE = offsetof(struct inode, i_private),
+	KFILES_LAYOUT_KIOCB_KI_FILP = offsetof(struct kiocb, ki_filp),
+	KFILES_LAYOUT_SEQ_FILE_COUNT = offsetof(struct seq_file, count),
+	KFILES_LAYOUT_SEQ_FILE_PAD_UNTIL = offsetof(struct seq_file, pad_until),
+	KFILES_LAYOUT_SEQ_FILE_PRIVATE = offsetof(struct seq_file, private),
+	KFILES_LAYOUT_RCHAN_BUF_DATA = offsetof(struct rchan_buf, data),
+	KFILES_LAYOUT_RCHAN_BUF_OFFSET = offsetof(struct rchan_buf, offset),
+	KFILES_LAYOUT_RCHAN_BUF_SUBBUFS_PRODUCED = offsetof(struct rchan_buf, subbufs_produced),
+	KFILES_LAYOUT_RCHAN_BUF_CHAN = offsetof(struct rchan_buf, chan),
+	KFILES_LAYOUT_RCHAN_BUF_PADDING = offsetof(struct rchan_buf, padding),
+	KFILES_LAYOUT_RCHAN_BUF_CPU = offsetof(struct rchan_buf, cpu),
+	KFILES_LAYOUT_FILE_OPERATIONS_SIZE = sizeof(struct file_operations),
+	KFILES_LAYOUT_PROC_OPS_SIZE = sizeof(struct proc_ops),
+	KFILES_LAYOUT_SEQ_OPERATIONS_SIZE = sizeof(struct seq_operations),
+	KFILES_LAYOUT_RCHAN_CALLBACKS_SIZE = sizeof(struct rchan_callbacks),
+	KFILES_LAYOUT_KERNEL_PARAM_SIZE = sizeof(struct kernel_param),
+	KFILES_LAYOUT_HRTIMER_SIZE = sizeof(struct hrtimer),
+	KFILES_LAYOUT_WAIT_QUEUE_HEAD_SIZE = sizeof(struct wait_queue_head),
+	KFILES_LAYOUT_DELAYED_WORK_SIZE = sizeof(struct delayed_work),
+	KFILES_LAYOUT_LOCK_CLASS_KEY_SIZE = sizeof(struct lock_class_key),
+	KFILES_LAYOUT_TASK_STRUCT_TASKS = offsetof(struct task_struct, tasks),
+};
 
 struct dentry;
 struct file_operations;
@@ -77,7 +122,6 @@ unsigned int kfiles_seq_reader_gid(struct seq_file *m, unsigned int gid);
 void kfiles_rcu_read_lock(void);
 void kfiles_rcu_read_unlock(void);
 
-size_t kfiles_task_list_offset(void);
 pid_t kfiles_task_pid(struct task_struct *t);
 void kfiles_task_comm(struct task_struct *t, char *buf, size_t len);
 
@@ -129,7 +173,8 @@ struct raw_spinlock;
 /*
  * An open reservation: interrupts are off until kfiles_relay_release().
  * kfiles_relay_reserve() sets every field when it succeeds (the caller need
- * not initialise the slot) and only irqflags when it fails.
+ * not initialise the slot); when it fails, the slot's contents are
+ * unspecified.
  */
 struct kfiles_relay_slot {
 	struct rchan_buf *buf;

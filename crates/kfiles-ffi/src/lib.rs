@@ -14,7 +14,9 @@
 //! are generated; every other type (`file`, `inode`, `file_operations`, ...)
 //! is the kernel crate's own, so values pass between the two without casts.
 //! `static inline` functions and version-dependent macros are reached through
-//! the C helpers in `helpers.c` and `helpers_relay.c` (`kfiles_*()`).
+//! the C helpers (`kfiles_*()`): `helpers.c`, linked into every module, and
+//! `helpers_debugfs.c`, `helpers_procfs.c`, `helpers_relay.c` and
+//! `helpers_work.c`, linked only with the crate that uses them.
 //!
 //! This file is the head of the crate root: the build appends bindgen's output
 //! to it. The other kfiles crates are its only intended users.
@@ -49,6 +51,91 @@ pub const fn this_module() -> *mut kernel::bindings::module {
     // its address is taken here, it is never read or written.
     &raw mut __this_module
 }
+
+// bindgen's layout of the kernel structs the crates embed, build as
+// constants or read fields of, against the C compiler's (`KFILES_LAYOUT_*`,
+// kfiles_helpers.h): a difference fails the build here rather than making
+// the crates misread memory. (`task_struct` is not compared: bindgen's is
+// wrong on our kernels; see `TASK_LIST_OFFSET`.)
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    use kernel::bindings::{
+        file, file_operations, hrtimer, inode, kernel_param, kiocb, lock_class_key, seq_file,
+        seq_operations, wait_queue_head,
+    };
+    macro_rules! same {
+        ($c:ident, $rust:expr) => {
+            assert!(
+                $c as usize == $rust,
+                concat!(
+                    "kfiles: bindgen's layout differs from C's: ",
+                    stringify!($c)
+                )
+            );
+        };
+    }
+    same!(KFILES_LAYOUT_FILE_SIZE, size_of::<file>());
+    same!(KFILES_LAYOUT_FILE_F_INODE, offset_of!(file, f_inode));
+    same!(KFILES_LAYOUT_FILE_F_FLAGS, offset_of!(file, f_flags));
+    same!(
+        KFILES_LAYOUT_FILE_PRIVATE_DATA,
+        offset_of!(file, private_data)
+    );
+    same!(KFILES_LAYOUT_INODE_I_PRIVATE, offset_of!(inode, i_private));
+    same!(KFILES_LAYOUT_KIOCB_KI_FILP, offset_of!(kiocb, ki_filp));
+    same!(KFILES_LAYOUT_SEQ_FILE_COUNT, offset_of!(seq_file, count));
+    same!(
+        KFILES_LAYOUT_SEQ_FILE_PAD_UNTIL,
+        offset_of!(seq_file, pad_until)
+    );
+    same!(
+        KFILES_LAYOUT_SEQ_FILE_PRIVATE,
+        offset_of!(seq_file, private)
+    );
+    same!(KFILES_LAYOUT_RCHAN_BUF_DATA, offset_of!(rchan_buf, data));
+    same!(
+        KFILES_LAYOUT_RCHAN_BUF_OFFSET,
+        offset_of!(rchan_buf, offset)
+    );
+    same!(
+        KFILES_LAYOUT_RCHAN_BUF_SUBBUFS_PRODUCED,
+        offset_of!(rchan_buf, subbufs_produced)
+    );
+    same!(KFILES_LAYOUT_RCHAN_BUF_CHAN, offset_of!(rchan_buf, chan));
+    same!(
+        KFILES_LAYOUT_RCHAN_BUF_PADDING,
+        offset_of!(rchan_buf, padding)
+    );
+    same!(KFILES_LAYOUT_RCHAN_BUF_CPU, offset_of!(rchan_buf, cpu));
+    same!(
+        KFILES_LAYOUT_FILE_OPERATIONS_SIZE,
+        size_of::<file_operations>()
+    );
+    same!(KFILES_LAYOUT_PROC_OPS_SIZE, size_of::<proc_ops>());
+    same!(
+        KFILES_LAYOUT_SEQ_OPERATIONS_SIZE,
+        size_of::<seq_operations>()
+    );
+    same!(
+        KFILES_LAYOUT_RCHAN_CALLBACKS_SIZE,
+        size_of::<rchan_callbacks>()
+    );
+    same!(KFILES_LAYOUT_KERNEL_PARAM_SIZE, size_of::<kernel_param>());
+    same!(KFILES_LAYOUT_HRTIMER_SIZE, size_of::<hrtimer>());
+    same!(
+        KFILES_LAYOUT_WAIT_QUEUE_HEAD_SIZE,
+        size_of::<wait_queue_head>()
+    );
+    same!(KFILES_LAYOUT_DELAYED_WORK_SIZE, size_of::<delayed_work>());
+    same!(
+        KFILES_LAYOUT_LOCK_CLASS_KEY_SIZE,
+        size_of::<lock_class_key>()
+    );
+};
+
+/// Where a task's link in the task list (`task_struct.tasks`) is, as C lays
+/// the struct out; bindgen's layout misplaces it (kfiles_helpers.h).
+pub const TASK_LIST_OFFSET: usize = KFILES_LAYOUT_TASK_STRUCT_TASKS as usize;
 
 /// Largest errno an `ERR_PTR()` can carry (`include/linux/err.h`).
 const MAX_ERRNO: isize = 4095;

@@ -28,9 +28,10 @@ use kfiles_ffi as ffi;
 const SLOTS: usize = 4;
 
 /// The tasks running callbacks of one served value: the head of every
-/// [`Served`], which callbacks that run no code of the value's type (the
-/// seq_file `read` and `lseek`) find without knowing that type, so that one
-/// copy of them serves every file of a file system.
+/// [`Served`]. Callbacks that name no code of the value's type (the seq_file
+/// `read` and `lseek`, which reach the value's `show` or iterator through
+/// seq_file, so still need the frame) find it without knowing that type,
+/// so that one copy of them serves every file of a file system.
 pub struct Frames {
     /// The tasks inside a [`Frame`], as `current` pointers; NULL when free.
     running: [AtomicPtr<c_void>; SLOTS],

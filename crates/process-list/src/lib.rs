@@ -153,33 +153,31 @@ fn init_task() -> *mut bindings::task_struct {
 }
 
 /// The process after `p` in the task list, or NULL once the walk is back at
-/// `init_task` (C's `next_task()`, as `for_each_process()` stops), where
-/// `link_offset` is `kfiles_task_list_offset()`. Inline rather than a call
-/// per process: a walk counting processes spends most of its time here.
+/// `init_task` (C's `next_task()`, as `for_each_process()` stops). Inline
+/// rather than a call per process: a walk counting processes spends most of
+/// its time here. The link is found at C's offset, `TASK_LIST_OFFSET`:
+/// bindgen's layout of `task_struct` misplaces it.
 ///
 /// # Safety
 ///
 /// `p` must be a task that stays live for the call (the caller holds the RCU
-/// read lock and found `p` in the list under it, or `p` is `init_task`), and
-/// `link_offset` what `kfiles_task_list_offset()` returns.
+/// read lock and found `p` in the list under it, or `p` is `init_task`).
 #[inline]
-unsafe fn next_process(
-    p: *mut bindings::task_struct,
-    link_offset: usize,
-) -> *mut bindings::task_struct {
-    // SAFETY: `p` is live and its list link is at `link_offset` (function
-    // requirements). As `list_entry_rcu()`: the link is read once
-    // (`READ_ONCE()`, as `rcu_dereference()` does), and the task it leads to
-    // is not freed before the RCU read lock ends.
+unsafe fn next_process(p: *mut bindings::task_struct) -> *mut bindings::task_struct {
+    const LINK: usize = ffi::TASK_LIST_OFFSET;
+    // SAFETY: `p` is live and its list link is at `LINK`, C's offset of
+    // `tasks` (function requirements). As `list_entry_rcu()`: the link is
+    // read once (`READ_ONCE()`, as `rcu_dereference()` does), and the task
+    // it leads to is not freed before the RCU read lock ends.
     let link = unsafe {
         core::ptr::read_volatile(
             p.cast::<u8>()
-                .wrapping_add(link_offset)
+                .wrapping_add(LINK)
                 .cast::<*mut bindings::list_head>(),
         )
     };
     // `container_of()`: every link in the list is a task's.
-    let next = link.cast::<u8>().wrapping_sub(link_offset).cast();
+    let next = link.cast::<u8>().wrapping_sub(LINK).cast();
     if next == init_task() {
         core::ptr::null_mut()
     } else {
@@ -193,14 +191,9 @@ unsafe fn next_process(
 /// Positions are indices into the walk: [`ProcessCursor::start`] seeks to
 /// one. Processes created or ended between two cursors shift the indices, as
 /// in C; within one cursor the walk is consistent.
-///
-/// # Invariants
-///
-/// `link_offset` is what `kfiles_task_list_offset()` returns.
 pub struct ProcessCursor {
     rcu: RcuReadGuard,
     task: NonNull<bindings::task_struct>,
-    link_offset: usize,
     index: u64,
 }
 
@@ -212,16 +205,12 @@ impl ProcessCursor {
     /// after the idle task); `None` if there are not that many.
     pub fn start(index: u64) -> Option<Self> {
         let rcu = RcuReadGuard::new();
-        // SAFETY: Only computes an offset.
-        let link_offset = unsafe { ffi::kfiles_task_list_offset() };
-        // SAFETY: `init_task` is never freed, the walk runs under the RCU
-        // read lock (`rcu`), and the offset is the helper's.
-        let first = unsafe { next_process(init_task(), link_offset) };
-        // INVARIANT: `link_offset` is the helper's.
+        // SAFETY: `init_task` is never freed, and the walk runs under the RCU
+        // read lock (`rcu`).
+        let first = unsafe { next_process(init_task()) };
         let mut cursor = ProcessCursor {
             rcu,
             task: NonNull::new(first)?,
-            link_offset,
             index: 0,
         };
         while cursor.index < index {
@@ -236,9 +225,8 @@ impl ProcessCursor {
     #[inline]
     pub fn advance(&mut self) -> bool {
         // SAFETY: `self.task` is live under `self.rcu`, the RCU read lock
-        // this walk runs under, and `link_offset` is the helper's (type
-        // invariant).
-        let next = unsafe { next_process(self.task.as_ptr(), self.link_offset) };
+        // this walk runs under.
+        let next = unsafe { next_process(self.task.as_ptr()) };
         match NonNull::new(next) {
             Some(t) => {
                 self.task = t;
