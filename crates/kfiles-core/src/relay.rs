@@ -491,9 +491,9 @@ pub enum Slot {
     Open,
     /// The sub-buffer is finished, with this padding.
     Finished(u32),
-    /// The slot does not tell (the sub-buffer still open, or the slot
-    /// already reused, or the channel reset): stop, so that the caller
-    /// finds the sub-buffer's end another way.
+    /// The slot does not tell (it holds another sub-buffer: reused,
+    /// overwritten, or the channel reset; or there is no slot to look at):
+    /// stop, so that the caller finds the sub-buffer's end another way.
     Unknown,
 }
 
@@ -901,6 +901,45 @@ pub fn finished_padding(
     let header = SubbufHeader::decode(header).ok()?;
     (header.sequence == sequence && header.geometry == geometry && header.is_finished())
         .then_some(header.padding)
+}
+
+/// What the header bytes at sub-buffer `sequence`'s slot (as
+/// [`finished_padding`] takes them) tell a live reader that read part of it
+/// while it was open, for [`StreamDecoder::feed_live`]:
+///
+/// - [`Slot::Finished`] with its padding if the slot holds it finished;
+/// - [`Slot::Open`] if the slot holds it still open. Looked at after a
+///   `read()`, this means the read returned none of the next sub-buffer's
+///   bytes: relay-rs completes a sub-buffer's header before it publishes
+///   the next one's offset (with release), so a reader that got bytes of the
+///   next sub-buffer also sees the completed header;
+/// - [`Slot::Unknown`] if the slot holds another sub-buffer (reused after
+///   this reader consumed it, overwritten, or the channel reset) or no
+///   header of this channel: the sub-buffer's end must be found in the
+///   stream.
+///
+/// ```
+/// use kfiles_core::relay::{slot_of, Geometry, Slot, SubbufHeader, OPEN};
+/// let geometry = Geometry::new(128, 2).unwrap();
+/// let header = |padding, sequence| {
+///     SubbufHeader { padding, sequence, geometry, overwrite: false }.encode()
+/// };
+/// assert_eq!(slot_of(&header(8, 3), geometry, 3), Slot::Finished(8));
+/// assert_eq!(slot_of(&header(OPEN, 3), geometry, 3), Slot::Open);
+/// assert_eq!(slot_of(&header(OPEN, 5), geometry, 3), Slot::Unknown);
+/// assert_eq!(slot_of(&[0; 24], geometry, 3), Slot::Unknown);
+/// ```
+pub fn slot_of(header: &[u8; HEADER_LEN], geometry: Geometry, sequence: u32) -> Slot {
+    match SubbufHeader::decode(header) {
+        Ok(h) if h.sequence == sequence && h.geometry == geometry => {
+            if h.is_finished() {
+                Slot::Finished(h.padding)
+            } else {
+                Slot::Open
+            }
+        }
+        _ => Slot::Unknown,
+    }
 }
 
 #[cfg(test)]

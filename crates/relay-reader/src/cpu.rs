@@ -4,7 +4,8 @@
 
 use crate::{fdinfo::FdInfo, map, map::Map, Error, Format};
 use kfiles_core::relay::{
-    finished_padding, FormatError, Geometry, Slot, StreamDecoder, SubbufHeader, HEADER_LEN, MAGIC,
+    finished_padding, slot_of, FormatError, Geometry, Slot, StreamDecoder, SubbufHeader,
+    HEADER_LEN, MAGIC,
 };
 use std::{
     fs::{self, File},
@@ -344,16 +345,15 @@ impl CpuReader {
                         error,
                     },
                 };
-                // What the mapping tells of an open sub-buffer's end: its
-                // padding if the slot holds it finished; otherwise nothing
-                // (still open, reused after this reader consumed it or
-                // lapped it, or the channel reset), and its records run up
-                // to the next header in the stream.
+                // What the mapping tells of an open sub-buffer's end, looked
+                // at after the read: its padding if the slot holds it
+                // finished; that every byte read is its own if the slot
+                // holds it still open; otherwise nothing (reused after this
+                // reader consumed it or lapped it, or the channel reset),
+                // and its records run up to the next header in the stream.
                 let slot = |open: &SubbufHeader| {
-                    let finished = map
-                        .and_then(|map| map.header(open.geometry.subbuf_offset(open.sequence)))
-                        .and_then(|h| finished_padding(&h, open.geometry, open.sequence));
-                    finished.map_or(Slot::Unknown, Slot::Finished)
+                    map.and_then(|map| map.header(open.geometry.subbuf_offset(open.sequence)))
+                        .map_or(Slot::Unknown, |h| slot_of(&h, open.geometry, open.sequence))
                 };
                 let mut input = &self.buf[..n];
                 loop {
@@ -367,9 +367,9 @@ impl CpuReader {
                     if input.is_empty() {
                         break;
                     }
-                    // Sub-buffer k, which this reader is inside of, has no
-                    // padding the mapping shows: its records run up to the
-                    // next header in the stream, if any. With its padding
+                    // Sub-buffer k, which this reader is inside of, is not
+                    // in its slot any more: its records run up to the next
+                    // header in the stream, if any. With its padding
                     // unknown, the decoder takes all it is fed for records.
                     match next_header(input, g, k) {
                         Some(at) => {
