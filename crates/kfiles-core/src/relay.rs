@@ -781,6 +781,28 @@ impl StreamDecoder {
         }
     }
 
+    /// How many bytes of the open sub-buffer (see
+    /// [`open_subbuf`](Self::open_subbuf)) were consumed, its header
+    /// included: the offset in its slot of the next byte the stream should
+    /// hold. `None` without an open sub-buffer.
+    ///
+    /// ```
+    /// use kfiles_core::relay::{Geometry, StreamDecoder, SubbufHeader, OPEN};
+    /// let geometry = Geometry::new(128, 2).unwrap();
+    /// let open = SubbufHeader { padding: OPEN, sequence: 0, geometry, overwrite: false };
+    /// let mut stream = open.encode().to_vec();
+    /// stream.extend_from_slice(b"abc");
+    /// let mut d = StreamDecoder::new();
+    /// d.feed(&stream, |_| None, |_| {}).unwrap();
+    /// assert_eq!(d.open_subbuf_offset(), Some(24 + 3));
+    /// ```
+    pub fn open_subbuf_offset(&self) -> Option<usize> {
+        match &self.state {
+            State::Records { header, done } if !header.is_finished() => Some(HEADER_LEN + done),
+            _ => None,
+        }
+    }
+
     /// Learns the padding of the open sub-buffer (see
     /// [`open_subbuf`](Self::open_subbuf)) from elsewhere than the stream:
     /// for a live reader that looks at the sub-buffer's header in its

@@ -351,9 +351,33 @@ impl CpuReader {
                 // holds it still open; otherwise nothing (reused after this
                 // reader consumed it or lapped it, or the channel reset),
                 // and its records run up to the next header in the stream.
+                //
+                // A reset (`Channel::reset()`) leaves the slot of the
+                // sub-buffer this reader was inside of as it was, open; the
+                // bytes read are then the new sub-buffers', not its
+                // continuation. So for that sub-buffer, "still open" counts
+                // only if the first bytes read are those that follow what
+                // was consumed of it in its slot.
+                let continues = match (
+                    decoder.open_subbuf(),
+                    decoder.open_subbuf_offset(),
+                    decoder.geometry(),
+                    map,
+                ) {
+                    (Some(k), Some(at), Some(g), Some(map)) => {
+                        let first = &self.buf[..HEADER_LEN.min(n)];
+                        Some((k, map.holds(g.subbuf_offset(k) + at, first)))
+                    }
+                    _ => None,
+                };
                 let slot = |open: &SubbufHeader| {
-                    map.and_then(|map| map.header(open.geometry.subbuf_offset(open.sequence)))
-                        .map_or(Slot::Unknown, |h| slot_of(&h, open.geometry, open.sequence))
+                    let slot = map
+                        .and_then(|map| map.header(open.geometry.subbuf_offset(open.sequence)))
+                        .map_or(Slot::Unknown, |h| slot_of(&h, open.geometry, open.sequence));
+                    match (slot, continues) {
+                        (Slot::Open, Some((k, false))) if k == open.sequence => Slot::Unknown,
+                        (slot, _) => slot,
+                    }
                 };
                 let mut input = &self.buf[..n];
                 loop {

@@ -102,6 +102,23 @@ impl Map {
         }
         None
     }
+
+    /// Whether the mapping holds `bytes` at `offset` (false if that is out
+    /// of it). Each byte is loaded once, volatile, as in
+    /// [`header`](Self::header).
+    pub(crate) fn holds(&self, offset: usize, bytes: &[u8]) -> bool {
+        if offset
+            .checked_add(bytes.len())
+            .is_none_or(|end| end > self.len)
+        {
+            return false;
+        }
+        bytes.iter().enumerate().all(|(i, &byte)| {
+            // SAFETY: In the mapping (`offset + bytes.len() <= len`, checked
+            // above), alive with `self`.
+            unsafe { std::ptr::read_volatile(self.ptr.add(offset + i)) == byte }
+        })
+    }
 }
 
 // SAFETY: The mapping is owned by the value (type invariant) and only read,
