@@ -493,6 +493,20 @@ impl<C: Callbacks> Channel<C> {
     /// sequence numbers restart at 0, which relay-read reports as a reset.
     ///
     /// Sleeps: fails with `EPERM` where [`flush`](Self::flush) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = doctest::debugfs_dir();
+    /// let mut channel = relay_rs::Channel::builder(c"session", &dir).open(())?;
+    /// channel.write(b"old session\n")?;
+    /// // A new session: what the readers have not read yet is discarded.
+    /// channel.reset()?;
+    /// channel.write(b"new session\n")?;
+    /// # let base = c"/sys/kernel/debug/kfiles-doctest/session";
+    /// # assert!(doctest::relay_holds(base, b"new session\n")?);
+    /// # assert!(!doctest::relay_holds(base, b"old session\n")?);
+    /// ```
     pub fn reset(&mut self) -> Result {
         // SAFETY: By the type invariants `chan` is open; the exclusive borrow
         // excludes concurrent use of the channel's write paths.
