@@ -263,20 +263,7 @@ fn words(input: &[u8]) -> impl Iterator<Item = &[u8]> {
 impl Lab {
     /// Writes one record with `method` (never `Memcpy`).
     fn put(&self, record: &[u8], method: Method, seq: u64) -> Result {
-        let reserve = match method {
-            Method::Reserve => true,
-            Method::Mix => seq % 2 == 1,
-            Method::Write | Method::Memcpy => false,
-        };
-        if reserve {
-            self.channel.reserve(record.len(), |mut slot| {
-                // The slot is exactly `record.len()` bytes: `put` cannot fail.
-                let _ = slot.put(record);
-                slot.commit()
-            })
-        } else {
-            self.channel.write(record)
-        }
+        on_channel!(&self.channel, c => put_on(c, record, method, seq))
     }
 
     /// Writes the next probe record of `stream`, built in `record` (whose
@@ -402,22 +389,32 @@ impl Lab {
 /// Writes `count` copies of `record` (its first 8 bytes the sequence number)
 /// with `method`, drops counted by the channel.
 fn write_burst<C: Callbacks>(channel: &Channel<C>, record: &mut [u8], count: u64, method: Method) {
-    let put = |record: &[u8]| {
+    for seq in 0..count {
+        if let Some(head) = record.first_chunk_mut::<8>() {
+            *head = seq.to_le_bytes();
+        }
+        let _ = put_on(channel, record, method, seq);
+    }
+}
+
+/// Writes record `seq` into `channel` with `method` (`Mix`: reserves odd
+/// sequence numbers); drops are counted by the channel.
+// Always inline: a call per record would be the bench's cost, not relay-rs's.
+#[inline(always)]
+fn put_on<C: Callbacks>(channel: &Channel<C>, record: &[u8], method: Method, seq: u64) -> Result {
+    let reserve = match method {
+        Method::Reserve => true,
+        Method::Mix => seq % 2 == 1,
+        Method::Write | Method::Memcpy => false,
+    };
+    if reserve {
         channel.reserve(record.len(), |mut slot| {
             // The slot is exactly `record.len()` bytes: `put` cannot fail.
             let _ = slot.put(record);
             slot.commit()
         })
-    };
-    for seq in 0..count {
-        if let Some(head) = record.first_chunk_mut::<8>() {
-            *head = seq.to_le_bytes();
-        }
-        let _ = match method {
-            Method::Reserve => put(record),
-            Method::Mix if seq % 2 == 1 => put(record),
-            _ => channel.write(record),
-        };
+    } else {
+        channel.write(record)
     }
 }
 

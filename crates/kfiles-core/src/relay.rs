@@ -920,9 +920,10 @@ pub fn finished_padding(
     geometry: Geometry,
     sequence: u32,
 ) -> Option<u32> {
-    let header = SubbufHeader::decode(header).ok()?;
-    (header.sequence == sequence && header.geometry == geometry && header.is_finished())
-        .then_some(header.padding)
+    match slot_of(header, geometry, sequence) {
+        Slot::Finished(padding) => Some(padding),
+        Slot::Open | Slot::Unknown => None,
+    }
 }
 
 /// What the header bytes at sub-buffer `sequence`'s slot (as
