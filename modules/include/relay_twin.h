@@ -6,7 +6,8 @@
  * (crates/relay-rs/src/callbacks.rs), so that the twins' channels match
  * relay-rs's byte for byte. A driver header (relay-rs's
  * Callbacks::DRIVER_HEADER) follows the 24-byte header; its length is in
- * bits 8 to 15 of the flags.
+ * bits 8 to 15 of the flags. Bits 16 to 23 hold the channel's reset count
+ * (SubbufHeader::generation), always 0 here: the twins never reset.
  */
 #ifndef RELAY_TWIN_H
 #define RELAY_TWIN_H

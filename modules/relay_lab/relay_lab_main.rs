@@ -39,6 +39,12 @@
 //! - `nest` (read, write `1`): runs the calls that must be refused inside a
 //!   reservation's `fill` (a write, another reservation, a flush) and shows
 //!   what each returned.
+//!
+//! A second channel, `relay-lab/session0` ... (default geometry), holds the
+//! records of a session the driver ends with `Channel::reset`, which needs
+//! the channel to itself (`&mut`): its writers take a mutex. Its control
+//! file `session-ctl` (write) takes `write TEXT`, which writes TEXT and a
+//! newline as one record on the writing task's CPU, and `reset`.
 
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use debugfs_rs::{seq_print, Dir, File, SeqFile};
@@ -526,6 +532,26 @@ impl Store for TimerControl {
     }
 }
 
+/// The `session` channel (see the module docs).
+type Session = Mutex<Channel<Stats>>;
+
+/// The `session-ctl` control file: `write TEXT` or `reset`.
+struct SessionControl(Arc<Session>);
+
+impl Store for SessionControl {
+    fn set_from(&self, input: &[u8]) -> Result {
+        let input = input.strip_suffix(b"\n").unwrap_or(input);
+        if input == b"reset" {
+            return self.0.lock().reset();
+        }
+        let text = input.strip_prefix(b"write ").ok_or(EINVAL)?;
+        let mut record = KVec::with_capacity(text.len() + 1, GFP_KERNEL)?;
+        record.extend_from_slice(text, GFP_KERNEL)?;
+        record.push(b'\n', GFP_KERNEL)?;
+        self.0.lock().write(&record)
+    }
+}
+
 /// A control file whose writes run `action` on the lab.
 struct Command {
     lab: Arc<Lab>,
@@ -658,14 +684,17 @@ struct Controls {
     refused: File<ReadCallback<Arc<Lab>, Show>>,
     #[pin]
     burst: File<ReadWriteCallback<Arc<Lab>, Show, Run>>,
+    #[pin]
+    session: File<SessionControl>,
 }
 
 struct RelayLab {
     // Dropped in this order: the control files (waiting for writes in
-    // progress), the timers (cancelled and waited for), then the channel.
+    // progress), the timers (cancelled and waited for), then the channels.
     _controls: Pin<KBox<Controls>>,
     _timers: Arc<Timers>,
     _lab: Arc<Lab>,
+    _session: Arc<Session>,
 }
 
 impl kernel::Module for RelayLab {
@@ -712,6 +741,9 @@ impl kernel::Module for RelayLab {
             GFP_KERNEL,
         )?;
         let timers = Arc::pin_init(new_mutex!(KVec::new()), GFP_KERNEL)?;
+        let session = Channel::builder(c"session", &dir).open(Stats::default())?;
+        let session = Arc::pin_init(new_mutex!(session), GFP_KERNEL)?;
+        let session_control = SessionControl(session.clone());
         let stream = Command {
             lab: lab.clone(),
             action: Lab::stream,
@@ -760,6 +792,7 @@ impl kernel::Module for RelayLab {
                     show_burst as Show,
                     run_burst as Run,
                 ),
+                session <- dir.write_only_file(c"session-ctl", 0o200, session_control),
             }),
             GFP_KERNEL,
         )?;
@@ -767,6 +800,7 @@ impl kernel::Module for RelayLab {
             _controls: controls,
             _timers: timers,
             _lab: lab,
+            _session: session,
         })
     }
 }

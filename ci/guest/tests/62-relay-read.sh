@@ -125,6 +125,32 @@ for variant in c-plain rs-bare rs-headers; do
     check_true $n.drops.rmmod rmmod $mod
 done
 
+# A reset under a follower (relay_lab's session channel, Channel::reset):
+# every CPU's follower is inside sub-buffer 0 (CPU 0's with a record read)
+# when the driver resets, and the new sub-buffer 0 has the same number. It
+# must read the new session's records, never the new header, and report the
+# reset (the header's generation tells the two sub-buffers 0 apart).
+rm -rf /tmp/rr && mkdir -p /tmp/rr/session
+check_true $T.reset.insmod insmod /modules/relay_lab.ko
+# session WORDS: a command to the session channel, run on CPU 0.
+session() { taskset 1 sh -c "echo '$*' >$D/relay-lab/session-ctl"; }
+relay-read -f -d /tmp/rr/session $D/relay-lab/session 2>/tmp/rr/session.err &
+reader=$!
+session write before the reset
+# Longer than the follower's poll timeout: it has read the record.
+usleep 600000
+check_cmd $T.reset.before "before the reset" cat /tmp/rr/session/cpu0
+check_true $T.reset.reset session reset
+session write after the reset
+usleep 600000
+kill -INT $reader
+wait $reader
+check_cmd $T.reset.status 0 echo $?
+check_cmd $T.reset.records "$(printf 'before the reset\nafter the reset')" cat /tmp/rr/session/cpu*
+check_cmd $T.reset.reported $ncpu grep -c 'channel reset 1 times' /tmp/rr/session.err
+check_false $T.reset.bad-command session restart
+check_true $T.reset.rmmod rmmod relay_lab
+
 # A channel without headers cannot be read as one with them: a clear error.
 check_true $T.forced.insmod insmod /modules/relay_lab_c.ko plain=1
 put $D/relay-lab-c 0 10

@@ -35,8 +35,14 @@
 //! are [`SubbufHeader::PADDING_OFFSET`] and its siblings. Bit 0 of `flags` is
 //! [`FLAG_OVERWRITE`] for channels in overwrite mode, bits 8 to 15
 //! ([`DRIVER_HEADER_SHIFT`]) hold the driver header's length (0 for none, at
-//! most [`MAX_DRIVER_HEADER`]); other bits are zero. Streams without a driver
-//! header are therefore what they were before driver headers existed.
+//! most [`MAX_DRIVER_HEADER`]), bits 16 to 23 ([`GENERATION_SHIFT`]) how
+//! often the channel was reset, modulo 256; other bits are zero. Streams
+//! without a driver header, of channels never reset, are therefore what they
+//! were before either existed.
+//!
+//! The generation tells a reset apart from the sub-buffer it interrupted
+//! when both have the same sequence number: a reader inside sub-buffer 0
+//! when the channel resets next reads a new sub-buffer 0.
 //!
 //! # Examples
 //!
@@ -46,7 +52,7 @@
 //! let geometry = Geometry::new(128, 4).unwrap();
 //! // A finished sub-buffer holding "abc" (so 128 - 24 - 3 = 101 bytes of
 //! // padding), as read() returns it: header and records, no padding.
-//! let finished = SubbufHeader { padding: 101, sequence: 0, geometry, overwrite: false };
+//! let finished = SubbufHeader { padding: 101, sequence: 0, geometry, overwrite: false, generation: 0 };
 //! let mut stream = finished.encode().to_vec();
 //! stream.extend_from_slice(b"abc");
 //! // The next sub-buffer, still open, with "de" so far.
@@ -79,6 +85,13 @@ pub const DRIVER_HEADER_SHIFT: u32 = 8;
 
 /// The bits of [`SubbufHeader`]'s flags that hold the driver header's length.
 pub const DRIVER_HEADER_MASK: u32 = 0xff << DRIVER_HEADER_SHIFT;
+
+/// Where the channel's generation (its reset count modulo 256) sits in
+/// [`SubbufHeader`]'s flags: bits 16 to 23.
+pub const GENERATION_SHIFT: u32 = 16;
+
+/// The bits of [`SubbufHeader`]'s flags that hold the generation.
+pub const GENERATION_MASK: u32 = 0xff << GENERATION_SHIFT;
 
 /// Longest driver header ([`Geometry::with_driver_header`]), in bytes.
 pub const MAX_DRIVER_HEADER: usize = 64;
@@ -319,6 +332,10 @@ pub struct SubbufHeader {
     pub geometry: Geometry,
     /// Whether the channel overwrites when full ([`FLAG_OVERWRITE`]).
     pub overwrite: bool,
+    /// How often the channel was reset before this sub-buffer started,
+    /// modulo 256 ([`GENERATION_MASK`]): sub-buffers of the same sequence
+    /// number from before and after a reset differ in it.
+    pub generation: u8,
 }
 
 /// Why bytes are not a valid [`SubbufHeader`], or a stream is malformed.
@@ -399,12 +416,25 @@ impl SubbufHeader {
         out
     }
 
-    /// The flags word: [`FLAG_OVERWRITE`] and the driver header's length.
+    /// The flags word: [`FLAG_OVERWRITE`], the driver header's length and
+    /// the generation.
     pub fn flags(&self) -> u32 {
         let overwrite = if self.overwrite { FLAG_OVERWRITE } else { 0 };
         // At most `MAX_DRIVER_HEADER` (type invariant of `Geometry`): it fits
         // under the mask.
-        overwrite | (self.geometry.driver_header << DRIVER_HEADER_SHIFT)
+        overwrite
+            | (self.geometry.driver_header << DRIVER_HEADER_SHIFT)
+            | (u32::from(self.generation) << GENERATION_SHIFT)
+    }
+
+    /// Whether `other` is this sub-buffer, as far as headers tell: the same
+    /// sequence number, generation, geometry and mode, whatever the padding
+    /// (a finished sub-buffer is the open one it was).
+    pub fn same_subbuf(&self, other: &Self) -> bool {
+        Self {
+            padding: other.padding,
+            ..*self
+        } == *other
     }
 
     /// Parses and checks a header.
@@ -415,7 +445,7 @@ impl SubbufHeader {
     /// assert!(matches!(SubbufHeader::decode(&[0u8; 24]), Err(FormatError::BadMagic(0))));
     /// // The driver header's length travels in the flags.
     /// let geometry = Geometry::new(4096, 4).unwrap().with_driver_header(8).unwrap();
-    /// let header = SubbufHeader { padding: OPEN, sequence: 0, geometry, overwrite: true };
+    /// let header = SubbufHeader { padding: OPEN, sequence: 0, geometry, overwrite: true, generation: 0 };
     /// let bytes = header.encode();
     /// assert_eq!(bytes[SubbufHeader::FLAGS_OFFSET..][..4], [1, 8, 0, 0]);
     /// assert_eq!(SubbufHeader::decode(&bytes), Ok(header));
@@ -434,7 +464,7 @@ impl SubbufHeader {
         )
         .map_err(|_| FormatError::BadGeometry)?;
         let flags = le32(bytes, Self::FLAGS_OFFSET);
-        if flags & !(FLAG_OVERWRITE | DRIVER_HEADER_MASK) != 0 {
+        if flags & !(FLAG_OVERWRITE | DRIVER_HEADER_MASK | GENERATION_MASK) != 0 {
             return Err(FormatError::BadFlags(flags));
         }
         let geometry = geometry
@@ -449,6 +479,7 @@ impl SubbufHeader {
             sequence: le32(bytes, Self::SEQUENCE_OFFSET),
             geometry,
             overwrite: flags & FLAG_OVERWRITE != 0,
+            generation: ((flags & GENERATION_MASK) >> GENERATION_SHIFT) as u8,
         })
     }
 
@@ -514,6 +545,8 @@ pub struct StreamDecoder {
     geometry: Option<Geometry>,
     overwrite: Option<bool>,
     expected: Option<u32>,
+    /// The last header's generation.
+    generation: Option<u8>,
     first: Option<u32>,
     finished: u64,
     lost: u64,
@@ -538,6 +571,7 @@ impl StreamDecoder {
             geometry: None,
             overwrite: None,
             expected: None,
+            generation: None,
             first: None,
             finished: 0,
             lost: 0,
@@ -555,12 +589,12 @@ impl StreamDecoder {
     /// ```
     /// use kfiles_core::relay::{Geometry, StreamDecoder, SubbufHeader, OPEN};
     /// let geometry = Geometry::new(100, 4).unwrap();
-    /// let header = SubbufHeader { padding: 70, sequence: 5, geometry, overwrite: false };
+    /// let header = SubbufHeader { padding: 70, sequence: 5, geometry, overwrite: false, generation: 0 };
     /// // The earlier reader took the header and 4 of the 10 record bytes.
     /// let mut decoder = StreamDecoder::resume(&header, 24).unwrap();
     /// let mut out = Vec::new();
     /// let mut stream = b"456789".to_vec();
-    /// stream.extend_from_slice(&SubbufHeader { padding: OPEN, sequence: 6, geometry, overwrite: false }.encode());
+    /// stream.extend_from_slice(&SubbufHeader { padding: OPEN, sequence: 6, geometry, overwrite: false, generation: 0 }.encode());
     /// stream.extend_from_slice(b"next");
     /// decoder.feed(&stream, |_| None, |r| out.extend_from_slice(r)).unwrap();
     /// assert_eq!(out, b"456789next");
@@ -626,7 +660,7 @@ impl StreamDecoder {
     /// ```
     /// use kfiles_core::relay::{Geometry, Slot, StreamDecoder, SubbufHeader, OPEN};
     /// let geometry = Geometry::new(100, 4).unwrap();
-    /// let open = |sequence| SubbufHeader { padding: OPEN, sequence, geometry, overwrite: false };
+    /// let open = |sequence| SubbufHeader { padding: OPEN, sequence, geometry, overwrite: false, generation: 0 };
     /// let mut stream = open(3).encode().to_vec();
     /// stream.extend_from_slice(b"three");
     /// stream.extend_from_slice(&open(4).encode());
@@ -728,14 +762,17 @@ impl StreamDecoder {
         }
         if let Some(expected) = self.expected {
             // Sequence numbers are wrapping counters; a gap of less than half
-            // their range ahead is loss, anything else a channel reset.
+            // their range ahead is loss, anything else a channel reset, as is
+            // a new generation (after a reset the sequence may even be the
+            // expected one, or the one the stream was inside of).
             let gap = header.sequence.wrapping_sub(expected);
-            if gap < 1 << 31 {
-                self.lost += u64::from(gap);
-            } else {
+            if self.generation != Some(header.generation) || gap >= 1 << 31 {
                 self.resets += 1;
+            } else {
+                self.lost += u64::from(gap);
             }
         }
+        self.generation = Some(header.generation);
         self.first.get_or_insert(header.sequence);
         self.expected = Some(header.sequence.wrapping_add(1));
         Ok(())
@@ -775,8 +812,15 @@ impl StreamDecoder {
     /// Sequence number of the sub-buffer being decoded whose padding is not
     /// known yet, if any.
     pub fn open_subbuf(&self) -> Option<u32> {
+        self.open_header().map(|header| header.sequence)
+    }
+
+    /// The header of the sub-buffer being decoded whose padding is not known
+    /// yet, as the stream had it (open), if any: what [`slot_of`] compares a
+    /// slot's header with.
+    pub fn open_header(&self) -> Option<&SubbufHeader> {
         match &self.state {
-            State::Records { header, .. } if !header.is_finished() => Some(header.sequence),
+            State::Records { header, .. } if !header.is_finished() => Some(header),
             _ => None,
         }
     }
@@ -789,7 +833,7 @@ impl StreamDecoder {
     /// ```
     /// use kfiles_core::relay::{Geometry, StreamDecoder, SubbufHeader, OPEN};
     /// let geometry = Geometry::new(128, 2).unwrap();
-    /// let open = SubbufHeader { padding: OPEN, sequence: 0, geometry, overwrite: false };
+    /// let open = SubbufHeader { padding: OPEN, sequence: 0, geometry, overwrite: false, generation: 0 };
     /// let mut stream = open.encode().to_vec();
     /// stream.extend_from_slice(b"abc");
     /// let mut d = StreamDecoder::new();
@@ -844,7 +888,7 @@ impl StreamDecoder {
     /// ```
     /// use kfiles_core::relay::{Geometry, StreamDecoder, SubbufHeader, OPEN};
     /// let geometry = Geometry::new(100, 4).unwrap();
-    /// let header = |sequence| SubbufHeader { padding: OPEN, sequence, geometry, overwrite: true };
+    /// let header = |sequence| SubbufHeader { padding: OPEN, sequence, geometry, overwrite: true, generation: 0 };
     /// let mut stream = header(2).encode().to_vec();
     /// stream.extend_from_slice(b"part of 2");
     /// let mut d = StreamDecoder::new();
@@ -890,7 +934,8 @@ impl StreamDecoder {
         self.lost
     }
 
-    /// Times the sequence went backwards (the channel was reset).
+    /// Times the channel was reset: the sequence went backwards or the
+    /// generation changed.
     pub fn resets(&self) -> u64 {
         self.resets
     }
@@ -901,34 +946,35 @@ impl StreamDecoder {
     }
 }
 
-/// The padding of sub-buffer `sequence`, given the header bytes at its slot
-/// in the per-CPU buffer (at [`Geometry::subbuf_offset`], as a live reader
-/// sees them in its `mmap()`), if that sub-buffer is finished and the slot
-/// still holds it (not yet a later one).
+/// The padding of the sub-buffer whose header the stream had as `open`,
+/// given the header bytes at its slot in the per-CPU buffer (at
+/// [`Geometry::subbuf_offset`] of its sequence number, as a live reader sees
+/// them in its `mmap()`), if that sub-buffer is finished and the slot still
+/// holds it (not yet a later one, nor one of the same number after a reset).
 ///
 /// ```
 /// use kfiles_core::relay::{finished_padding, Geometry, SubbufHeader, OPEN};
 /// let geometry = Geometry::new(128, 2).unwrap();
-/// let header = SubbufHeader { padding: 8, sequence: 3, geometry, overwrite: false }.encode();
-/// assert_eq!(finished_padding(&header, geometry, 3), Some(8));
-/// assert_eq!(finished_padding(&header, geometry, 1), None);
-/// let open = SubbufHeader { padding: OPEN, sequence: 3, geometry, overwrite: false }.encode();
-/// assert_eq!(finished_padding(&open, geometry, 3), None);
+/// let open = SubbufHeader { padding: OPEN, sequence: 3, geometry, overwrite: false, generation: 0 };
+/// let finished = SubbufHeader { padding: 8, ..open };
+/// assert_eq!(finished_padding(&finished.encode(), &open), Some(8));
+/// assert_eq!(finished_padding(&finished.encode(), &SubbufHeader { sequence: 1, ..open }), None);
+/// assert_eq!(finished_padding(&open.encode(), &open), None);
+/// // Sub-buffer 3 of the next generation: the channel was reset meanwhile.
+/// let after_reset = SubbufHeader { generation: 1, ..finished };
+/// assert_eq!(finished_padding(&after_reset.encode(), &open), None);
 /// ```
-pub fn finished_padding(
-    header: &[u8; HEADER_LEN],
-    geometry: Geometry,
-    sequence: u32,
-) -> Option<u32> {
-    match slot_of(header, geometry, sequence) {
+pub fn finished_padding(header: &[u8; HEADER_LEN], open: &SubbufHeader) -> Option<u32> {
+    match slot_of(header, open) {
         Slot::Finished(padding) => Some(padding),
         Slot::Open | Slot::Unknown => None,
     }
 }
 
-/// What the header bytes at sub-buffer `sequence`'s slot (as
-/// [`finished_padding`] takes them) tell a live reader that read part of it
-/// while it was open, for [`StreamDecoder::feed_live`]:
+/// What the header bytes at the slot of the sub-buffer whose header the
+/// stream had as `open` (as [`finished_padding`] takes them) tell a live
+/// reader that read part of it while it was open, for
+/// [`StreamDecoder::feed_live`]:
 ///
 /// - [`Slot::Finished`] with its padding if the slot holds it finished;
 /// - [`Slot::Open`] if the slot holds it still open. Looked at after a
@@ -937,24 +983,23 @@ pub fn finished_padding(
 ///   the next one's offset (with release), so a reader that got bytes of the
 ///   next sub-buffer also sees the completed header;
 /// - [`Slot::Unknown`] if the slot holds another sub-buffer (reused after
-///   this reader consumed it, overwritten, or the channel reset) or no
-///   header of this channel: the sub-buffer's end must be found in the
-///   stream.
+///   this reader consumed it, overwritten, or the channel reset: another
+///   sequence number or generation) or no header of this channel: the
+///   sub-buffer's end must be found in the stream.
 ///
 /// ```
 /// use kfiles_core::relay::{slot_of, Geometry, Slot, SubbufHeader, OPEN};
 /// let geometry = Geometry::new(128, 2).unwrap();
-/// let header = |padding, sequence| {
-///     SubbufHeader { padding, sequence, geometry, overwrite: false }.encode()
-/// };
-/// assert_eq!(slot_of(&header(8, 3), geometry, 3), Slot::Finished(8));
-/// assert_eq!(slot_of(&header(OPEN, 3), geometry, 3), Slot::Open);
-/// assert_eq!(slot_of(&header(OPEN, 5), geometry, 3), Slot::Unknown);
-/// assert_eq!(slot_of(&[0; 24], geometry, 3), Slot::Unknown);
+/// let open = SubbufHeader { padding: OPEN, sequence: 3, geometry, overwrite: false, generation: 0 };
+/// assert_eq!(slot_of(&SubbufHeader { padding: 8, ..open }.encode(), &open), Slot::Finished(8));
+/// assert_eq!(slot_of(&open.encode(), &open), Slot::Open);
+/// assert_eq!(slot_of(&SubbufHeader { sequence: 5, ..open }.encode(), &open), Slot::Unknown);
+/// assert_eq!(slot_of(&SubbufHeader { generation: 1, ..open }.encode(), &open), Slot::Unknown);
+/// assert_eq!(slot_of(&[0; 24], &open), Slot::Unknown);
 /// ```
-pub fn slot_of(header: &[u8; HEADER_LEN], geometry: Geometry, sequence: u32) -> Slot {
+pub fn slot_of(header: &[u8; HEADER_LEN], open: &SubbufHeader) -> Slot {
     match SubbufHeader::decode(header) {
-        Ok(h) if h.sequence == sequence && h.geometry == geometry => {
+        Ok(h) if h.same_subbuf(open) => {
             if h.is_finished() {
                 Slot::Finished(h.padding)
             } else {
@@ -1019,6 +1064,7 @@ mod tests {
                     sequence,
                     geometry: g,
                     overwrite: false,
+                    generation: 0,
                 }
                 .encode(),
             );
@@ -1045,6 +1091,7 @@ mod tests {
             sequence: 0xdead_beef,
             geometry: geometry(),
             overwrite: false,
+            generation: 0,
         };
         assert_eq!(SubbufHeader::decode(&h.encode()), Ok(h));
         assert_eq!(&h.encode()[..4], b"KFRL");
@@ -1060,6 +1107,7 @@ mod tests {
             sequence: 3,
             geometry: geometry(),
             overwrite: true,
+            generation: 0,
         };
         let mut old = Vec::new();
         for field in [MAGIC, 7, 3, 100, 4, FLAG_OVERWRITE] {
@@ -1080,6 +1128,7 @@ mod tests {
                 sequence: 9,
                 geometry: g,
                 overwrite: false,
+                generation: 0,
             };
             let bytes = h.encode();
             assert_eq!(SubbufHeader::decode(&bytes), Ok(h));
@@ -1104,6 +1153,7 @@ mod tests {
             sequence: 0,
             geometry: geometry(),
             overwrite: false,
+            generation: 0,
         }
         .encode();
         // 100 bytes hold 24 + 64 and a driver header of at most 12.
@@ -1142,15 +1192,23 @@ mod tests {
             0xff << DRIVER_HEADER_SHIFT,
         );
         assert_eq!(SubbufHeader::decode(&h), Err(FormatError::BadGeometry));
-        // Bits above the length, and between it and FLAG_OVERWRITE.
+        // Above the length, the generation.
         field(
             &mut h,
             SubbufHeader::FLAGS_OFFSET,
-            1 << 16 | 8 << DRIVER_HEADER_SHIFT,
+            7 << GENERATION_SHIFT | 8 << DRIVER_HEADER_SHIFT,
+        );
+        assert_eq!(SubbufHeader::decode(&h).map(|h| h.generation), Ok(7));
+        // Bits above the generation, and between the length and
+        // FLAG_OVERWRITE.
+        field(
+            &mut h,
+            SubbufHeader::FLAGS_OFFSET,
+            1 << 24 | 8 << DRIVER_HEADER_SHIFT,
         );
         assert_eq!(
             SubbufHeader::decode(&h),
-            Err(FormatError::BadFlags(1 << 16 | 8 << DRIVER_HEADER_SHIFT))
+            Err(FormatError::BadFlags(1 << 24 | 8 << DRIVER_HEADER_SHIFT))
         );
         field(&mut h, SubbufHeader::FLAGS_OFFSET, 0x80);
         assert_eq!(SubbufHeader::decode(&h), Err(FormatError::BadFlags(0x80)));
@@ -1192,6 +1250,7 @@ mod tests {
             sequence: 0,
             geometry: geometry(),
             overwrite: false,
+            generation: 0,
         }
         .encode();
         let field = |h: &mut [u8; HEADER_LEN], at: usize, v: u32| {
@@ -1336,6 +1395,7 @@ mod tests {
                 sequence: 5,
                 geometry: g,
                 overwrite: false,
+                generation: 0,
             }
             .encode()
             .to_vec();
@@ -1348,6 +1408,7 @@ mod tests {
                     sequence: 6,
                     geometry: g,
                     overwrite: false,
+                    generation: 0,
                 }
                 .encode(),
             );
@@ -1383,6 +1444,53 @@ mod tests {
     }
 
     #[test]
+    fn a_new_generation_is_a_reset() {
+        let g = geometry();
+        let open = |sequence, generation| SubbufHeader {
+            padding: OPEN,
+            sequence,
+            geometry: g,
+            overwrite: false,
+            generation,
+        };
+        // A reset while the reader is inside sub-buffer 0: the next bytes
+        // are the new sub-buffer 0's, the same number.
+        let mut d = StreamDecoder::new();
+        let mut out = Vec::new();
+        let mut input = open(0, 0).encode().to_vec();
+        input.extend_from_slice(b"old");
+        d.feed(&input, |_| None, |r| out.extend_from_slice(r))
+            .unwrap();
+        // The slot holds the new sub-buffer 0: not the one being read.
+        let slot = open(0, 1).encode();
+        assert_eq!(slot_of(&slot, d.open_header().unwrap()), Slot::Unknown);
+        assert!(d.end_open_subbuf());
+        let mut input = open(0, 1).encode().to_vec();
+        input.extend_from_slice(b"new");
+        d.feed(&input, |_| None, |r| out.extend_from_slice(r))
+            .unwrap();
+        assert_eq!(out, b"oldnew");
+        assert_eq!((d.resets(), d.subbufs_lost()), (1, 0));
+
+        // A reset whose first sub-buffer the reader missed (overwritten):
+        // the next number it reads is the one it expected.
+        let mut input = stream(&[(b"a", true)], 0);
+        let mut after = open(1, 1);
+        after.padding = (g.max_record(true) - 1) as u32;
+        input.extend_from_slice(&after.encode());
+        input.extend_from_slice(b"b");
+        let (out, d) = decode_in_chunks(&input, 5);
+        assert_eq!(out, b"ab");
+        assert_eq!((d.resets(), d.subbufs_lost()), (1, 0));
+        // 256 resets later the generation is the same: only the sequence
+        // number can tell.
+        let mut input = stream(&[(b"a", true)], 0);
+        input.extend(stream(&[(b"b", true)], 1));
+        let (_, d) = decode_in_chunks(&input, 5);
+        assert_eq!((d.resets(), d.subbufs_lost()), (0, 0));
+    }
+
+    #[test]
     fn sequence_wraps() {
         let mut input = stream(&[(b"a", true)], u32::MAX);
         input.extend(stream(&[(b"b", true)], 0));
@@ -1413,6 +1521,7 @@ mod tests {
                 sequence: 1,
                 geometry: Geometry::new(200, 4).unwrap(),
                 overwrite: false,
+                generation: 0,
             }
             .encode(),
         );
@@ -1450,6 +1559,7 @@ mod tests {
                         sequence: seq,
                         geometry: g,
                         overwrite: false,
+                        generation: 0,
                     }
                     .encode(),
                 );
@@ -1485,6 +1595,7 @@ mod tests {
                     sequence: 40 + index as u32,
                     geometry: g,
                     overwrite: false,
+                    generation: 0,
                 };
                 let start = index * g.subbuf_size();
                 let bytes = header.encode();
@@ -1552,6 +1663,7 @@ mod tests {
             sequence: 0,
             geometry,
             overwrite: false,
+            generation: 0,
         };
         assert_eq!(header.record_bytes(), Some(0));
         assert!(matches!(
@@ -1590,6 +1702,7 @@ mod tests {
             sequence: 0,
             geometry: g,
             overwrite: true,
+            generation: 0,
         };
         let mut d = StreamDecoder::resume(&header, HEADER_LEN + 8 + 100).unwrap();
         let padding = (g.max_record(true) - 10) as u32;

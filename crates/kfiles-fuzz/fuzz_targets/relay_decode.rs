@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
             sequence: u32::from(control),
             geometry,
             overwrite: false,
+            generation: 0,
         };
         match StreamDecoder::resume(&header, usize::from(control) / 2) {
             Ok(d) => d,

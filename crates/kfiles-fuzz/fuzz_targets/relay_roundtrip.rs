@@ -48,6 +48,7 @@ fuzz_target!(|data: &[u8]| {
             sequence: i as u32,
             geometry,
             overwrite: false,
+            generation: 0,
         };
         headers.push(header);
         stream.extend_from_slice(&header.encode());

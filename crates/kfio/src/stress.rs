@@ -604,6 +604,7 @@ mod tests {
             sequence: seq,
             geometry: Geometry::new(4096, 4).unwrap(),
             overwrite: false,
+            generation: 0,
         }
         .encode()
         .to_vec()
@@ -667,6 +668,7 @@ mod tests {
                 sequence: seq,
                 geometry,
                 overwrite: false,
+                generation: 0,
             }
             .encode()
             .to_vec();

@@ -4,8 +4,7 @@
 
 use crate::{fdinfo::FdInfo, map, map::Map, Error, Format};
 use kfiles_core::relay::{
-    finished_padding, slot_of, FormatError, Geometry, Slot, StreamDecoder, SubbufHeader,
-    HEADER_LEN, MAGIC,
+    finished_padding, slot_of, FormatError, Slot, StreamDecoder, SubbufHeader, HEADER_LEN, MAGIC,
 };
 use std::{
     fs::{self, File},
@@ -135,17 +134,19 @@ fn read_retrying(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
-/// Where in `input` the header of the sub-buffer after sub-buffer
-/// `sequence` starts: the first 24 bytes that decode as a header of the
-/// channel's geometry with another sequence number (the next one, a later
-/// one after the writer lapped the reader, 0 after a reset). Records that
-/// look exactly like such a header would be taken for one.
-fn next_header(input: &[u8], geometry: Geometry, sequence: u32) -> Option<usize> {
+/// Where in `input` the header of the sub-buffer after the one whose header
+/// the stream had as `open` starts: the first 24 bytes that decode as a
+/// header of the channel's geometry for another sub-buffer (the next one, a
+/// later one after the writer lapped the reader, 0 after a reset, or the
+/// same number of the next generation after a reset inside that
+/// sub-buffer). Records that look exactly like such a header would be taken
+/// for one.
+fn next_header(input: &[u8], open: &SubbufHeader) -> Option<usize> {
     let magic = MAGIC.to_le_bytes();
     (0..input.len().saturating_sub(HEADER_LEN - 1)).find(|&at| {
         input[at..].starts_with(&magic)
             && SubbufHeader::decode(&input[at..at + HEADER_LEN])
-                .is_ok_and(|h| h.geometry == geometry && h.sequence != sequence)
+                .is_ok_and(|h| h.geometry == open.geometry && !h.same_subbuf(open))
     })
 }
 
@@ -358,24 +359,20 @@ impl CpuReader {
                 // continuation. So for that sub-buffer, "still open" counts
                 // only if the first bytes read are those that follow what
                 // was consumed of it in its slot.
-                let continues = match (
-                    decoder.open_subbuf(),
-                    decoder.open_subbuf_offset(),
-                    decoder.geometry(),
-                    map,
-                ) {
-                    (Some(k), Some(at), Some(g), Some(map)) => {
+                let continues = match (decoder.open_header(), decoder.open_subbuf_offset(), map) {
+                    (Some(&k), Some(at), Some(map)) => {
                         let first = &self.buf[..HEADER_LEN.min(n)];
-                        Some((k, map.holds(g.subbuf_offset(k) + at, first)))
+                        let offset = k.geometry.subbuf_offset(k.sequence) + at;
+                        Some((k, map.holds(offset, first)))
                     }
                     _ => None,
                 };
                 let slot = |open: &SubbufHeader| {
                     let slot = map
                         .and_then(|map| map.header(open.geometry.subbuf_offset(open.sequence)))
-                        .map_or(Slot::Unknown, |h| slot_of(&h, open.geometry, open.sequence));
+                        .map_or(Slot::Unknown, |h| slot_of(&h, open));
                     match (slot, continues) {
-                        (Slot::Open, Some((k, false))) if k == open.sequence => Slot::Unknown,
+                        (Slot::Open, Some((k, false))) if k.same_subbuf(open) => Slot::Unknown,
                         (slot, _) => slot,
                     }
                 };
@@ -385,7 +382,7 @@ impl CpuReader {
                         .feed_live(input, slot, &mut take)
                         .map_err(format_error)?;
                     input = &input[used..];
-                    let (Some(k), Some(g)) = (decoder.open_subbuf(), decoder.geometry()) else {
+                    let Some(&k) = decoder.open_header() else {
                         break;
                     };
                     if input.is_empty() {
@@ -395,7 +392,7 @@ impl CpuReader {
                     // in its slot any more: its records run up to the next
                     // header in the stream, if any. With its padding
                     // unknown, the decoder takes all it is fed for records.
-                    match next_header(input, g, k) {
+                    match next_header(input, &k) {
                         Some(at) => {
                             decoder
                                 .feed_live(&input[..at], |_: &SubbufHeader| Slot::Open, &mut take)
@@ -442,12 +439,12 @@ impl CpuReader {
         let (Kind::Headers(decoder), Some(map)) = (&mut self.kind, &self.map) else {
             return Ok(());
         };
-        let (Some(k), Some(g)) = (decoder.open_subbuf(), decoder.geometry()) else {
+        let Some(&k) = decoder.open_header() else {
             return Ok(());
         };
         let Some(padding) = map
-            .header(g.subbuf_offset(k))
-            .and_then(|h| finished_padding(&h, g, k))
+            .header(k.geometry.subbuf_offset(k.sequence))
+            .and_then(|h| finished_padding(&h, &k))
         else {
             return Ok(());
         };
@@ -633,13 +630,22 @@ impl AsFd for CpuReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kfiles_core::relay::{Geometry, OPEN};
+
+    fn open(sequence: u32, geometry: Geometry, generation: u8) -> SubbufHeader {
+        SubbufHeader {
+            padding: OPEN,
+            sequence,
+            geometry,
+            overwrite: false,
+            generation,
+        }
+    }
 
     fn header(sequence: u32, geometry: Geometry) -> [u8; HEADER_LEN] {
         SubbufHeader {
             padding: 0,
-            sequence,
-            geometry,
-            overwrite: false,
+            ..open(sequence, geometry, 0)
         }
         .encode()
     }
@@ -655,12 +661,16 @@ mod tests {
         let at = input.len();
         input.extend_from_slice(&header(8, g));
         input.extend_from_slice(b"records of 8");
-        assert_eq!(next_header(&input, g, 7), Some(at));
+        assert_eq!(next_header(&input, &open(7, g, 0)), Some(at));
         // After a lap, a later one; after a reset, 0.
-        assert_eq!(next_header(&input, g, 5), Some(17));
-        assert_eq!(next_header(&header(0, g), g, 9), Some(0));
+        assert_eq!(next_header(&input, &open(5, g, 0)), Some(17));
+        assert_eq!(next_header(&header(0, g), &open(9, g, 0)), Some(0));
+        // A reset inside sub-buffer 0: the next generation's sub-buffer 0.
+        assert_eq!(next_header(&header(0, g), &open(0, g, 0)), None);
+        assert_eq!(next_header(&header(0, g), &open(0, g, 255)), Some(0));
         // Cut before its end: not found (the caller holds the tail back).
-        assert_eq!(next_header(&input[..at + HEADER_LEN - 1], g, 7), None);
-        assert_eq!(next_header(b"", g, 7), None);
+        let cut = &input[..at + HEADER_LEN - 1];
+        assert_eq!(next_header(cut, &open(7, g, 0)), None);
+        assert_eq!(next_header(b"", &open(7, g, 0)), None);
     }
 }

@@ -38,8 +38,9 @@
 //! reader in overwrite mode, a channel reset, or a capture without a
 //! mapping), the sub-buffer's records run up to the next header in the
 //! stream: a header of the channel's geometry with another sequence number
-//! (records that look exactly like one would be taken for it). Sub-buffers
-//! skipped are counted as lost, resets as resets.
+//! or generation (records that look exactly like one would be taken for
+//! it). Sub-buffers skipped are counted as lost, resets (the sequence going
+//! back, or a new generation) as resets.
 //!
 //! ```
 //! use relay_reader::{Channel, Format};

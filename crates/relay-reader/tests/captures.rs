@@ -76,6 +76,7 @@ fn stream_with(
             sequence,
             geometry,
             overwrite: false,
+            generation: 0,
         };
         out.extend_from_slice(&header.encode());
         out.extend(std::iter::repeat_n(b'#', geometry.driver_header()));
@@ -308,6 +309,7 @@ fn open_subbufs_end_at_the_next_header() {
             sequence,
             geometry,
             overwrite: false,
+            generation: 0,
         };
         capture.extend_from_slice(&header.encode());
         let data = records(sequence as u8, len);

@@ -390,6 +390,7 @@ impl<C: Callbacks> Trampolines<C> {
                 sequence: produced as u32,
                 geometry: shared.geometry,
                 overwrite: shared.overwrite,
+                generation: shared.generation.load(Ordering::Relaxed),
             }
             .encode();
             // SAFETY: `subbuf` is a whole sub-buffer (third requirement), now

@@ -10,7 +10,7 @@ use core::{
     ffi::CStr,
     mem::MaybeUninit,
     ptr::NonNull,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::atomic::{AtomicU64, AtomicU8, Ordering},
 };
 use debugfs_rs::Dir;
 use kernel::{alloc::flags::GFP_KERNEL, bindings, error::code::*, ffi::c_long, prelude::*};
@@ -59,6 +59,10 @@ pub(crate) struct Shared<C> {
     /// Of `dropped`: refused for a full buffer, and for their size.
     pub(crate) full: AtomicU64,
     pub(crate) too_big: AtomicU64,
+    /// Resets so far, modulo 256: the generation every sub-buffer header
+    /// carries (`SubbufHeader::generation`). Changed only by
+    /// `Channel::reset`, which excludes writers; read by `subbuf_start`.
+    pub(crate) generation: AtomicU8,
 }
 
 /// Why records were refused: what `relay_stats()` reports on kernels that
@@ -244,6 +248,7 @@ impl<'a> Builder<'a> {
                 dropped: AtomicU64::new(0),
                 full: AtomicU64::new(0),
                 too_big: AtomicU64::new(0),
+                generation: AtomicU8::new(0),
             },
             GFP_KERNEL,
         )?;
@@ -490,7 +495,9 @@ impl<C: Callbacks> Channel<C> {
     /// no writer, reservation or flush of this channel runs meanwhile, as
     /// relay requires. A reader inside `read()` at that moment may still
     /// return data written before the reset; the sub-buffer headers'
-    /// sequence numbers restart at 0, which relay-read reports as a reset.
+    /// sequence numbers restart at 0 and their generation
+    /// (`SubbufHeader::generation`) goes up by one, which relay-read
+    /// reports as a reset, also for a reader that was inside sub-buffer 0.
     ///
     /// Sleeps: fails with `EPERM` where [`flush`](Self::flush) does.
     ///
@@ -508,9 +515,17 @@ impl<C: Callbacks> Channel<C> {
     /// # assert!(!doctest::relay_holds(base, b"old session\n")?);
     /// ```
     pub fn reset(&mut self) -> Result {
+        // Before the reset, whose `subbuf_start` calls write the new
+        // generation into every buffer's first header.
+        self.shared.generation.fetch_add(1, Ordering::Relaxed);
         // SAFETY: By the type invariants `chan` is open; the exclusive borrow
         // excludes concurrent use of the channel's write paths.
-        kernel::error::to_result(unsafe { ffi::kfiles_relay_reset(self.chan.as_ptr()) })
+        let ret = unsafe { ffi::kfiles_relay_reset(self.chan.as_ptr()) };
+        if ret != 0 {
+            // Refused (the context): nothing was reset.
+            self.shared.generation.fetch_sub(1, Ordering::Relaxed);
+        }
+        kernel::error::to_result(ret)
     }
 
     /// Tells relay that a kernel-side reader consumed `count` sub-buffers of
