@@ -40,11 +40,12 @@
 //!   reservation's `fill` (a write, another reservation, a flush) and shows
 //!   what each returned.
 //!
-//! A second channel, `relay-lab/session0` ... (default geometry), holds the
+//! A second channel, `relay-lab/session0` ... (4 KiB x 4), holds the
 //! records of a session the driver ends with `Channel::reset`, which needs
 //! the channel to itself (`&mut`): its writers take a mutex. Its control
 //! file `session-ctl` (write) takes `write TEXT`, which writes TEXT and a
-//! newline as one record on the writing task's CPU, and `reset`.
+//! newline as one record on the writing task's CPU, `line CHAR LEN`, which
+//! writes LEN copies of CHAR and a newline so, and `reset`.
 
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use debugfs_rs::{seq_print, Dir, File, SeqFile};
@@ -535,7 +536,8 @@ impl Store for TimerControl {
 /// The `session` channel (see the module docs).
 type Session = Mutex<Channel<Stats>>;
 
-/// The `session-ctl` control file: `write TEXT` or `reset`.
+/// The `session-ctl` control file: `write TEXT`, `line CHAR LEN` or
+/// `reset`.
 struct SessionControl(Arc<Session>);
 
 impl Store for SessionControl {
@@ -544,9 +546,23 @@ impl Store for SessionControl {
         if input == b"reset" {
             return self.0.lock().reset();
         }
-        let text = input.strip_prefix(b"write ").ok_or(EINVAL)?;
-        let mut record = KVec::with_capacity(text.len() + 1, GFP_KERNEL)?;
-        record.extend_from_slice(text, GFP_KERNEL)?;
+        let mut record = KVec::new();
+        if let Some(text) = input.strip_prefix(b"write ") {
+            record.extend_from_slice(text, GFP_KERNEL)?;
+        } else if let Some(args) = input.strip_prefix(b"line ") {
+            let mut words = words(args);
+            let (Some(&[byte]), Some(len), None) = (words.next(), words.next(), words.next())
+            else {
+                return Err(EINVAL);
+            };
+            let len: usize = parse_int(len)?;
+            if len >= self.0.lock().max_record() {
+                return Err(EINVAL);
+            }
+            record.extend_with(len, byte, GFP_KERNEL)?;
+        } else {
+            return Err(EINVAL);
+        }
         record.push(b'\n', GFP_KERNEL)?;
         self.0.lock().write(&record)
     }
@@ -741,7 +757,9 @@ impl kernel::Module for RelayLab {
             GFP_KERNEL,
         )?;
         let timers = Arc::pin_init(new_mutex!(KVec::new()), GFP_KERNEL)?;
-        let session = Channel::builder(c"session", &dir).open(Stats::default())?;
+        let session = Channel::builder(c"session", &dir)
+            .subbufs(4096, 4)
+            .open(Stats::default())?;
         let session = Arc::pin_init(new_mutex!(session), GFP_KERNEL)?;
         let session_control = SessionControl(session.clone());
         let stream = Command {

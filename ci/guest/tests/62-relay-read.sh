@@ -149,7 +149,35 @@ check_cmd $T.reset.status 0 echo $?
 check_cmd $T.reset.records "$(printf 'before the reset\nafter the reset')" cat /tmp/rr/session/cpu*
 check_cmd $T.reset.reported $ncpu grep -c 'channel reset 1 times' /tmp/rr/session.err
 check_false $T.reset.bad-command session restart
+check_false $T.reset.bad-line session line ab 10
+check_false $T.reset.too-long session line a 5000
 check_true $T.reset.rmmod rmmod relay_lab
+
+# The same inside sub-buffer 1 (4 KiB sub-buffers), which the writer
+# finishes while the follower is stopped, before the reset: the slot shows
+# it finished, with records the follower has not read, which the reset
+# discards. What the follower reads next is the new session.
+rm -rf /tmp/rr && mkdir -p /tmp/rr/session
+check_true $T.reset1.insmod insmod /modules/relay_lab.ko
+line() { head -c $2 /dev/zero | tr '\0' $1; }
+relay-read -f -d /tmp/rr/session $D/relay-lab/session 2>/tmp/rr/session.err &
+reader=$!
+session line a 3000
+session line b 3000
+usleep 600000
+kill -STOP $reader
+session line c 500
+session line d 3000
+check_true $T.reset1.reset session reset
+session write after the reset
+kill -CONT $reader
+usleep 600000
+kill -INT $reader
+wait $reader
+check_cmd $T.reset1.status 0 echo $?
+check_cmd $T.reset1.records "$(line a 3000; echo; line b 3000; echo; echo after the reset)" cat /tmp/rr/session/cpu*
+check_cmd $T.reset1.reported $ncpu grep -c 'channel reset 1 times' /tmp/rr/session.err
+check_true $T.reset1.rmmod rmmod relay_lab
 
 # A channel without headers cannot be read as one with them: a clear error.
 check_true $T.forced.insmod insmod /modules/relay_lab_c.ko plain=1

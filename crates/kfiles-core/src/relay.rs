@@ -825,10 +825,9 @@ impl StreamDecoder {
         }
     }
 
-    /// How many bytes of the open sub-buffer (see
-    /// [`open_subbuf`](Self::open_subbuf)) were consumed, its header
-    /// included: the offset in its slot of the next byte the stream should
-    /// hold. `None` without an open sub-buffer.
+    /// The sub-buffer being decoded, open or finished, and how many of its
+    /// bytes were consumed, its header included: the offset in its slot of
+    /// the next byte the stream should hold. `None` between sub-buffers.
     ///
     /// ```
     /// use kfiles_core::relay::{Geometry, StreamDecoder, SubbufHeader, OPEN};
@@ -838,12 +837,52 @@ impl StreamDecoder {
     /// stream.extend_from_slice(b"abc");
     /// let mut d = StreamDecoder::new();
     /// d.feed(&stream, |_| None, |_| {}).unwrap();
-    /// assert_eq!(d.open_subbuf_offset(), Some(24 + 3));
+    /// assert_eq!(d.subbuf_position(), Some((&open, 24 + 3)));
     /// ```
-    pub fn open_subbuf_offset(&self) -> Option<usize> {
+    pub fn subbuf_position(&self) -> Option<(&SubbufHeader, usize)> {
         match &self.state {
-            State::Records { header, done } if !header.is_finished() => Some(HEADER_LEN + done),
-            _ => None,
+            State::Records { header, done } => Some((header, HEADER_LEN + done)),
+            State::Header { .. } => None,
+        }
+    }
+
+    /// Forgets the padding learnt for the sub-buffer being decoded (see
+    /// [`subbuf_position`](Self::subbuf_position)), which is then open
+    /// again: for a live reader that finds that the bytes a read returned do
+    /// not continue it (the channel was reset since, or a writer lapping the
+    /// reader made the read skip to a later sub-buffer), so that the
+    /// sub-buffer ends where the next header turns up in the stream
+    /// ([`end_open_subbuf`](Self::end_open_subbuf)). Returns whether there
+    /// was a sub-buffer being decoded.
+    ///
+    /// ```
+    /// use kfiles_core::relay::{Geometry, StreamDecoder, SubbufHeader, OPEN};
+    /// let geometry = Geometry::new(128, 4).unwrap();
+    /// let header = |padding, sequence| SubbufHeader { padding, sequence, geometry, overwrite: false, generation: 0 };
+    /// let mut stream = header(OPEN, 1).encode().to_vec();
+    /// stream.extend_from_slice(b"abc");
+    /// let mut d = StreamDecoder::new();
+    /// d.feed(&stream, |_| None, |_| {}).unwrap();
+    /// // The slot showed sub-buffer 1 finished with 3 more bytes...
+    /// d.set_open_padding(128 - 24 - 6).unwrap();
+    /// assert_eq!(d.open_subbuf(), None);
+    /// // ... but the next read starts at a header: the channel was reset.
+    /// assert!(d.reopen_subbuf());
+    /// assert_eq!(d.open_subbuf(), Some(1));
+    /// assert!(d.end_open_subbuf());
+    /// let mut out = Vec::new();
+    /// let mut next = header(OPEN, 0).encode().to_vec();
+    /// next.extend_from_slice(b"new");
+    /// d.feed(&next, |_| None, |r| out.extend_from_slice(r)).unwrap();
+    /// assert_eq!((out.as_slice(), d.resets()), (&b"new"[..], 1));
+    /// ```
+    pub fn reopen_subbuf(&mut self) -> bool {
+        match &mut self.state {
+            State::Records { header, .. } => {
+                header.padding = OPEN;
+                true
+            }
+            State::Header { .. } => false,
         }
     }
 

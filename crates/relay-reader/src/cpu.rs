@@ -354,26 +354,40 @@ impl CpuReader {
                 // and its records run up to the next header in the stream.
                 //
                 // A reset (`Channel::reset()`) leaves the slot of the
-                // sub-buffer this reader was inside of as it was, open; the
-                // bytes read are then the new sub-buffers', not its
-                // continuation. So for that sub-buffer, "still open" counts
-                // only if the first bytes read are those that follow what
-                // was consumed of it in its slot.
-                let continues = match (decoder.open_header(), decoder.open_subbuf_offset(), map) {
-                    (Some(&k), Some(at), Some(map)) => {
-                        let first = &self.buf[..HEADER_LEN.min(n)];
+                // sub-buffer this reader was inside of as it was (open, or
+                // finished if the writer got past it first), unless that is
+                // sub-buffer 0 (whose slot gets the next generation's
+                // header); the bytes read are then the new sub-buffers', not
+                // its continuation. In overwrite mode a writer that lapped
+                // the reader since its last read makes this read skip to
+                // the oldest sub-buffer left, starting at its header. So
+                // for the sub-buffer this reader is inside of, the slot
+                // counts only if the first bytes read are those that follow
+                // what was consumed of it in the slot; otherwise a padding
+                // learnt before the read is forgotten, and the sub-buffer
+                // ends at the next header in the stream.
+                let continues = match (decoder.subbuf_position(), map) {
+                    (Some((&k, at)), Some(map)) => {
+                        // Of a finished sub-buffer, only what is left of it.
+                        let ahead = k.record_bytes().map_or(HEADER_LEN, |records| {
+                            (HEADER_LEN + k.geometry.driver_header() + records).saturating_sub(at)
+                        });
+                        let first = &self.buf[..HEADER_LEN.min(ahead).min(n)];
                         let offset = k.geometry.subbuf_offset(k.sequence) + at;
                         Some((k, map.holds(offset, first)))
                     }
                     _ => None,
                 };
+                if let Some((_, false)) = continues {
+                    decoder.reopen_subbuf();
+                }
                 let slot = |open: &SubbufHeader| {
                     let slot = map
                         .and_then(|map| map.header(open.geometry.subbuf_offset(open.sequence)))
                         .map_or(Slot::Unknown, |h| slot_of(&h, open));
-                    match (slot, continues) {
-                        (Slot::Open, Some((k, false))) if k.same_subbuf(open) => Slot::Unknown,
-                        (slot, _) => slot,
+                    match continues {
+                        Some((k, false)) if k.same_subbuf(open) => Slot::Unknown,
+                        _ => slot,
                     }
                 };
                 let mut input = &self.buf[..n];
@@ -435,6 +449,11 @@ impl CpuReader {
     /// open, looks at that header in the mapping. Until this reader reads
     /// past the sub-buffer's end, the writer cannot reuse its slot (in
     /// no-overwrite mode), so a padding found now is the sub-buffer's.
+    ///
+    /// A read that does not continue the sub-buffer after all (a reset in
+    /// between, or in overwrite mode a writer lapping the reader, which
+    /// makes the read skip to the oldest sub-buffer left) is caught after it
+    /// (`continues` in `read_hinted`), which forgets this padding again.
     fn peek_open_subbuf(&mut self) -> Result<(), Error> {
         let (Kind::Headers(decoder), Some(map)) = (&mut self.kind, &self.map) else {
             return Ok(());
