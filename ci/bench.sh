@@ -46,8 +46,49 @@ tmp=$(mktemp)
     echo "are the instruction-counted ones; the wall-clock ones show that no"
     echo "effect outside instruction counts reverses them."
     echo
-    echo "The misses against the targets, what causes them and the next levers:"
-    echo "docs/notes.md, issue 15."
+    cat <<'MISSES'
+## Misses, their causes and the next levers
+
+Three targets are missed in the instruction-counted tables (the figures
+quoted here are those of the 2026-11-24 run; per-function breakdowns in
+docs/notes.md, issue 15). What remains is mostly the checks that keep
+safe code from corrupting the kernel, and calls across the Rust/C line.
+
+- **bigprocfile** (procfs-rs's `Buffer` behind `FileOps`): 1.08-1.09 at
+  4 KiB per call, 1.15-1.24 at one byte. Rust's handler costs about 110
+  instructions per call more than C's: the context check before the user
+  copy (~22: `kfiles_may_sleep()`, which makes `serve` fail with `EPERM`
+  under a spinlock instead of sleeping there), the frame (~15: what lets
+  a callback drop its own file), the kernel crate's out-of-line
+  `UserSliceWriter` (~20 over C's `copy_to_user()`), the mutex wrappers
+  (~4), the position and overflow checks (~15). The target allows about
+  24 at one byte and 65 at 4 KiB.
+- **relay, 64-byte records**: `write` 1.08-1.21, `reserve` 1.36-1.48
+  (target 1.02, about 2 instructions per record). `write` costs about 20
+  instructions more than C's `__relay_write()` pattern: the context check
+  (NMI, and interrupt context for task-only channels), the nesting stack
+  (refuses a write from a hook into the buffer being switched), the
+  buffer and size checks, one call. `reserve` makes two helper calls
+  (reserve, then commit, which publishes the record once it is written,
+  where `relay_reserve()` publishes it before it is filled) against C's
+  inline one. At 4 KiB both are within 1.01-1.04.
+- **Module text**: 2.6-21x the twins (tables below), against 1.5x. What a
+  driver instantiates itself (the crates' and the kernel crate's generic
+  code, pin-init closures, its own code) is already 8.9-11.7 KB against
+  twins of 0.5-1.3 KB (6.12), so one shared `kfiles.ko` exporting the
+  non-generic half would not reach it either. `--gc-sections` at module
+  link cannot apply: objtool's tables (`.orc_unwind_ip`, `__ex_table`)
+  reference every function by then.
+
+Next levers. For time: compile the crates' C helpers to LLVM bitcode with
+a clang whose LLVM is rustc's (Debian's `clang-22` and rustc both have
+22.1.8) and link it into the Rust objects, as the kernel's
+`CONFIG_RUST_INLINE_HELPERS` does; that removes the calls (about 30
+instructions per handler call), not the checks. For size: generic shims
+over non-generic cores for the per-type entry creation and pin-init
+closures (about 1.7 KB of debugfs_exam), at the price of indirect calls
+on paths that are direct now.
+MISSES
 } >"$tmp"
 for v in "${vers[@]}"; do
     kos=$KFILES_SCRATCH/bench-ko/$v

@@ -503,12 +503,29 @@ int kfiles_relay_flush(struct rchan *chan, unsigned int flags, struct raw_spinlo
 	return 0;
 }
 
+/*
+ * relay_reset() rewrites every buffer's counts, offsets and paddings without
+ * the lock read() holds (the buffer file's inode lock): a read() in progress
+ * would mix the old state with the new, copy stale sub-buffers as if the
+ * writer had lapped it, and its final store of subbufs_consumed would undo
+ * the reset's. So read() holds this shared and a reset takes it exclusive.
+ * One per module rather than per channel (relay has no room for one):
+ * resets are rare, and readers never wait for one another on it. Taken
+ * before the inode lock, as before relay's channels mutex (which
+ * relay_reset() takes): relay_open() creates files, so locks a directory
+ * inode, under that mutex, and lockdep does not tell the directory's inode
+ * lock from the file's.
+ */
+static DECLARE_RWSEM(kfiles_relay_reset_sem);
+
 int kfiles_relay_reset(struct rchan *chan)
 {
 	if (!kfiles_may_sleep())
 		return -EPERM;
 	might_sleep();
+	down_write(&kfiles_relay_reset_sem);
 	relay_reset(chan);
+	up_write(&kfiles_relay_reset_sem);
 	return 0;
 }
 
@@ -676,9 +693,11 @@ static ssize_t kfiles_relay_read(struct file *filp, char __user *ubuf, size_t co
 
 	if (!count)
 		return 0;
+	down_read(&kfiles_relay_reset_sem);
 	inode_lock(file_inode(filp));
 	ret = kfiles_relay_read_locked(buf, ubuf, count, ppos);
 	inode_unlock(file_inode(filp));
+	up_read(&kfiles_relay_reset_sem);
 	return ret;
 }
 

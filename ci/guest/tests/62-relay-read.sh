@@ -134,20 +134,30 @@ rm -rf /tmp/rr && mkdir -p /tmp/rr/session
 check_true $T.reset.insmod insmod /modules/relay_lab.ko
 # session WORDS: a command to the session channel, run on CPU 0.
 session() { taskset 1 sh -c "echo '$*' >$D/relay-lab/session-ctl"; }
+# wait_for COMMAND...: until the command succeeds, for up to 10 s.
+wait_for() {
+    i=0
+    until "$@" >/dev/null 2>&1; do
+        [ $i -lt 100 ] || return 1
+        usleep 100000
+        i=$((i + 1))
+    done
+}
+# holds FILE TEXT: whether FILE holds exactly TEXT.
+holds() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
 relay-read -f -d /tmp/rr/session $D/relay-lab/session 2>/tmp/rr/session.err &
 reader=$!
 session write before the reset
-# Longer than the follower's poll timeout: it has read the record.
-usleep 600000
-check_cmd $T.reset.before "before the reset" cat /tmp/rr/session/cpu0
+check_true $T.reset.before wait_for holds /tmp/rr/session/cpu0 "before the reset"
 check_true $T.reset.reset session reset
 session write after the reset
-usleep 600000
+check_true $T.reset.after wait_for holds /tmp/rr/session/cpu0 "$(printf 'before the reset\nafter the reset')"
 kill -INT $reader
 wait $reader
 check_cmd $T.reset.status 0 echo $?
+# Every CPU's: the other CPUs' followers read no record, and no header.
 check_cmd $T.reset.records "$(printf 'before the reset\nafter the reset')" cat /tmp/rr/session/cpu*
-check_cmd $T.reset.reported $ncpu grep -c 'channel reset 1 times' /tmp/rr/session.err
+check_cmd $T.reset.reported 1 grep -c 'cpu0: .*channel reset 1 times' /tmp/rr/session.err
 check_false $T.reset.bad-command session restart
 check_false $T.reset.bad-line session line ab 10
 check_false $T.reset.too-long session line a 5000
@@ -164,19 +174,21 @@ relay-read -f -d /tmp/rr/session $D/relay-lab/session 2>/tmp/rr/session.err &
 reader=$!
 session line a 3000
 session line b 3000
-usleep 600000
+check_true $T.reset1.before wait_for holds /tmp/rr/session/cpu0 "$(line a 3000; echo; line b 3000)"
 kill -STOP $reader
 session line c 500
 session line d 3000
 check_true $T.reset1.reset session reset
 session write after the reset
 kill -CONT $reader
-usleep 600000
+session_out="$(line a 3000; echo; line b 3000; echo; echo after the reset)"
+# (Waits the whole 10 s if the reader leaks or fails; the checks below say how.)
+wait_for holds /tmp/rr/session/cpu0 "$session_out"
 kill -INT $reader
 wait $reader
 check_cmd $T.reset1.status 0 echo $?
-check_cmd $T.reset1.records "$(line a 3000; echo; line b 3000; echo; echo after the reset)" cat /tmp/rr/session/cpu*
-check_cmd $T.reset1.reported $ncpu grep -c 'channel reset 1 times' /tmp/rr/session.err
+check_cmd $T.reset1.records "$session_out" cat /tmp/rr/session/cpu*
+check_cmd $T.reset1.reported 1 grep -c 'cpu0: .*channel reset 1 times' /tmp/rr/session.err
 check_true $T.reset1.rmmod rmmod relay_lab
 
 # A channel without headers cannot be read as one with them: a clear error.

@@ -760,14 +760,18 @@ impl StreamDecoder {
             }
             _ => {}
         }
-        if let Some(expected) = self.expected {
-            // Sequence numbers are wrapping counters; a gap of less than half
-            // their range ahead is loss, anything else a channel reset, as is
-            // a new generation (after a reset the sequence may even be the
-            // expected one, or the one the stream was inside of).
+        if let (Some(expected), Some(generation)) = (self.expected, self.generation) {
+            // A new generation is that many resets (modulo 256; after a reset
+            // the sequence may even be the expected one, or the one the
+            // stream was inside of). Sequence numbers are wrapping counters;
+            // otherwise a gap of less than half their range ahead is loss,
+            // anything else one reset. After a reset, the new sub-buffers
+            // before this one were not read.
+            let resets = header.generation.wrapping_sub(generation);
             let gap = header.sequence.wrapping_sub(expected);
-            if self.generation != Some(header.generation) || gap >= 1 << 31 {
-                self.resets += 1;
+            if resets != 0 || gap >= 1 << 31 {
+                self.resets += u64::from(resets.max(1));
+                self.lost += u64::from(header.sequence);
             } else {
                 self.lost += u64::from(gap);
             }
@@ -843,6 +847,40 @@ impl StreamDecoder {
         match &self.state {
             State::Records { header, done } => Some((header, HEADER_LEN + done)),
             State::Header { .. } => None,
+        }
+    }
+
+    /// The first bytes of a header the stream ended inside of, if it did.
+    pub fn partial_header(&self) -> Option<&[u8]> {
+        match &self.state {
+            State::Header { bytes, have } if *have > 0 => Some(&bytes[..*have]),
+            _ => None,
+        }
+    }
+
+    /// Drops the start of a header the stream ended inside of (see
+    /// [`partial_header`](Self::partial_header)), expecting a whole header
+    /// next: for a live reader whose next read starts at a header after
+    /// all (the channel was reset, or a lapping writer made the read skip
+    /// to a later sub-buffer).
+    ///
+    /// ```
+    /// use kfiles_core::relay::{Geometry, StreamDecoder, SubbufHeader, OPEN};
+    /// let geometry = Geometry::new(128, 4).unwrap();
+    /// let header = |sequence, generation| {
+    ///     SubbufHeader { padding: OPEN, sequence, geometry, overwrite: false, generation }.encode()
+    /// };
+    /// let mut d = StreamDecoder::new();
+    /// d.feed(&header(3, 0)[..10], |_| None, |_| {}).unwrap();
+    /// assert_eq!(d.partial_header(), Some(&header(3, 0)[..10]));
+    /// // The channel was reset before the next read.
+    /// d.drop_partial_header();
+    /// d.feed(&header(0, 1), |_| None, |_| {}).unwrap();
+    /// assert_eq!((d.open_subbuf(), d.resets()), (Some(0), 0));
+    /// ```
+    pub fn drop_partial_header(&mut self) {
+        if let State::Header { have, .. } = &mut self.state {
+            *have = 0;
         }
     }
 
@@ -1512,21 +1550,18 @@ mod tests {
         assert_eq!((d.resets(), d.subbufs_lost()), (1, 0));
 
         // A reset whose first sub-buffer the reader missed (overwritten):
-        // the next number it reads is the one it expected.
-        let mut input = stream(&[(b"a", true)], 0);
-        let mut after = open(1, 1);
-        after.padding = (g.max_record(true) - 1) as u32;
-        input.extend_from_slice(&after.encode());
-        input.extend_from_slice(b"b");
-        let (out, d) = decode_in_chunks(&input, 5);
-        assert_eq!(out, b"ab");
-        assert_eq!((d.resets(), d.subbufs_lost()), (1, 0));
-        // 256 resets later the generation is the same: only the sequence
-        // number can tell.
-        let mut input = stream(&[(b"a", true)], 0);
-        input.extend(stream(&[(b"b", true)], 1));
-        let (_, d) = decode_in_chunks(&input, 5);
-        assert_eq!((d.resets(), d.subbufs_lost()), (0, 0));
+        // the next number it reads is the one it expected, and sub-buffer 0
+        // of the new generation was not read. Three resets count as three.
+        for (generation, resets) in [(1, 1), (3, 3)] {
+            let mut input = stream(&[(b"a", true)], 0);
+            let mut after = open(1, generation);
+            after.padding = (g.max_record(true) - 1) as u32;
+            input.extend_from_slice(&after.encode());
+            input.extend_from_slice(b"b");
+            let (out, d) = decode_in_chunks(&input, 5);
+            assert_eq!(out, b"ab");
+            assert_eq!((d.resets(), d.subbufs_lost()), (resets, 1));
+        }
     }
 
     #[test]

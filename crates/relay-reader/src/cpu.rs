@@ -355,17 +355,35 @@ impl CpuReader {
                 //
                 // A reset (`Channel::reset()`) leaves the slot of the
                 // sub-buffer this reader was inside of as it was (open, or
-                // finished if the writer got past it first), unless that is
-                // sub-buffer 0 (whose slot gets the next generation's
-                // header); the bytes read are then the new sub-buffers', not
-                // its continuation. In overwrite mode a writer that lapped
-                // the reader since its last read makes this read skip to
-                // the oldest sub-buffer left, starting at its header. So
-                // for the sub-buffer this reader is inside of, the slot
-                // counts only if the first bytes read are those that follow
-                // what was consumed of it in the slot; otherwise a padding
-                // learnt before the read is forgotten, and the sub-buffer
-                // ends at the next header in the stream.
+                // finished if the writer got past it first, until writers
+                // reuse it), unless that is sub-buffer 0 (whose slot gets
+                // the next generation's header); the bytes read are then
+                // the new sub-buffers', not its continuation. In overwrite
+                // mode a writer that lapped the reader since its last read
+                // makes this read skip to the oldest sub-buffer left. Both
+                // make relay-rs's read() start at a header. So for the
+                // sub-buffer (or header) this reader is inside of, the slot
+                // counts only if the read does not start with a header of
+                // the channel and its first bytes are those that follow
+                // what was consumed in the slot. Otherwise the read starts
+                // afresh at its header if it has one (a padding learnt
+                // before the read or the start of a header is forgotten);
+                // if not (the mapping changed after a read that did
+                // continue), the sub-buffer ends at the next header in the
+                // stream.
+                let geometry = decoder.geometry();
+                let starts_at_header = n >= HEADER_LEN
+                    && SubbufHeader::decode(&self.buf[..HEADER_LEN])
+                        .is_ok_and(|h| Some(h.geometry) == geometry);
+                if starts_at_header {
+                    if let Some(partial) = decoder.partial_header() {
+                        let mut joined = partial.to_vec();
+                        joined.extend_from_slice(&self.buf[..HEADER_LEN - partial.len()]);
+                        if SubbufHeader::decode(&joined).is_err() {
+                            decoder.drop_partial_header();
+                        }
+                    }
+                }
                 let continues = match (decoder.subbuf_position(), map) {
                     (Some((&k, at)), Some(map)) => {
                         // Of a finished sub-buffer, only what is left of it.
@@ -374,12 +392,15 @@ impl CpuReader {
                         });
                         let first = &self.buf[..HEADER_LEN.min(ahead).min(n)];
                         let offset = k.geometry.subbuf_offset(k.sequence) + at;
-                        Some((k, map.holds(offset, first)))
+                        Some((k, !starts_at_header && map.holds(offset, first)))
                     }
                     _ => None,
                 };
                 if let Some((_, false)) = continues {
                     decoder.reopen_subbuf();
+                    if starts_at_header {
+                        decoder.end_open_subbuf();
+                    }
                 }
                 let slot = |open: &SubbufHeader| {
                     let slot = map
@@ -691,5 +712,274 @@ mod tests {
         let cut = &input[..at + HEADER_LEN - 1];
         assert_eq!(next_header(cut, &open(7, g, 0)), None);
         assert_eq!(next_header(b"", &open(7, g, 0)), None);
+    }
+}
+
+/// The read loop against a simulated live buffer: the mapping is a shared
+/// mapping of a temporary file the tests write as relay-rs would, and a pipe
+/// carries what `read()` returns. Each test is a reset (or its effects) at a
+/// point where the reader has state about the sub-buffer it is inside of.
+#[cfg(test)]
+mod live {
+    use super::*;
+    use kfiles_core::relay::{Geometry, OPEN};
+    use std::os::{
+        fd::{FromRawFd, OwnedFd},
+        unix::fs::FileExt,
+    };
+
+    const SIZE: usize = 4096;
+
+    struct Live {
+        g: Geometry,
+        path: PathBuf,
+        buffer: File,
+        to_reader: File,
+        reader: CpuReader,
+        out: Vec<u8>,
+    }
+
+    impl Live {
+        fn new(read_size: usize) -> Self {
+            let g = Geometry::new(SIZE, 4).unwrap();
+            let path = std::env::temp_dir().join(format!(
+                "relay-live-{}-{}",
+                std::process::id(),
+                fastrand::u64(..)
+            ));
+            let buffer = fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .unwrap();
+            buffer.set_len(g.buffer_len(1) as u64).unwrap();
+            let map = Map::new(&buffer, g.buffer_len(1)).unwrap();
+            let mut fds = [0; 2];
+            // SAFETY: `fds` has room for the two descriptors.
+            assert_eq!(
+                unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK) },
+                0
+            );
+            // SAFETY: pipe2() succeeded: both descriptors are open and ours.
+            let (rx, tx) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+            let reader = CpuReader {
+                cpu: 0,
+                path: path.clone(),
+                file: File::from(rx),
+                live: true,
+                requested: Format::Headers,
+                kind: Kind::Headers(StreamDecoder::new()),
+                map: Some(map),
+                buf: vec![0; read_size],
+                runs: Vec::new(),
+                record_bytes: 0,
+                removed: false,
+                carry: 0..0,
+            };
+            Self {
+                g,
+                path,
+                buffer,
+                to_reader: File::from(tx),
+                reader,
+                out: Vec::new(),
+            }
+        }
+
+        /// The writer puts `bytes` at offset `at` of slot `slot`.
+        fn put(&self, slot: usize, at: usize, bytes: &[u8]) {
+            self.buffer
+                .write_all_at(bytes, (slot * SIZE + at) as u64)
+                .unwrap();
+        }
+
+        /// The writer puts a header into slot `slot`; returns its bytes.
+        fn header(
+            &self,
+            slot: usize,
+            padding: u32,
+            sequence: u32,
+            generation: u8,
+        ) -> [u8; HEADER_LEN] {
+            let header = SubbufHeader {
+                padding,
+                sequence,
+                geometry: self.g,
+                overwrite: false,
+                generation,
+            };
+            let bytes = header.encode();
+            self.put(slot, 0, &bytes);
+            bytes
+        }
+
+        /// Bytes the next `read()` returns.
+        fn returns(&mut self, bytes: &[u8]) {
+            self.to_reader.write_all(bytes).unwrap();
+        }
+
+        /// One read of relay-read's, its records appended to `out`.
+        fn read(&mut self) -> Result<(), Error> {
+            if let Some(records) = self.reader.read()? {
+                for run in records.iter() {
+                    self.out.extend_from_slice(run);
+                }
+            }
+            Ok(())
+        }
+
+        fn resets(&self) -> u64 {
+            self.reader.decoder().unwrap().resets()
+        }
+
+        /// Sub-buffer 0 finished full of `a`, sub-buffer 1 open with `b`
+        /// (at slot offset 24), both read.
+        fn inside_subbuf1(&mut self, b: &[u8]) {
+            let body0 = vec![b'a'; SIZE - HEADER_LEN];
+            let h0 = self.header(0, 0, 0, 0);
+            self.put(0, HEADER_LEN, &body0);
+            let h1 = self.header(1, OPEN, 1, 0);
+            self.put(1, HEADER_LEN, b);
+            for bytes in [&h0[..], &body0, &h1, b] {
+                self.returns(bytes);
+            }
+            self.read().unwrap();
+        }
+
+        /// The reset: sub-buffer 0 of generation 1, holding `records`, which
+        /// the next read returns.
+        fn reset_then(&mut self, records: &[u8]) {
+            let h = self.header(0, OPEN, 0, 1);
+            self.put(0, HEADER_LEN, records);
+            self.returns(&h);
+            self.returns(records);
+        }
+    }
+
+    impl Drop for Live {
+        fn drop(&mut self) {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+
+    fn a_subbuf() -> Vec<u8> {
+        vec![b'a'; SIZE - HEADER_LEN]
+    }
+
+    #[test]
+    fn reset_inside_open_subbuf0() {
+        let mut live = Live::new(1 << 16);
+        let h = live.header(0, OPEN, 0, 0);
+        live.put(0, HEADER_LEN, b"before\n");
+        live.returns(&h);
+        live.returns(b"before\n");
+        live.read().unwrap();
+        live.reset_then(b"after\n");
+        live.read().unwrap();
+        assert_eq!(
+            (live.out.as_slice(), live.resets()),
+            (&b"before\nafter\n"[..], 1)
+        );
+    }
+
+    #[test]
+    fn reset_inside_subbuf1_finished_meanwhile() {
+        let mut live = Live::new(1 << 16);
+        live.inside_subbuf1(b"bbbb");
+        // The writer adds to 1 and finishes it, then the driver resets.
+        live.put(1, HEADER_LEN + 4, b"cccc");
+        live.header(1, (SIZE - HEADER_LEN - 8) as u32, 1, 0);
+        live.header(2, OPEN, 2, 0);
+        live.reset_then(b"new session\n");
+        live.read().unwrap();
+        let mut want = a_subbuf();
+        want.extend_from_slice(b"bbbbnew session\n");
+        assert_eq!((&live.out[..], live.resets()), (&want[..], 1));
+    }
+
+    #[test]
+    fn reset_inside_subbuf1_with_one_byte_left() {
+        let mut live = Live::new(1 << 16);
+        live.inside_subbuf1(b"abc");
+        // One byte more, "K", the magic's first: comparing it alone with
+        // the mapping would take the new header for its continuation.
+        live.put(1, HEADER_LEN + 3, b"K");
+        live.header(1, (SIZE - HEADER_LEN - 4) as u32, 1, 0);
+        live.header(2, OPEN, 2, 0);
+        live.reset_then(b"new\n");
+        live.read().unwrap();
+        let mut want = a_subbuf();
+        want.extend_from_slice(b"abcnew\n");
+        assert_eq!((&live.out[..], live.resets()), (&want[..], 1));
+    }
+
+    #[test]
+    fn reset_256_times_inside_open_subbuf0() {
+        let mut live = Live::new(1 << 16);
+        let h = live.header(0, OPEN, 0, 7);
+        live.put(0, HEADER_LEN, b"before\n");
+        live.returns(&h);
+        live.returns(b"before\n");
+        live.read().unwrap();
+        // The same generation again: only the read's start tells.
+        let h = live.header(0, OPEN, 0, 7);
+        live.put(0, HEADER_LEN, b"after\n");
+        live.returns(&h);
+        live.returns(b"after\n");
+        live.read().unwrap();
+        assert_eq!(live.out, b"before\nafter\n");
+    }
+
+    #[test]
+    fn reset_after_a_read_ended_inside_a_header() {
+        let mut live = Live::new(SIZE + 10);
+        let body0 = a_subbuf();
+        let h0 = live.header(0, 0, 0, 0);
+        live.put(0, HEADER_LEN, &body0);
+        let h1 = live.header(1, OPEN, 1, 0);
+        live.put(1, HEADER_LEN, b"bbbb");
+        for bytes in [&h0[..], &body0, &h1[..10]] {
+            live.returns(bytes);
+        }
+        // A full read: it ends 10 bytes into sub-buffer 1's header.
+        live.read().unwrap();
+        live.reset_then(b"new\n");
+        live.read().unwrap();
+        let mut want = body0;
+        want.extend_from_slice(b"new\n");
+        assert_eq!((&live.out[..], live.resets()), (&want[..], 1));
+    }
+
+    #[test]
+    fn reset_inside_a_subbuf_read_finished() {
+        let mut live = Live::new(1 << 16);
+        let h0 = live.header(0, (SIZE - HEADER_LEN) as u32, 0, 0);
+        let body1 = vec![b'b'; SIZE - HEADER_LEN];
+        let h1 = live.header(1, 0, 1, 0);
+        live.put(1, HEADER_LEN, &body1);
+        live.returns(&h0);
+        live.returns(&h1);
+        // The read stops inside 1, whose header said finished.
+        live.returns(&body1[..1000]);
+        live.read().unwrap();
+        live.reset_then(b"new\n");
+        live.read().unwrap();
+        let mut want = body1[..1000].to_vec();
+        want.extend_from_slice(b"new\n");
+        assert_eq!((&live.out[..], live.resets()), (&want[..], 1));
+    }
+
+    #[test]
+    fn a_read_that_continues_is_taken_whole() {
+        // The control: no reset, the sub-buffer's records go on.
+        let mut live = Live::new(1 << 16);
+        live.inside_subbuf1(b"bbbb");
+        live.put(1, HEADER_LEN + 4, b"cccc");
+        live.returns(b"cccc");
+        live.read().unwrap();
+        let mut want = a_subbuf();
+        want.extend_from_slice(b"bbbbcccc");
+        assert_eq!((&live.out[..], live.resets()), (&want[..], 0));
     }
 }

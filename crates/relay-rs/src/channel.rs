@@ -61,7 +61,9 @@ pub(crate) struct Shared<C> {
     pub(crate) too_big: AtomicU64,
     /// Resets so far, modulo 256: the generation every sub-buffer header
     /// carries (`SubbufHeader::generation`). Changed only by
-    /// `Channel::reset`, which excludes writers; read by `subbuf_start`.
+    /// `Channel::reset`, which excludes writers; read by `subbuf_start`
+    /// (from writers, `relay_reset()` itself, and a CPU coming online,
+    /// whose new buffer gets either value: no reader has seen it yet).
     pub(crate) generation: AtomicU8,
 }
 
@@ -493,11 +495,12 @@ impl<C: Callbacks> Channel<C> {
 
     /// Empties every buffer, as `relay_reset()`. `&mut self` guarantees that
     /// no writer, reservation or flush of this channel runs meanwhile, as
-    /// relay requires. A reader inside `read()` at that moment may still
-    /// return data written before the reset; the sub-buffer headers'
-    /// sequence numbers restart at 0 and their generation
-    /// (`SubbufHeader::generation`) goes up by one, which relay-read
-    /// reports as a reset, also for a reader that was inside sub-buffer 0.
+    /// relay requires; a reader inside `read()` of a per-CPU file finishes
+    /// first (resets and reads exclude each other), and its next read
+    /// starts at the new first sub-buffer. What readers had not read yet is
+    /// discarded: the sub-buffer headers' sequence numbers restart at 0 and
+    /// their generation (`SubbufHeader::generation`) goes up by one, which
+    /// relay-read reports as a reset wherever it was in the stream.
     ///
     /// Sleeps: fails with `EPERM` where [`flush`](Self::flush) does.
     ///
@@ -515,17 +518,18 @@ impl<C: Callbacks> Channel<C> {
     /// # assert!(!doctest::relay_holds(base, b"old session\n")?);
     /// ```
     pub fn reset(&mut self) -> Result {
+        // The helper's only refusal, checked before the generation moves: a
+        // buffer that a CPU coming online creates meanwhile (which `&mut`
+        // does not exclude) must not start a generation no reset follows.
+        if !ffi::may_sleep() {
+            return Err(EPERM);
+        }
         // Before the reset, whose `subbuf_start` calls write the new
         // generation into every buffer's first header.
         self.shared.generation.fetch_add(1, Ordering::Relaxed);
         // SAFETY: By the type invariants `chan` is open; the exclusive borrow
         // excludes concurrent use of the channel's write paths.
-        let ret = unsafe { ffi::kfiles_relay_reset(self.chan.as_ptr()) };
-        if ret != 0 {
-            // Refused (the context): nothing was reset.
-            self.shared.generation.fetch_sub(1, Ordering::Relaxed);
-        }
-        kernel::error::to_result(ret)
+        kernel::error::to_result(unsafe { ffi::kfiles_relay_reset(self.chan.as_ptr()) })
     }
 
     /// Tells relay that a kernel-side reader consumed `count` sub-buffers of
