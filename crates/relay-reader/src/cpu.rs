@@ -371,17 +371,30 @@ impl CpuReader {
                 // if not (the mapping changed after a read that did
                 // continue), the sub-buffer ends at the next header in the
                 // stream.
+                //
+                // Bytes held back from the last read (`carry`, in the search
+                // for a header after an unknown end) come first: if this
+                // read starts with a whole header, they were the sub-buffer's
+                // last (the start of a header would have been completed).
                 let geometry = decoder.geometry();
-                let starts_at_header = n >= HEADER_LEN
-                    && SubbufHeader::decode(&self.buf[..HEADER_LEN])
+                let starts_at_header = n >= carry + HEADER_LEN
+                    && SubbufHeader::decode(&self.buf[carry..carry + HEADER_LEN])
                         .is_ok_and(|h| Some(h.geometry) == geometry);
+                let mut input = &self.buf[..n];
                 if starts_at_header {
                     if let Some(partial) = decoder.partial_header() {
                         let mut joined = partial.to_vec();
-                        joined.extend_from_slice(&self.buf[..HEADER_LEN - partial.len()]);
+                        joined.extend_from_slice(&input[..HEADER_LEN - partial.len()]);
                         if SubbufHeader::decode(&joined).is_err() {
                             decoder.drop_partial_header();
                         }
+                    }
+                    if carry > 0 && decoder.open_header().is_some() {
+                        decoder
+                            .feed_live(&input[..carry], |_: &SubbufHeader| Slot::Open, &mut take)
+                            .map_err(format_error)?;
+                        decoder.end_open_subbuf();
+                        input = &input[carry..];
                     }
                 }
                 let continues = match (decoder.subbuf_position(), map) {
@@ -390,7 +403,7 @@ impl CpuReader {
                         let ahead = k.record_bytes().map_or(HEADER_LEN, |records| {
                             (HEADER_LEN + k.geometry.driver_header() + records).saturating_sub(at)
                         });
-                        let first = &self.buf[..HEADER_LEN.min(ahead).min(n)];
+                        let first = &input[..HEADER_LEN.min(ahead).min(input.len())];
                         let offset = k.geometry.subbuf_offset(k.sequence) + at;
                         Some((k, !starts_at_header && map.holds(offset, first)))
                     }
@@ -411,7 +424,6 @@ impl CpuReader {
                         _ => slot,
                     }
                 };
-                let mut input = &self.buf[..n];
                 loop {
                     let used = decoder
                         .feed_live(input, slot, &mut take)
@@ -966,6 +978,27 @@ mod live {
         live.reset_then(b"new\n");
         live.read().unwrap();
         let mut want = body1[..1000].to_vec();
+        want.extend_from_slice(b"new\n");
+        assert_eq!((&live.out[..], live.resets()), (&want[..], 1));
+    }
+
+    #[test]
+    fn reset_after_bytes_held_back() {
+        let mut live = Live::new(200);
+        let h1 = live.header(1, OPEN, 1, 0);
+        live.put(1, HEADER_LEN, &[b'b'; 250]);
+        live.returns(&h1);
+        live.returns(&[b'b'; 50]);
+        live.read().unwrap();
+        // The slot differs where the next read starts (as if rewritten after
+        // it), so the reader looks for the sub-buffer's end in the stream; a
+        // full read then holds its last 23 bytes back.
+        live.put(1, HEADER_LEN + 50, b"x");
+        live.returns(&[b'b'; 200]);
+        live.read().unwrap();
+        live.reset_then(b"new\n");
+        live.read().unwrap();
+        let mut want = vec![b'b'; 250];
         want.extend_from_slice(b"new\n");
         assert_eq!((&live.out[..], live.resets()), (&want[..], 1));
     }
