@@ -361,23 +361,24 @@ impl CpuReader {
                 // the new sub-buffers', not its continuation. In overwrite
                 // mode a writer that lapped the reader since its last read
                 // makes this read skip to the oldest sub-buffer left. Both
-                // make relay-rs's read() start at a header. So for the
-                // sub-buffer (or header) this reader is inside of, the slot
-                // counts only if the read does not start with a header of
-                // the channel and its first bytes are those that follow
-                // what was consumed in the slot. Otherwise the read starts
-                // afresh at its header if it has one (a padding learnt
-                // before the read or the start of a header is forgotten);
-                // if not (the mapping changed after a read that did
-                // continue), the sub-buffer ends at the next header in the
-                // stream.
+                // make relay-rs's read() start at a header. So a live read
+                // that starts with a header of the channel, while this
+                // reader is inside a sub-buffer (or a header), starts
+                // afresh there: a padding learnt before the read, or the
+                // start of a header, is forgotten. For an open sub-buffer
+                // the slot counts, besides, only if the read's first bytes
+                // are those that follow what was consumed in the slot
+                // (otherwise the sub-buffer ends at the next header in the
+                // stream); a finished one is not looked at, which would
+                // fault in a page of the mapping per read.
                 //
                 // Bytes held back from the last read (`carry`, in the search
                 // for a header after an unknown end) come first: if this
                 // read starts with a whole header, they were the sub-buffer's
                 // last (the start of a header would have been completed).
                 let geometry = decoder.geometry();
-                let starts_at_header = n >= carry + HEADER_LEN
+                let starts_at_header = map.is_some()
+                    && n >= carry + HEADER_LEN
                     && SubbufHeader::decode(&self.buf[carry..carry + HEADER_LEN])
                         .is_ok_and(|h| Some(h.geometry) == geometry);
                 let mut input = &self.buf[..n];
@@ -399,13 +400,10 @@ impl CpuReader {
                 }
                 let continues = match (decoder.subbuf_position(), map) {
                     (Some((&k, at)), Some(map)) => {
-                        // Of a finished sub-buffer, only what is left of it.
-                        let ahead = k.record_bytes().map_or(HEADER_LEN, |records| {
-                            (HEADER_LEN + k.geometry.driver_header() + records).saturating_sub(at)
-                        });
-                        let first = &input[..HEADER_LEN.min(ahead).min(input.len())];
+                        let first = &input[..HEADER_LEN.min(input.len())];
                         let offset = k.geometry.subbuf_offset(k.sequence) + at;
-                        Some((k, !starts_at_header && map.holds(offset, first)))
+                        let follows = k.is_finished() || map.holds(offset, first);
+                        Some((k, !starts_at_header && follows))
                     }
                     _ => None,
                 };
