@@ -54,7 +54,7 @@ quoted here are those of the 2026-11-24 run; per-function breakdowns in
 docs/notes.md, issue 15). What remains is mostly the checks that keep
 safe code from corrupting the kernel, and calls across the Rust/C line.
 
-- **bigprocfile** (procfs-rs's `Buffer` behind `FileOps`): 1.08-1.09 at
+- **bigprocfile** (procfs-rs's `Buffer` behind `FileOps`): 1.07-1.09 at
   4 KiB per call, 1.15-1.24 at one byte. Rust's handler costs about 110
   instructions per call more than C's: the context check before the user
   copy (~22: `kfiles_may_sleep()`, which makes `serve` fail with `EPERM`
