@@ -33,6 +33,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #include "kfiles_helpers.h"
@@ -508,24 +509,41 @@ int kfiles_relay_flush(struct rchan *chan, unsigned int flags, struct raw_spinlo
  * the lock read() holds (the buffer file's inode lock): a read() in progress
  * would mix the old state with the new, copy stale sub-buffers as if the
  * writer had lapped it, and its final store of subbufs_consumed would undo
- * the reset's. So read() holds this shared and a reset takes it exclusive.
- * One per module rather than per channel (relay has no room for one):
- * resets are rare, and readers never wait for one another on it. Taken
- * before the inode lock, as before relay's channels mutex (which
- * relay_reset() takes): relay_open() creates files, so locks a directory
- * inode, under that mutex, and lockdep does not tell the directory's inode
- * lock from the file's.
+ * the reset's. So resets are counted, the count odd while one runs: read()
+ * starts only when none runs, and stores its new position only if none
+ * began since (both under kfiles_relay_reset_lock, which a reset takes to
+ * move the count); otherwise it reads again from where the reset left the
+ * buffer. Neither side holds the lock across a user copy or across
+ * relay_reset(), so a reset never waits for a reader's page fault, and a
+ * reader waits for nothing longer than a reset. One count per module rather
+ * than per channel (relay has no room for one): a reset makes the module's
+ * reads that overlap it, of any channel, read again. The mutex keeps two
+ * resets from overlapping (which would make the count even while both run).
  */
-static DECLARE_RWSEM(kfiles_relay_reset_sem);
+static DEFINE_MUTEX(kfiles_relay_reset_mutex);
+static DEFINE_SPINLOCK(kfiles_relay_reset_lock);
+static unsigned long kfiles_relay_resets;
+
+static void kfiles_relay_count_reset(void)
+{
+	spin_lock(&kfiles_relay_reset_lock);
+	WRITE_ONCE(kfiles_relay_resets, kfiles_relay_resets + 1);
+	spin_unlock(&kfiles_relay_reset_lock);
+}
 
 int kfiles_relay_reset(struct rchan *chan)
 {
 	if (!kfiles_may_sleep())
 		return -EPERM;
 	might_sleep();
-	down_write(&kfiles_relay_reset_sem);
+	mutex_lock(&kfiles_relay_reset_mutex);
+	kfiles_relay_count_reset();
 	relay_reset(chan);
-	up_write(&kfiles_relay_reset_sem);
+	kfiles_relay_count_reset();
+	mutex_unlock(&kfiles_relay_reset_mutex);
+	/* The count's store before wake_up_var()'s look for waiters. */
+	smp_mb();
+	wake_up_var(&kfiles_relay_resets);
 	return 0;
 }
 
@@ -608,17 +626,39 @@ int kfiles_relay_buf_full(struct rchan *chan, unsigned int cpu)
  * overwritten while they were copied are not returned.
  *
  * Callers hold the file's inode lock (as relay_file_read() does), which
- * serialises readers and kfiles_relay_subbufs_consumed().
+ * serialises readers and kfiles_relay_subbufs_consumed(). A reset meanwhile
+ * makes it read again (kfiles_relay_reset()).
  */
-static ssize_t kfiles_relay_read_locked(struct rchan_buf *buf, char __user *ubuf, size_t count,
-					loff_t *ppos)
+static ssize_t kfiles_relay_read_locked(struct rchan_buf *buf, char __user *const start,
+					const size_t total, loff_t *ppos)
 {
 	size_t size = buf->chan->subbuf_size, n = buf->chan->n_subbufs;
-	size_t consumed = buf->subbufs_consumed, done = buf->bytes_consumed;
-	size_t written = 0;
-	unsigned int torn = 0;
-	bool fault = false;
+	size_t consumed, done, written, count;
+	char __user *ubuf;
+	unsigned long resets;
+	unsigned int torn;
+	bool fault;
+	int err;
 
+again:
+	spin_lock(&kfiles_relay_reset_lock);
+	resets = kfiles_relay_resets;
+	consumed = buf->subbufs_consumed;
+	done = buf->bytes_consumed;
+	spin_unlock(&kfiles_relay_reset_lock);
+	if (resets & 1) {
+		/* A reset runs: read what it leaves. */
+		err = wait_var_event_killable(&kfiles_relay_resets,
+					      READ_ONCE(kfiles_relay_resets) != resets);
+		if (err)
+			return err;
+		goto again;
+	}
+	ubuf = start;
+	count = total;
+	written = 0;
+	torn = 0;
+	fault = false;
 	while (count) {
 		size_t produced = smp_load_acquire(&buf->subbufs_produced);
 		size_t index, end, avail;
@@ -675,9 +715,16 @@ static ssize_t kfiles_relay_read_locked(struct rchan_buf *buf, char __user *ubuf
 			done = 0;
 		}
 	}
+	spin_lock(&kfiles_relay_reset_lock);
+	if (kfiles_relay_resets != resets) {
+		/* A reset began meanwhile: what was copied may be stale. */
+		spin_unlock(&kfiles_relay_reset_lock);
+		goto again;
+	}
 	/* The writer may reuse what we consumed once it sees the count: after the copy. */
 	smp_store_release(&buf->subbufs_consumed, consumed);
 	buf->bytes_consumed = done;
+	spin_unlock(&kfiles_relay_reset_lock);
 	/* relay's file position: where the next byte comes from. */
 	*ppos = (consumed % n) * size + done;
 	if (!written && fault)
@@ -693,11 +740,9 @@ static ssize_t kfiles_relay_read(struct file *filp, char __user *ubuf, size_t co
 
 	if (!count)
 		return 0;
-	down_read(&kfiles_relay_reset_sem);
 	inode_lock(file_inode(filp));
 	ret = kfiles_relay_read_locked(buf, ubuf, count, ppos);
 	inode_unlock(file_inode(filp));
-	up_read(&kfiles_relay_reset_sem);
 	return ret;
 }
 

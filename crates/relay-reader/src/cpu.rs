@@ -376,12 +376,35 @@ impl CpuReader {
                 // for a header after an unknown end) come first: if this
                 // read starts with a whole header, they were the sub-buffer's
                 // last (the start of a header would have been completed).
+                //
+                // Records can look like a header too: one at the read's
+                // start is records if the slot of the sub-buffer being
+                // decoded holds those bytes where it continues (and, for a
+                // finished one with fewer bytes left than a header, the next
+                // header's magic follows them). Only then is the mapping
+                // looked at, so a read pays for no page fault in it unless
+                // it starts at a header.
                 let geometry = decoder.geometry();
-                let starts_at_header = map.is_some()
-                    && n >= carry + HEADER_LEN
-                    && SubbufHeader::decode(&self.buf[carry..carry + HEADER_LEN])
-                        .is_ok_and(|h| Some(h.geometry) == geometry);
                 let mut input = &self.buf[..n];
+                let starts_at_header = n >= carry + HEADER_LEN
+                    && SubbufHeader::decode(&input[carry..carry + HEADER_LEN])
+                        .is_ok_and(|h| Some(h.geometry) == geometry)
+                    && match (decoder.subbuf_position(), map) {
+                        (_, None) => false,
+                        (Some((&k, at)), Some(map)) if carry == 0 => {
+                            let left = k.record_bytes().map_or(usize::MAX, |records| {
+                                (HEADER_LEN + k.geometry.driver_header() + records)
+                                    .saturating_sub(at)
+                            });
+                            let own = HEADER_LEN.min(left);
+                            let offset = k.geometry.subbuf_offset(k.sequence) + at;
+                            let magic = MAGIC.to_le_bytes();
+                            let next = (HEADER_LEN - own).min(magic.len());
+                            !(map.holds(offset, &input[..own])
+                                && input[own..own + next] == magic[..next])
+                        }
+                        _ => true,
+                    };
                 if starts_at_header {
                     if let Some(partial) = decoder.partial_header() {
                         let mut joined = partial.to_vec();
@@ -999,6 +1022,139 @@ mod live {
         let mut want = vec![b'b'; 250];
         want.extend_from_slice(b"new\n");
         assert_eq!((&live.out[..], live.resets()), (&want[..], 1));
+    }
+
+    /// Sub-buffer 0 open with "x\n" read, then a record that starts with
+    /// `header` (24 bytes that decode as a header of the channel) and goes
+    /// on with `tail`, read on its own: records, all of them.
+    fn header_looking_record(header: SubbufHeader, tail: &[u8]) -> Live {
+        let mut live = Live::new(1 << 16);
+        let h = live.header(0, OPEN, 0, 0);
+        live.put(0, HEADER_LEN, b"x\n");
+        live.returns(&h);
+        live.returns(b"x\n");
+        live.read().unwrap();
+        let mut record = header.encode().to_vec();
+        record.extend_from_slice(tail);
+        live.put(0, HEADER_LEN + 2, &record);
+        live.returns(&record);
+        live.read().unwrap();
+        live.put(0, HEADER_LEN + 2 + record.len(), b"more\n");
+        live.returns(b"more\n");
+        live.read().unwrap();
+        let mut want = b"x\n".to_vec();
+        want.extend_from_slice(&record);
+        want.extend_from_slice(b"more\n");
+        assert_eq!((&live.out[..], live.resets()), (&want[..], 0));
+        live
+    }
+
+    #[test]
+    fn records_that_look_like_a_header_at_a_read_start() {
+        let g = Geometry::new(SIZE, 4).unwrap();
+        let header = SubbufHeader {
+            padding: OPEN,
+            sequence: 1,
+            geometry: g,
+            overwrite: false,
+            generation: 0,
+        };
+        header_looking_record(header, b"payload\n");
+        // Finished, with a padding that would cut the records short.
+        let finished = SubbufHeader {
+            padding: (SIZE - HEADER_LEN - 4) as u32,
+            ..header
+        };
+        header_looking_record(finished, b"payload-and-more\n");
+        // Like a reset, and like another channel's mode.
+        header_looking_record(
+            SubbufHeader {
+                sequence: 0,
+                generation: 1,
+                ..header
+            },
+            b"p\n",
+        );
+        header_looking_record(
+            SubbufHeader {
+                overwrite: true,
+                ..header
+            },
+            b"p\n",
+        );
+    }
+
+    fn overwriting(padding: u32, sequence: u32) -> SubbufHeader {
+        let geometry = Geometry::new(SIZE, 4).unwrap();
+        SubbufHeader {
+            padding,
+            sequence,
+            geometry,
+            overwrite: true,
+            generation: 0,
+        }
+    }
+
+    #[test]
+    fn lap_inside_a_subbuf_whose_padding_was_learnt() {
+        let mut live = Live::new(1 << 16);
+        let h1 = overwriting(OPEN, 1).encode();
+        live.put(1, 0, &h1);
+        live.put(1, HEADER_LEN, b"bbbb");
+        live.returns(&h1);
+        live.returns(b"bbbb");
+        live.read().unwrap();
+        // The writer finishes 1 with 4 bytes more; the reader's look at the
+        // slot before its next read finds it so ...
+        live.put(1, HEADER_LEN + 4, b"cccc");
+        live.put(
+            1,
+            0,
+            &overwriting((SIZE - HEADER_LEN - 8) as u32, 1).encode(),
+        );
+        live.reader.peek_open_subbuf().unwrap();
+        // ... then laps it: slots 2, 3, 0, 1 hold 6, 7, 4, 5, and read()
+        // starts at 6.
+        let h6 = overwriting((SIZE - HEADER_LEN - 3) as u32, 6).encode();
+        live.put(2, 0, &h6);
+        live.put(2, HEADER_LEN, b"six");
+        let h7 = overwriting(OPEN, 7).encode();
+        live.put(3, 0, &h7);
+        live.put(3, HEADER_LEN, b"seven");
+        live.put(1, 0, &overwriting(0, 5).encode());
+        live.put(0, 0, &overwriting(0, 4).encode());
+        for bytes in [&h6[..], b"six", &h7, b"seven"] {
+            live.returns(bytes);
+        }
+        live.read().unwrap();
+        let d = live.reader.decoder().unwrap();
+        assert_eq!((&live.out[..], d.subbufs_lost()), (&b"bbbbsixseven"[..], 4));
+    }
+
+    #[test]
+    fn lap_after_a_read_ended_inside_a_header() {
+        let mut live = Live::new(SIZE + 10);
+        let body = a_subbuf();
+        let h1 = overwriting(0, 1).encode();
+        live.put(1, 0, &h1);
+        live.put(1, HEADER_LEN, &body);
+        let h2 = overwriting(OPEN, 2).encode();
+        live.put(2, 0, &h2);
+        for bytes in [&h1[..], &body, &h2[..10]] {
+            live.returns(bytes);
+        }
+        live.read().unwrap();
+        let h9 = overwriting(OPEN, 9).encode();
+        live.put(1, 0, &h9);
+        live.put(1, HEADER_LEN, b"nine");
+        live.returns(&h9);
+        live.returns(b"nine");
+        live.read().unwrap();
+        let d = live.reader.decoder().unwrap();
+        assert_eq!(
+            (&live.out[SIZE - HEADER_LEN..], d.subbufs_lost()),
+            (&b"nine"[..], 7)
+        );
     }
 
     #[test]

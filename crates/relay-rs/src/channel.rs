@@ -495,12 +495,14 @@ impl<C: Callbacks> Channel<C> {
 
     /// Empties every buffer, as `relay_reset()`. `&mut self` guarantees that
     /// no writer, reservation or flush of this channel runs meanwhile, as
-    /// relay requires; a reader inside `read()` of a per-CPU file finishes
-    /// first (resets and reads exclude each other), and its next read
-    /// starts at the new first sub-buffer. What readers had not read yet is
-    /// discarded: the sub-buffer headers' sequence numbers restart at 0 and
-    /// their generation (`SubbufHeader::generation`) goes up by one, which
-    /// relay-read reports as a reset wherever it was in the stream.
+    /// relay requires. A `read()` of a per-CPU file that the reset overlaps
+    /// reads again from where the reset left the buffer (neither waits for
+    /// the other's user copy), so the next bytes a reader gets are those of
+    /// the new first sub-buffer (in [`Mode::Overwrite`], of the oldest one
+    /// left if the writer lapped it since). What readers had not read yet
+    /// is discarded: the sub-buffer headers' sequence numbers restart at 0
+    /// and their generation (`SubbufHeader::generation`) goes up by one,
+    /// which relay-read reports as a reset.
     ///
     /// Sleeps: fails with `EPERM` where [`flush`](Self::flush) does.
     ///
