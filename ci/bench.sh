@@ -63,7 +63,7 @@ safe code from corrupting the kernel, and calls across the Rust/C line.
   `UserSliceWriter` (~20 over C's `copy_to_user()`), the mutex wrappers
   (~4), the position and overflow checks (~15). The target allows about
   24 at one byte and 62 at 4 KiB.
-- **relay, 64-byte records**: `write` 1.08-1.21, `reserve` 1.36-1.48
+- **relay, 64-byte records**: `write` 1.08-1.21, `reserve` 1.39-1.51
   (target 1.02, about 2 instructions per record). `write` costs about 20
   instructions more than C's `__relay_write()` pattern on 6.12 (9 on
   7.3): the context check (NMI, and interrupt context for task-only
@@ -72,7 +72,7 @@ safe code from corrupting the kernel, and calls across the Rust/C line.
   makes two helper calls
   (reserve, then commit, which publishes the record once it is written,
   where `relay_reserve()` publishes it before it is filled) against C's
-  inline one. 4 KiB records are within the general 1.05 (1.02-1.04).
+  inline one. 4 KiB records are within the general 1.05 (1.01-1.04).
 - **Module text**: 2.6-21x the twins (tables below), against 1.5x. What a
   driver instantiates itself (the crates' and the kernel crate's generic
   code, pin-init closures, its own code) is already 8.9-11.7 KB against

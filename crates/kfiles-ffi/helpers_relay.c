@@ -513,11 +513,13 @@ int kfiles_relay_flush(struct rchan *chan, unsigned int flags, struct raw_spinlo
  * starts only when none runs, and stores its new position only if none
  * began since (both under kfiles_relay_reset_lock, which a reset takes to
  * move the count); otherwise it reads again from where the reset left the
- * buffer. Neither side holds the lock across a user copy or across
- * relay_reset(), so a reset never waits for a reader's page fault, and a
- * reader waits for nothing longer than a reset. One count per module rather
- * than per channel (relay has no room for one): a reset makes the module's
- * reads that overlap it, of any channel, read again. The mutex keeps two
+ * buffer. Only the inode lock is held across the copy, as relay's own
+ * read() does, and none while waiting for a reset: relay_close() takes the
+ * inode lock (removing the file) under relay's channels mutex, which
+ * relay_reset() takes, so a reader waiting with it for a reset that waits
+ * for a close would deadlock. A reset never waits for readers. One count
+ * per module rather than per channel: a reset makes the module's reads that
+ * overlap it, of any channel, wait or read again. The mutex keeps two
  * resets from overlapping (which would make the count even while both run).
  */
 static DEFINE_MUTEX(kfiles_relay_reset_mutex);
@@ -567,7 +569,21 @@ int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t c
 	if (!buf)
 		return -ENODEV;
 	inode = d_inode(buf->dentry);
-	inode_lock(inode);
+	/* Not during a reset (see kfiles_relay_reset()), which Rust's &mut excludes but C's callers may not. */
+	for (;;) {
+		unsigned long resets;
+
+		inode_lock(inode);
+		spin_lock(&kfiles_relay_reset_lock);
+		resets = kfiles_relay_resets;
+		if (!(resets & 1))
+			break;
+		spin_unlock(&kfiles_relay_reset_lock);
+		inode_unlock(inode);
+		if (wait_var_event_killable(&kfiles_relay_resets,
+					    READ_ONCE(kfiles_relay_resets) != resets))
+			return -EINTR;
+	}
 	before = buf->subbufs_consumed;
 	/*
 	 * The caller's reads of what it consumed (through mmap()) before the
@@ -577,6 +593,7 @@ int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t c
 	relay_subbufs_consumed(chan, cpu, consumed);
 	if (buf->subbufs_consumed != before)
 		buf->bytes_consumed = 0;
+	spin_unlock(&kfiles_relay_reset_lock);
 	inode_unlock(inode);
 	return 0;
 }
@@ -626,39 +643,29 @@ int kfiles_relay_buf_full(struct rchan *chan, unsigned int cpu)
  * overwritten while they were copied are not returned.
  *
  * Callers hold the file's inode lock (as relay_file_read() does), which
- * serialises readers and kfiles_relay_subbufs_consumed(). A reset meanwhile
- * makes it read again (kfiles_relay_reset()).
+ * serialises readers and kfiles_relay_subbufs_consumed(). If a reset runs,
+ * or began meanwhile, it changes nothing and sets *@resets to the count it
+ * saw last, odd while that reset runs: the caller, without the inode lock,
+ * waits for it to end and reads again (kfiles_relay_reset()).
  */
-static ssize_t kfiles_relay_read_locked(struct rchan_buf *buf, char __user *const start,
-					const size_t total, loff_t *ppos)
+static ssize_t kfiles_relay_read_locked(struct rchan_buf *buf, char __user *ubuf, size_t count,
+					loff_t *ppos, unsigned long *resets)
 {
 	size_t size = buf->chan->subbuf_size, n = buf->chan->n_subbufs;
-	size_t consumed, done, written, count;
-	char __user *ubuf;
-	unsigned long resets;
-	unsigned int torn;
-	bool fault;
-	int err;
+	size_t consumed, done, written = 0;
+	unsigned long seen;
+	unsigned int torn = 0;
+	bool fault = false;
 
-again:
 	spin_lock(&kfiles_relay_reset_lock);
-	resets = kfiles_relay_resets;
+	seen = kfiles_relay_resets;
 	consumed = buf->subbufs_consumed;
 	done = buf->bytes_consumed;
 	spin_unlock(&kfiles_relay_reset_lock);
-	if (resets & 1) {
-		/* A reset runs: read what it leaves. */
-		err = wait_var_event_killable(&kfiles_relay_resets,
-					      READ_ONCE(kfiles_relay_resets) != resets);
-		if (err)
-			return err;
-		goto again;
+	if (seen & 1) {
+		*resets = seen;
+		return 0;
 	}
-	ubuf = start;
-	count = total;
-	written = 0;
-	torn = 0;
-	fault = false;
 	while (count) {
 		size_t produced = smp_load_acquire(&buf->subbufs_produced);
 		size_t index, end, avail;
@@ -716,10 +723,11 @@ again:
 		}
 	}
 	spin_lock(&kfiles_relay_reset_lock);
-	if (kfiles_relay_resets != resets) {
+	if (kfiles_relay_resets != seen) {
 		/* A reset began meanwhile: what was copied may be stale. */
+		*resets = kfiles_relay_resets;
 		spin_unlock(&kfiles_relay_reset_lock);
-		goto again;
+		return 0;
 	}
 	/* The writer may reuse what we consumed once it sees the count: after the copy. */
 	smp_store_release(&buf->subbufs_consumed, consumed);
@@ -736,14 +744,28 @@ static ssize_t kfiles_relay_read(struct file *filp, char __user *ubuf, size_t co
 				 loff_t *ppos)
 {
 	struct rchan_buf *buf = filp->private_data;
+	unsigned long resets;
 	ssize_t ret;
 
 	if (!count)
 		return 0;
-	inode_lock(file_inode(filp));
-	ret = kfiles_relay_read_locked(buf, ubuf, count, ppos);
-	inode_unlock(file_inode(filp));
-	return ret;
+	for (;;) {
+		/* Even: no reset interfered. */
+		resets = 0;
+		inode_lock(file_inode(filp));
+		ret = kfiles_relay_read_locked(buf, ubuf, count, ppos, &resets);
+		inode_unlock(file_inode(filp));
+		if (!resets)
+			return ret;
+		/* A reset ran or runs: wait for it without the inode lock, then read again. */
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		if ((resets & 1) &&
+		    wait_var_event_killable(&kfiles_relay_resets,
+					    READ_ONCE(kfiles_relay_resets) != resets))
+			return -EINTR;
+		cond_resched();
+	}
 }
 
 /*

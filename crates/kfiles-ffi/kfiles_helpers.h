@@ -196,7 +196,16 @@ long kfiles_relay_reserve(struct rchan *chan, size_t length, unsigned int flags,
 			  struct raw_spinlock *global_lock, struct kfiles_relay_slot *slot);
 void kfiles_relay_release(const struct kfiles_relay_slot *slot, bool commit);
 int kfiles_relay_flush(struct rchan *chan, unsigned int flags, struct raw_spinlock *global_lock);
+/*
+ * relay_reset() with no writer of @chan running (the caller's to ensure); it
+ * never waits for readers: a read() it overlaps waits for it and reads again
+ * (helpers_relay.c). -EPERM where sleeping is not allowed.
+ */
 int kfiles_relay_reset(struct rchan *chan);
+/*
+ * relay_subbufs_consumed() under the lock read() holds, after any reset that
+ * runs (-EINTR if a fatal signal comes while it waits for one).
+ */
 int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t consumed);
 /*
  * Whether CPU @cpu's buffer has no sub-buffer left to switch to in

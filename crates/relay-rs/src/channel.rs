@@ -495,14 +495,16 @@ impl<C: Callbacks> Channel<C> {
 
     /// Empties every buffer, as `relay_reset()`. `&mut self` guarantees that
     /// no writer, reservation or flush of this channel runs meanwhile, as
-    /// relay requires. A `read()` of a per-CPU file that the reset overlaps
-    /// reads again from where the reset left the buffer (neither waits for
-    /// the other's user copy), so the next bytes a reader gets are those of
-    /// the new first sub-buffer (in [`Mode::Overwrite`], of the oldest one
-    /// left if the writer lapped it since). What readers had not read yet
-    /// is discarded: the sub-buffer headers' sequence numbers restart at 0
-    /// and their generation (`SubbufHeader::generation`) goes up by one,
-    /// which relay-read reports as a reset.
+    /// relay requires. A `read()` of the channel's files that the reset
+    /// overlaps waits for it to end and reads again from where it left the
+    /// buffer (so do overlapping reads of the module's other channels: the
+    /// count that tells is per module); the reset never waits for a reader.
+    /// The next bytes a reader gets are those of the new first sub-buffer
+    /// (in [`Mode::Overwrite`], of the oldest one left if the writer lapped
+    /// it since). What readers had not read yet is discarded: the sub-buffer
+    /// headers' sequence numbers restart at 0 and their generation
+    /// (`SubbufHeader::generation`) goes up by one, which relay-read
+    /// reports as a reset.
     ///
     /// Sleeps: fails with `EPERM` where [`flush`](Self::flush) does.
     ///
