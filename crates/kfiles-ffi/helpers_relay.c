@@ -516,11 +516,18 @@ int kfiles_relay_flush(struct rchan *chan, unsigned int flags, struct raw_spinlo
  * buffer. Only the inode lock is held across the copy, as relay's own
  * read() does, and none while waiting for a reset: relay_close() takes the
  * inode lock (removing the file) under relay's channels mutex, which
- * relay_reset() takes, so a reader waiting with it for a reset that waits
- * for a close would deadlock. A reset never waits for readers. One count
- * per module rather than per channel: a reset makes the module's reads that
- * overlap it, of any channel, wait or read again. The mutex keeps two
- * resets from overlapping (which would make the count even while both run).
+ * relay_reset() takes (for per-CPU channels), so a reader waiting with it
+ * for a reset that waits for a close would deadlock. A reset does not wait
+ * for readers itself; it does through relay's channels mutex when a close of
+ * another channel holds that and waits for a reader stalled in a user copy
+ * (as relay_close() alone would), and the module's readers then wait for
+ * the reset. One count per module rather than per channel (relay's channel
+ * has no room for one; a per-channel count would need a wrapper around
+ * private_data): a reset makes the module's reads and subbufs_consumed()
+ * calls that overlap it, of any channel, wait or read again, and frequent
+ * resets of one channel can starve large reads of another. The mutex keeps
+ * two resets from overlapping (which would make the count even while both
+ * run).
  */
 static DEFINE_MUTEX(kfiles_relay_reset_mutex);
 static DEFINE_SPINLOCK(kfiles_relay_reset_lock);
@@ -569,7 +576,7 @@ int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t c
 	if (!buf)
 		return -ENODEV;
 	inode = d_inode(buf->dentry);
-	/* Not during a reset (see kfiles_relay_reset()), which Rust's &mut excludes but C's callers may not. */
+	/* Not during a reset of any channel of the module (see kfiles_relay_reset()). */
 	for (;;) {
 		unsigned long resets;
 

@@ -197,14 +197,17 @@ long kfiles_relay_reserve(struct rchan *chan, size_t length, unsigned int flags,
 void kfiles_relay_release(const struct kfiles_relay_slot *slot, bool commit);
 int kfiles_relay_flush(struct rchan *chan, unsigned int flags, struct raw_spinlock *global_lock);
 /*
- * relay_reset() with no writer of @chan running (the caller's to ensure); it
- * never waits for readers: a read() it overlaps waits for it and reads again
- * (helpers_relay.c). -EPERM where sleeping is not allowed.
+ * relay_reset() with no writer of @chan running (the caller's to ensure): a
+ * read() it overlaps reads again (helpers_relay.c); channels whose files the
+ * helpers made must be reset only through it. -EPERM where sleeping is not
+ * allowed.
  */
 int kfiles_relay_reset(struct rchan *chan);
 /*
- * relay_subbufs_consumed() under the lock read() holds, after any reset that
- * runs (-EINTR if a fatal signal comes while it waits for one).
+ * relay_subbufs_consumed() under the lock read() holds, after any reset of
+ * the module's channels that runs (-EINTR if a fatal signal comes while it
+ * waits for one). Not from a relay callback, nor with relay's channels mutex
+ * held: it would wait for a reset that waits for that.
  */
 int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t consumed);
 /*

@@ -496,9 +496,13 @@ impl<C: Callbacks> Channel<C> {
     /// Empties every buffer, as `relay_reset()`. `&mut self` guarantees that
     /// no writer, reservation or flush of this channel runs meanwhile, as
     /// relay requires. A `read()` of the channel's files that the reset
-    /// overlaps waits for it to end and reads again from where it left the
-    /// buffer (so do overlapping reads of the module's other channels: the
-    /// count that tells is per module); the reset never waits for a reader.
+    /// overlaps reads again from where it left the buffer, waiting first if
+    /// the reset still runs (so do overlapping reads of the module's other
+    /// channels, and their [`subbufs_consumed`](Self::subbufs_consumed): the
+    /// count that tells is per module). The reset does not wait for readers
+    /// itself, but relay's channels mutex, which it takes, may be held by a
+    /// channel closing elsewhere that waits for a reader inside a user copy
+    /// (relay removes a buffer's file under that mutex).
     /// The next bytes a reader gets are those of the new first sub-buffer
     /// (in [`Mode::Overwrite`], of the oldest one left if the writer lapped
     /// it since). What readers had not read yet is discarded: the sub-buffer
@@ -543,9 +547,11 @@ impl<C: Callbacks> Channel<C> {
     /// lock `read()` holds is taken), so they never move the count backwards,
     /// and a `read()` afterwards starts at the first sub-buffer not consumed.
     ///
-    /// Sleeps. Fails with `EINVAL` for a CPU that is not possible or a
-    /// `count` above the sub-buffer count, `ENODEV` for a CPU without a
-    /// buffer, and `EPERM` where [`flush`](Self::flush) does.
+    /// Sleeps, also until a [`reset`](Self::reset) of another channel of
+    /// the module that runs ends. Fails with `EINVAL` for a CPU that is not
+    /// possible or a `count` above the sub-buffer count, `ENODEV` for a CPU
+    /// without a buffer, `EPERM` where [`flush`](Self::flush) does, and
+    /// `EINTR` if a fatal signal comes while it waits.
     pub fn subbufs_consumed(&self, cpu: u32, count: usize) -> Result {
         // SAFETY: By the type invariants `chan` is open; the helper checks
         // `cpu` and the context.
