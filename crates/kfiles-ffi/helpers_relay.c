@@ -540,6 +540,17 @@ static void kfiles_relay_count_reset(void)
 	spin_unlock(&kfiles_relay_reset_lock);
 }
 
+/*
+ * Waits, without locks, until the reset count moves on from @seen (odd: the
+ * reset that runs has ended). -EINTR on a fatal signal.
+ */
+static int kfiles_relay_wait_reset(unsigned long seen)
+{
+	if (wait_var_event_killable(&kfiles_relay_resets, READ_ONCE(kfiles_relay_resets) != seen))
+		return -EINTR;
+	return 0;
+}
+
 int kfiles_relay_reset(struct rchan *chan)
 {
 	if (!kfiles_may_sleep())
@@ -587,8 +598,7 @@ int kfiles_relay_subbufs_consumed(struct rchan *chan, unsigned int cpu, size_t c
 			break;
 		spin_unlock(&kfiles_relay_reset_lock);
 		inode_unlock(inode);
-		if (wait_var_event_killable(&kfiles_relay_resets,
-					    READ_ONCE(kfiles_relay_resets) != resets))
+		if (kfiles_relay_wait_reset(resets))
 			return -EINTR;
 	}
 	before = buf->subbufs_consumed;
@@ -767,9 +777,7 @@ static ssize_t kfiles_relay_read(struct file *filp, char __user *ubuf, size_t co
 		/* A reset ran or runs: wait for it without the inode lock, then read again. */
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		if ((resets & 1) &&
-		    wait_var_event_killable(&kfiles_relay_resets,
-					    READ_ONCE(kfiles_relay_resets) != resets))
+		if ((resets & 1) && kfiles_relay_wait_reset(resets))
 			return -EINTR;
 		cond_resched();
 	}
